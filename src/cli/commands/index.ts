@@ -1,0 +1,13 @@
+import type { Command } from "../command.ts";
+import { dev } from "./dev.ts";
+import { migrate } from "./migrate.ts";
+import { serve } from "./serve.ts";
+import { worker } from "./worker.ts";
+
+/** Every CLI command by name, in the order `paperboy --help` lists them. */
+export const commands: Record<string, Command> = {
+  serve,
+  worker,
+  migrate,
+  dev,
+};

@@ -1,0 +1,98 @@
+import { z } from "zod";
+
+/** Every setting Paperboy reads from the environment, validated once at start. */
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+    );
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  DATABASE_URL: url(["postgres:", "postgresql:"]).default(
+    "postgres://postgres@127.0.0.1:5432/paperboy",
+  ),
+  REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
+  /** Namespace for every Redis key (queues, rate limits), so instances can share a server. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "may hold only letters, digits, _ and -")
+    .default("paperboy"),
+  /** Unset: mail is written to the dev outbox (.data/outbox) instead of sent. */
+  SMTP_URL: url(["smtp:", "smtps:"]).optional(),
+  MAIL_FROM: z.string().trim().min(3).default("Paperboy <digest@localhost>"),
+  PUBLIC_URL: url(["http:", "https:"])
+    .default("http://localhost:3000")
+    .transform((v) => v.replace(/\/+$/, "")),
+  APP_SECRET: z.string().min(32, "must be at least 32 characters (try: openssl rand -hex 32)"),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  PORT: int(1, 65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  /** Parallel SMTP sends per worker process; the SMTP pool is sized to match. */
+  SEND_CONCURRENCY: int(1, 256).default(8),
+  /** Messages per second across all workers (BullMQ limiter); 0 = unlimited. */
+  SEND_RATE_PER_SECOND: int(0, 100_000).default(0),
+  /** Consecutive send failures after which the send queue pauses itself. */
+  SEND_FAILURE_PAUSE_THRESHOLD: int(1, 100_000).default(50),
+  HF_PAPERS_URL: url(["http:", "https:"]).default("https://huggingface.co/api/daily_papers"),
+  /** How often the worker re-ingests today's Hugging Face list. */
+  INGEST_INTERVAL_MINUTES: int(1, 1440).default(60),
+  /** UTC hour after which a day's edition counts as complete and may be delivered. */
+  EDITION_CUTOFF_HOUR_UTC: int(0, 23).default(20),
+  LIST_ID: z.string().trim().min(1).optional(),
+  LIST_UNSUBSCRIBE_MAILTO: z.email().optional(),
+  BOUNCE_WEBHOOK_SECRET: z.string().min(16).optional(),
+  DKIM_DOMAIN: z.string().trim().min(1).optional(),
+  DKIM_SELECTOR: z.string().trim().min(1).optional(),
+  DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+  OUTBOX_DIR: z.string().default(".data/outbox"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Expose /dev/outbox; on by default only in development. */
+  DEV_OUTBOX_ROUTE: bool.optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parse the environment; the first problem becomes one readable line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? "environment");
+    const message =
+      issue.code === "invalid_type" && cleaned[name] === undefined ? "is required" : issue.message;
+    throw new ConfigError(`Invalid configuration: ${name} ${message}`);
+  }
+  const config = result.data;
+  const dkim = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY];
+  if (dkim.some(Boolean) && !dkim.every(Boolean)) {
+    throw new ConfigError(
+      "Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together",
+    );
+  }
+  return config;
+}
+
+export function devOutboxEnabled(config: Config): boolean {
+  return config.DEV_OUTBOX_ROUTE ?? (config.NODE_ENV === "development" && !config.SMTP_URL);
+}

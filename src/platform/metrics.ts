@@ -1,0 +1,47 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** All Prometheus metrics of one process, on its own registry (no global state). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "paperboy_" });
+  return {
+    registry,
+    deliveries: new Counter({
+      name: "paperboy_deliveries_total",
+      help: "Deliveries that reached a final state, by status.",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    }),
+    sendDuration: new Histogram({
+      name: "paperboy_send_duration_seconds",
+      help: "Time from claiming a delivery to the SMTP server's acceptance.",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    sendQueuePaused: new Gauge({
+      name: "paperboy_send_queue_paused",
+      help: "1 while the send queue is paused after consecutive failures.",
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: "paperboy_queue_jobs",
+      help: "Jobs per queue and state.",
+      labelNames: ["queue", "state"] as const,
+      registers: [registry],
+    }),
+    papersIngested: new Counter({
+      name: "paperboy_papers_ingested_total",
+      help: "Papers processed by ingestion, by outcome (inserted, updated, unchanged, rejected).",
+      labelNames: ["source", "outcome"] as const,
+      registers: [registry],
+    }),
+    mailsSent: new Counter({
+      name: "paperboy_mails_sent_total",
+      help: "Mails accepted by the SMTP server (or outbox), by kind.",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,77 @@
+import { type Job, type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+
+/**
+ * Every background job, the queue it runs on and its payload. A worker refuses to boot unless
+ * each job name here has a handler (see startWorkers), so a job can never sit unprocessed.
+ */
+export interface JobPayloads {
+  /** Fetch and upsert today's Hugging Face Daily Papers (the list grows through the day). */
+  "ingest-hf-today": Record<string, never>;
+  /** Find due subscribers and fan out deliveries (the 15-minute scheduler tick). */
+  "plan-deliveries": { at?: string };
+  /** Render and send a batch of deliveries (ids of `deliveries` rows). */
+  "send-deliveries": { deliveryIds: number[] };
+}
+export type JobName = keyof JobPayloads;
+
+export const jobQueue = {
+  "ingest-hf-today": "ingest",
+  "plan-deliveries": "plan",
+  "send-deliveries": "send",
+} as const satisfies Record<JobName, string>;
+export type QueueName = (typeof jobQueue)[JobName];
+export const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];
+
+export type Queues = Record<QueueName, Queue>;
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const entries = queueNames.map((name) => {
+    const queue = new Queue(name, { connection, prefix });
+    queue.on("error", () => {}); // reconnects are ioredis' job; don't crash on a Redis restart
+    return [name, queue] as const;
+  });
+  return Object.fromEntries(entries) as Queues;
+}
+
+/** Add one job to the queue it belongs to. */
+export function enqueue<N extends JobName>(
+  queues: Queues,
+  name: N,
+  data: JobPayloads[N],
+  opts?: JobsOptions,
+): Promise<Job> {
+  return queues[jobQueue[name]].add(name, data, opts);
+}
+
+export type JobHandlers = { [N in JobName]: (data: JobPayloads[N], job: Job) => Promise<unknown> };
+
+export interface WorkerSettings {
+  connection: Redis;
+  prefix: string;
+  /** Per-queue options (concurrency, limiter). */
+  options?: Partial<Record<QueueName, Omit<WorkerOptions, "connection" | "prefix">>>;
+}
+
+/** One BullMQ Worker per queue, dispatching by job name; throws if any job lacks a handler. */
+export function startWorkers(handlers: JobHandlers, settings: WorkerSettings): Worker[] {
+  const missing = (Object.keys(jobQueue) as JobName[]).filter(
+    (name) => typeof handlers[name] !== "function",
+  );
+  if (missing.length > 0) throw new Error(`No handler for job(s): ${missing.join(", ")}`);
+  return queueNames.map((queue) => {
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const handler = handlers[job.name as JobName] as (d: unknown, j: Job) => Promise<unknown>;
+        if (jobQueue[job.name as JobName] !== queue || !handler) {
+          throw new Error(`Unknown job ${job.name} on queue ${queue}`);
+        }
+        return handler(job.data, job);
+      },
+      { connection: settings.connection, prefix: settings.prefix, ...settings.options?.[queue] },
+    );
+    worker.on("error", () => {});
+    return worker;
+  });
+}

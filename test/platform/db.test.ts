@@ -1,0 +1,59 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "../../src/platform/db/index.ts";
+import { migrateToLatest } from "../../src/platform/db/migrate.ts";
+import { recordEvent } from "../../src/platform/events.ts";
+import { createTestDatabase } from "../helpers/database.ts";
+
+let db: Db;
+let empty: Awaited<ReturnType<typeof createTestDatabase>>;
+
+beforeAll(async () => {
+  empty = await createTestDatabase();
+  db = createDb(empty.url, { max: 2 });
+});
+afterAll(async () => {
+  await db.destroy();
+  await empty.drop();
+});
+
+describe("schema", () => {
+  it("re-running migrations on a current database applies nothing", async () => {
+    const { results } = await migrateToLatest(db);
+    expect(results).toEqual([]);
+  });
+
+  it("reads a date as YYYY-MM-DD text and timestamptz as a Date", async () => {
+    await db.insertInto("editions").values({ edition_date: "2026-08-18" }).execute();
+    const row = await db.selectFrom("editions").selectAll().executeTakeFirstOrThrow();
+    expect(row.edition_date).toBe("2026-08-18");
+    expect(row.first_ingested_at).toBeInstanceOf(Date);
+  });
+
+  it("keeps emails unique regardless of case", async () => {
+    await db.insertInto("subscribers").values({ email: "Ada@Example.com" }).execute();
+    await expect(
+      db.insertInto("subscribers").values({ email: "ada@example.COM" }).execute(),
+    ).rejects.toThrow(/subscribers_email_ci/);
+  });
+
+  it("allows one delivery per subscriber and edition", async () => {
+    const { id } = await db
+      .insertInto("subscribers")
+      .values({ email: "grace@example.com" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const row = { subscriber_id: id, edition_date: "2026-08-18" };
+    await db.insertInto("deliveries").values(row).execute();
+    await expect(db.insertInto("deliveries").values(row).execute()).rejects.toThrow(/unique/);
+  });
+
+  it("keeps the event log append-only and returns int8 ids as numbers", async () => {
+    await recordEvent(db, "test.happened", null, { n: 1 });
+    const event = await db.selectFrom("events").selectAll().executeTakeFirstOrThrow();
+    expect(typeof event.id).toBe("number");
+    expect(event.data).toEqual({ n: 1 });
+    await expect(sql`update events set type = 'x'`.execute(db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from events`.execute(db)).rejects.toThrow(/append-only/);
+  });
+});
