@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { createDb } from "../../src/platform/db/index.ts";
-import { migrateToLatest } from "../../src/platform/db/migrate.ts";
+import { setupDatabase } from "../../src/processes/setup-database.ts";
 
 const migrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url));
 
@@ -21,6 +21,7 @@ export function templateName(): string {
   for (const file of readdirSync(migrationsDir).sort()) {
     hash.update(file).update(readFileSync(path.join(migrationsDir, file)));
   }
+  hash.update(readFileSync(new URL("../../src/papers/taxonomy.ts", import.meta.url)));
   return `paperboy_tpl_${hash.digest("hex").slice(0, 12)}`;
 }
 
@@ -47,7 +48,7 @@ export async function prepareTemplate(): Promise<void> {
           await client.query(`create database "${name}_tmp"`);
         });
         const db = createDb(serverUrl(`${name}_tmp`), { max: 1 });
-        await migrateToLatest(db);
+        await setupDatabase(db);
         await db.destroy();
         await client.query(`alter database "${name}_tmp" rename to "${name}"`);
       }

@@ -1,8 +1,8 @@
 import { loadConfig } from "../../platform/config.ts";
-import { migrateToLatest } from "../../platform/db/migrate.ts";
 import { createDeps } from "../../platform/deps.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
 import { buildServer } from "../../processes/server.ts";
+import { setupDatabase } from "../../processes/setup-database.ts";
 import { startWorker } from "../../processes/worker.ts";
 import { type Command, UsageError } from "../command.ts";
 
@@ -13,7 +13,7 @@ export const dev: Command = {
     if (args.length) throw new UsageError(`unexpected argument '${args[0]}'`);
     const config = loadConfig({ NODE_ENV: "development", ...env });
     const deps = createDeps(config, { name: "paperboy-dev" });
-    await migrateToLatest(deps.db);
+    await setupDatabase(deps.db);
     const workers = await startWorker(deps);
     const app = await buildServer(deps);
     await app.listen({ port: config.PORT, host: config.HOST });

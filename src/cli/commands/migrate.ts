@@ -1,6 +1,6 @@
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
-import { migrateToLatest } from "../../platform/db/migrate.ts";
+import { setupDatabase } from "../../processes/setup-database.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
 
@@ -12,7 +12,7 @@ export const migrate: Command = {
     const config = loadConfig(env);
     const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-migrate" });
     try {
-      const { results = [] } = await migrateToLatest(db);
+      const { results = [] } = await setupDatabase(db);
       if (results.length === 0) console.log("Database is up to date.");
       for (const r of results)
         console.log(`${r.status === "Success" ? "applied" : r.status}: ${r.migrationName}`);

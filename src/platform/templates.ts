@@ -1,0 +1,50 @@
+import { readFile } from "node:fs/promises";
+import Handlebars from "handlebars";
+import mjml2html from "mjml";
+
+export type TemplateFn<T = Record<string, unknown>> = (data: T) => string;
+
+export const templatesDir = new URL("../../templates/", import.meta.url);
+
+/**
+ * A Handlebars environment of our own (no global registry). `{{x}}` escapes HTML; `{{{x}}}`
+ * is reserved for markup the app built itself. `safeUrl` lets only http(s) links through.
+ */
+export function createHandlebars(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.registerHelper("safeUrl", (value: unknown) => {
+    if (typeof value !== "string") return "#";
+    try {
+      const u = new URL(value);
+      return u.protocol === "http:" || u.protocol === "https:" ? u.toString() : "#";
+    } catch {
+      return "#";
+    }
+  });
+  hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+  return hb;
+}
+
+/**
+ * MJML is slow (tens of ms a call), so it runs once per template at start: MJML → HTML that
+ * still holds Handlebars placeholders → a compiled function that runs per recipient.
+ */
+export async function compileMjml<T = Record<string, unknown>>(
+  source: string,
+  hb: typeof Handlebars = createHandlebars(),
+): Promise<TemplateFn<T>> {
+  const result = await mjml2html(source, { validationLevel: "strict", keepComments: false });
+  if (result.errors?.length) {
+    throw new Error(`MJML errors: ${result.errors.map((e) => e.formattedMessage).join("; ")}`);
+  }
+  return hb.compile<T>(result.html, { strict: false, noEscape: false });
+}
+
+/** Read templates/<name>.mjml and compile it. */
+export async function loadMjmlTemplate<T = Record<string, unknown>>(
+  name: string,
+  hb?: typeof Handlebars,
+): Promise<TemplateFn<T>> {
+  const source = await readFile(new URL(`${name}.mjml`, templatesDir), "utf8");
+  return compileMjml<T>(source, hb);
+}

@@ -1,0 +1,106 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/**
+ * Signed link tokens: HMAC-SHA256 over (purpose, subscriber id, token version, issued-at) with
+ * APP_SECRET. Pure functions: no I/O, the caller supplies the secret and the time.
+ *
+ * Format: base64url("<purpose>.<id>.<version>.<issuedAtSeconds>") + "." + base64url(mac).
+ * manage/unsubscribe tokens carry issuedAt 0 and never expire, so a subscriber's links are
+ * stable; confirm tokens expire after 7 days. Bumping the subscriber's token_version revokes
+ * every link issued before (the caller compares versions).
+ */
+export type TokenPurpose = "confirm" | "manage" | "unsubscribe";
+
+const PURPOSE_CODES: Record<TokenPurpose, string> = { confirm: "c", manage: "m", unsubscribe: "u" };
+const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface TokenClaims {
+  purpose: TokenPurpose;
+  subscriberId: number;
+  version: number;
+  /** Unix seconds; 0 for tokens that never expire. */
+  issuedAt: number;
+}
+
+function mac(secret: string, payload: string): Buffer {
+  return createHmac("sha256", secret).update(`paperboy-token:${payload}`).digest();
+}
+
+export function signToken(secret: string, claims: TokenClaims): string {
+  const issuedAt = claims.purpose === "confirm" ? Math.floor(claims.issuedAt) : 0;
+  const payload = `${PURPOSE_CODES[claims.purpose]}.${claims.subscriberId}.${claims.version}.${issuedAt}`;
+  return `${Buffer.from(payload).toString("base64url")}.${mac(secret, payload).toString("base64url")}`;
+}
+
+/**
+ * The claims of a genuine, unexpired token of the expected purpose, or null for anything else
+ * (forged, truncated, other purpose, expired, malformed). Never throws.
+ */
+export function verifyToken(
+  secret: string,
+  token: unknown,
+  purpose: TokenPurpose,
+  now: Date,
+): TokenClaims | null {
+  if (typeof token !== "string" || token.length > 200) return null;
+  const match = /^([A-Za-z0-9_-]{8,120})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return null;
+  const payloadBytes = Buffer.from(match[1]!, "base64url");
+  const given = Buffer.from(match[2]!, "base64url");
+  // Only the canonical encoding is accepted: one token per claim set, no malleable tail bits.
+  if (payloadBytes.toString("base64url") !== match[1] || given.toString("base64url") !== match[2]) {
+    return null;
+  }
+  const payload = payloadBytes.toString("utf8");
+  const expected = mac(secret, payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const parts = /^([cmu])\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,11})$/.exec(
+    payload,
+  );
+  if (!parts || parts[1] !== PURPOSE_CODES[purpose]) return null;
+  const claims: TokenClaims = {
+    purpose,
+    subscriberId: Number(parts[2]),
+    version: Number(parts[3]),
+    issuedAt: Number(parts[4]),
+  };
+  if (purpose === "confirm") {
+    const age = now.getTime() / 1000 - claims.issuedAt;
+    if (age > CONFIRM_TTL_SECONDS || age < -300) return null;
+  }
+  return claims;
+}
+
+/** Absolute links for one subscriber, as used in every mail and page. */
+export function subscriberLinks(
+  publicUrl: string,
+  secret: string,
+  subscriber: { id: number; token_version: number },
+) {
+  const sign = (purpose: "manage" | "unsubscribe") =>
+    signToken(secret, {
+      purpose,
+      subscriberId: subscriber.id,
+      version: subscriber.token_version,
+      issuedAt: 0,
+    });
+  return {
+    manage: `${publicUrl}/preferences/${sign("manage")}`,
+    unsubscribe: `${publicUrl}/unsubscribe/${sign("unsubscribe")}`,
+  };
+}
+
+export function confirmLink(
+  publicUrl: string,
+  secret: string,
+  subscriber: { id: number; token_version: number },
+  now: Date,
+): string {
+  const token = signToken(secret, {
+    purpose: "confirm",
+    subscriberId: subscriber.id,
+    version: subscriber.token_version,
+    issuedAt: Math.floor(now.getTime() / 1000),
+  });
+  return `${publicUrl}/confirm/${token}`;
+}
