@@ -1,0 +1,66 @@
+import type { EditionPaper } from "../papers/repository.ts";
+import type { Frequency } from "../platform/db/schema.ts";
+
+/**
+ * The contract between digests (selection + rendering) and delivery (who gets what, when).
+ * Delivery loads the data and calls DigestComposer.compose once per subscriber and edition.
+ */
+
+/** What selection needs of a reader's preferences. */
+export interface SelectionPreferences {
+  /** Topic slugs; empty = the reader gets the trending list. */
+  topics: string[];
+  /** Whole-word, case-insensitive, matched in title, abstract and AI keywords. */
+  keywords: string[];
+  /** Followed author names. */
+  authors: string[];
+  maxPapers: number;
+  minUpvotes: number;
+  /** No mail on a day with nothing matching. */
+  skipEmpty: boolean;
+}
+
+export interface MatchReason {
+  kind: "topic" | "keyword" | "author" | "trending";
+  /** Shown to the reader, e.g. "topic: Agents", "keyword: diffusion", "author: Yann LeCun". */
+  label: string;
+}
+
+export interface PickedPaper {
+  paper: EditionPaper;
+  reasons: MatchReason[];
+}
+
+export interface Selection {
+  papers: PickedPaper[];
+  /** A few top papers of the edition outside the reader's matches. */
+  alsoTrending: EditionPaper[];
+}
+
+export interface ComposeInput {
+  subscriber: { id: number; email: string; token_version: number };
+  preferences: SelectionPreferences & { frequency: Frequency };
+  /** The edition: a UTC date. For weekly readers the papers cover the 7 days up to it. */
+  editionDate: string;
+  /** The edition's papers in trending order (see findPapersListedBetween). */
+  papers: EditionPaper[];
+  /** Ids of papers already mailed to this reader. */
+  alreadySent: ReadonlySet<string>;
+}
+
+export interface ComposedDigest {
+  /** Deterministic per (subscriber, edition), without angle brackets. */
+  messageId: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** List-Unsubscribe, List-Unsubscribe-Post, List-Id and any other header. */
+  headers: Record<string, string>;
+  /** The papers this mail presents as new (recorded in sent_papers after acceptance). */
+  paperIds: string[];
+}
+
+export interface DigestComposer {
+  /** null when there is nothing to send and the reader skips empty days. */
+  compose(input: ComposeInput): ComposedDigest | null;
+}
