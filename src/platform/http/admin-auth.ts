@@ -1,0 +1,30 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+/** Compare secrets in constant time (hashing first makes lengths equal). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * preHandler for everything under /admin: `Authorization: Bearer <ADMIN_TOKEN>` for scripts,
+ * or HTTP Basic with ADMIN_TOKEN as the password so a browser can open the dashboard.
+ */
+export function requireAdmin(adminToken: string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization ?? "";
+    let given = "";
+    if (header.startsWith("Bearer ")) given = header.slice(7).trim();
+    else if (header.startsWith("Basic ")) {
+      const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
+      given = decoded.slice(decoded.indexOf(":") + 1);
+    }
+    if (given && sameSecret(given, adminToken)) return;
+    reply
+      .code(401)
+      .header("www-authenticate", 'Basic realm="Paperboy admin", charset="UTF-8"')
+      .send({ error: "Admin token required.", statusCode: 401 });
+  };
+}
