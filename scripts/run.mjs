@@ -60,6 +60,9 @@ const env = { ...process.env, ...services };
 const paperboy = (...args) => must("node", ["bin/paperboy.mjs", ...args], env);
 
 switch (task) {
+  case "setup":
+    paperboy("migrate");
+    break;
   case "dev":
     paperboy("dev", ...rest);
     break;
