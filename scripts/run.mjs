@@ -70,7 +70,8 @@ switch (task) {
     paperboy("migrate");
     must("npx", ["tsc", "--noEmit"], env);
     must("npx", ["biome", "check", "."], env);
-    const testEnv = { ...env, NODE_ENV: "test" };
+    const { ensureChromium } = await import("./chromium.mjs");
+    const testEnv = { ...env, NODE_ENV: "test", CHROMIUM_PATH: ensureChromium() ?? "" };
     must("npx", ["vitest", "run", ...rest], testEnv);
     break;
   }
