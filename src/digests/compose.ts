@@ -1,0 +1,60 @@
+import { TOPICS } from "../papers/taxonomy.ts";
+import type { Deps } from "../platform/deps.ts";
+import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
+import { subscriberLinks } from "../subscribers/tokens.ts";
+import { digestMessageId, listHeaders } from "./headers.ts";
+import { renderPlainText } from "./plain-text.ts";
+import { selectPapers } from "./select.ts";
+import type { ComposedDigest, ComposeInput, DigestComposer } from "./types.ts";
+import { type DigestView, digestView } from "./view.ts";
+
+export interface LoadedDigestComposer extends DigestComposer {
+  /** Slug → display name of every topic, as loaded at start. */
+  readonly topicNames: Readonly<Record<string, string>>;
+}
+
+/**
+ * Compile the digest template and load topic names once; compose() is then synchronous and
+ * pure given its inputs (no MJML, no template compilation, no I/O per reader).
+ */
+export async function createDigestComposer(
+  deps: Pick<Deps, "config" | "db">,
+): Promise<LoadedDigestComposer> {
+  const { config } = deps;
+  const template: TemplateFn<DigestView> = await loadMjmlTemplate<DigestView>("digest");
+  const rows = await deps.db.selectFrom("topics").select(["slug", "name"]).execute();
+  const topicNames: Record<string, string> = Object.fromEntries(
+    [...TOPICS, ...rows].map((t) => [t.slug, t.name]),
+  );
+
+  return {
+    topicNames,
+    compose(input: ComposeInput): ComposedDigest | null {
+      const { subscriber, preferences } = input;
+      const selection = selectPapers(preferences, input.papers, input.alreadySent, topicNames);
+      if (selection.papers.length === 0 && preferences.skipEmpty) return null;
+
+      const links = subscriberLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber);
+      const view = digestView({
+        email: subscriber.email,
+        editionDate: input.editionDate,
+        frequency: preferences.frequency,
+        selection,
+        topicNames: preferences.topics.map((slug) => topicNames[slug] ?? slug),
+        publicUrl: config.PUBLIC_URL,
+        links,
+      });
+      return {
+        messageId: digestMessageId(config.PUBLIC_URL, subscriber.id, input.editionDate),
+        subject: view.subject,
+        html: template(view),
+        text: renderPlainText(view),
+        headers: listHeaders(config, links.unsubscribe),
+        paperIds: [
+          ...selection.papers.map((p) => p.paper.id),
+          ...selection.alsoTrending.map((p) => p.id),
+        ],
+      };
+    },
+  };
+}
