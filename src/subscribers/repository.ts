@@ -1,0 +1,307 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Db } from "../platform/db/index.ts";
+import type { Database, Frequency, Subscriber, Topic } from "../platform/db/schema.ts";
+
+/** All SQL about subscribers, their preferences and topics. */
+
+/** At most one confirmation mail per address in this window. */
+export const CONFIRMATION_INTERVAL_MS = 5 * 60 * 1000;
+
+export interface SubscriberChoices {
+  topics: string[];
+  timezone: string;
+  frequency: Frequency;
+}
+
+/** A reader's settings as the preferences page and API show them. */
+export interface PreferencesView {
+  topics: string[];
+  keywords: string[];
+  authors: string[];
+  frequency: Frequency;
+  weekly_day: number;
+  send_hour: number;
+  timezone: string;
+  max_papers: number;
+  min_upvotes: number;
+  skip_empty: boolean;
+  paused_until: string | null;
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export function listTopics(db: Db): Promise<Topic[]> {
+  return db.selectFrom("topics").selectAll().orderBy("position").orderBy("slug").execute();
+}
+
+/** The slugs in `slugs` that are not topics. */
+export async function unknownTopics(db: Db, slugs: string[]): Promise<string[]> {
+  if (slugs.length === 0) return [];
+  const known = await db.selectFrom("topics").select("slug").where("slug", "in", slugs).execute();
+  const set = new Set(known.map((t) => t.slug));
+  return slugs.filter((s) => !set.has(s));
+}
+
+export function findSubscriber(db: Db, id: number): Promise<Subscriber | undefined> {
+  return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function isSuppressed(db: Db, email: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("suppressions")
+    .select("email")
+    .where(sql`lower(email)`, "=", email.toLowerCase())
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function replaceTopics(tx: Executor, subscriberId: number, topics: string[]): Promise<void> {
+  await tx.deleteFrom("subscriber_topics").where("subscriber_id", "=", subscriberId).execute();
+  if (topics.length === 0) return;
+  await tx
+    .insertInto("subscriber_topics")
+    .values(topics.map((topic_slug) => ({ subscriber_id: subscriberId, topic_slug })))
+    .execute();
+}
+
+/**
+ * The subscriber with this address, created as pending with `choices` when new. Concurrent
+ * calls for one address end with one row (unique index on lower(email)).
+ */
+export async function findOrCreateSubscriber(
+  db: Db,
+  email: string,
+  choices: SubscriberChoices,
+  now: Date,
+): Promise<{ subscriber: Subscriber; created: boolean }> {
+  return db.transaction().execute(async (tx) => {
+    const inserted = await tx
+      .insertInto("subscribers")
+      .values({ email, timezone: choices.timezone, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) {
+      await tx
+        .insertInto("preferences")
+        .values({ subscriber_id: inserted.id, frequency: choices.frequency, updated_at: now })
+        .execute();
+      await replaceTopics(tx, inserted.id, choices.topics);
+      return { subscriber: inserted, created: true };
+    }
+    const existing = await tx
+      .selectFrom("subscribers")
+      .selectAll()
+      .where(sql`lower(email)`, "=", email.toLowerCase())
+      .executeTakeFirstOrThrow();
+    return { subscriber: existing, created: false };
+  });
+}
+
+/** A not-yet-active reader who subscribes again chose anew; an active one's settings stay. */
+export async function replaceChoicesIfInactive(
+  db: Db,
+  subscriberId: number,
+  choices: SubscriberChoices,
+  now: Date,
+): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable("subscribers")
+      .set({ timezone: choices.timezone, updated_at: now })
+      .where("id", "=", subscriberId)
+      .where("status", "in", ["pending", "unsubscribed"])
+      .returning("id")
+      .executeTakeFirst();
+    if (!row) return false;
+    await tx
+      .updateTable("preferences")
+      .set({ frequency: choices.frequency, updated_at: now })
+      .where("subscriber_id", "=", subscriberId)
+      .execute();
+    await replaceTopics(tx, subscriberId, choices.topics);
+    return true;
+  });
+}
+
+/**
+ * Take the right to send a confirmation mail now: one atomic UPDATE, so of concurrent
+ * requests at most one wins, and none within CONFIRMATION_INTERVAL_MS of the last mail.
+ */
+export async function claimConfirmationSlot(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+): Promise<boolean> {
+  const cutoff = new Date(now.getTime() - CONFIRMATION_INTERVAL_MS);
+  const row = await db
+    .updateTable("subscribers")
+    .set({ confirmation_sent_at: now })
+    .where("id", "=", subscriberId)
+    .where("status", "in", ["pending", "unsubscribed"])
+    .where((eb) =>
+      eb.or([eb("confirmation_sent_at", "is", null), eb("confirmation_sent_at", "<=", cutoff)]),
+    )
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Give the slot back after a failed send, so the reader can retry at once. */
+export async function releaseConfirmationSlot(
+  db: Db,
+  subscriberId: number,
+  claimedAt: Date,
+): Promise<void> {
+  await db
+    .updateTable("subscribers")
+    .set({ confirmation_sent_at: null })
+    .where("id", "=", subscriberId)
+    .where("confirmation_sent_at", "=", claimedAt)
+    .execute();
+}
+
+/** pending/unsubscribed → active; undefined when it was not in such a state. */
+export function activateSubscriber(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+): Promise<Subscriber | undefined> {
+  return db
+    .updateTable("subscribers")
+    .set({ status: "active", confirmed_at: now, unsubscribed_at: null, updated_at: now })
+    .where("id", "=", subscriberId)
+    .where("status", "in", ["pending", "unsubscribed"])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Unsubscribe at once and cancel every delivery not yet sent. Idempotent: `changed` is false
+ * when the reader had already left.
+ */
+export function unsubscribeSubscriber(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+): Promise<{ changed: boolean; cancelledDeliveries: number }> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .updateTable("subscribers")
+      .set({ status: "unsubscribed", unsubscribed_at: now, updated_at: now })
+      .where("id", "=", subscriberId)
+      .where("status", "in", ["pending", "active"])
+      .returning("id")
+      .executeTakeFirst();
+    const cancelled = await tx
+      .updateTable("deliveries")
+      .set({ status: "cancelled", updated_at: now })
+      .where("subscriber_id", "=", subscriberId)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    return {
+      changed: row !== undefined,
+      cancelledDeliveries: Number(cancelled.numUpdatedRows),
+    };
+  });
+}
+
+/** unsubscribed → active again (the reader confirmed before; their unsubscribe link proves it). */
+export async function resubscribeSubscriber(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+): Promise<boolean> {
+  const row = await db
+    .updateTable("subscribers")
+    .set({ status: "active", unsubscribed_at: null, updated_at: now })
+    .where("id", "=", subscriberId)
+    .where("status", "=", "unsubscribed")
+    .where("confirmed_at", "is not", null)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom("suppressions")
+            .select("suppressions.email")
+            .where(sql`lower(suppressions.email)`, "=", sql`lower(subscribers.email)`),
+        ),
+      ),
+    )
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Invalidate every link issued so far (manage, unsubscribe, confirm). */
+export async function revokeLinks(db: Db, subscriberId: number): Promise<void> {
+  await db
+    .updateTable("subscribers")
+    .set((eb) => ({ token_version: eb("token_version", "+", 1) }))
+    .where("id", "=", subscriberId)
+    .execute();
+}
+
+export async function getPreferences(
+  db: Db,
+  subscriberId: number,
+): Promise<PreferencesView | undefined> {
+  const row = await db
+    .selectFrom("subscribers as s")
+    .leftJoin("preferences as p", "p.subscriber_id", "s.id")
+    .select([
+      "s.timezone",
+      "p.frequency",
+      "p.weekly_day",
+      "p.send_hour",
+      "p.max_papers",
+      "p.min_upvotes",
+      "p.skip_empty",
+      "p.paused_until",
+      "p.keywords",
+      "p.authors",
+    ])
+    .select(
+      sql<string[]>`array(select st.topic_slug from subscriber_topics st
+        join topics t on t.slug = st.topic_slug
+        where st.subscriber_id = s.id order by t.position, t.slug)`.as("topics"),
+    )
+    .where("s.id", "=", subscriberId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    topics: row.topics,
+    keywords: row.keywords ?? [],
+    authors: row.authors ?? [],
+    frequency: row.frequency ?? "daily",
+    weekly_day: row.weekly_day ?? 1,
+    send_hour: row.send_hour ?? 8,
+    timezone: row.timezone,
+    max_papers: row.max_papers ?? 10,
+    min_upvotes: row.min_upvotes ?? 0,
+    skip_empty: row.skip_empty ?? true,
+    paused_until: row.paused_until ?? null,
+  };
+}
+
+export async function savePreferences(
+  db: Db,
+  subscriberId: number,
+  prefs: PreferencesView,
+  now: Date,
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const { topics, timezone, ...rest } = prefs;
+    await tx
+      .updateTable("subscribers")
+      .set({ timezone, updated_at: now })
+      .where("id", "=", subscriberId)
+      .execute();
+    await tx
+      .insertInto("preferences")
+      .values({ subscriber_id: subscriberId, ...rest, updated_at: now })
+      .onConflict((oc) => oc.column("subscriber_id").doUpdateSet({ ...rest, updated_at: now }))
+      .execute();
+    await replaceTopics(tx, subscriberId, topics);
+  });
+}
