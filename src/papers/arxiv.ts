@@ -4,7 +4,7 @@ import {
   cleanText,
   type IncomingPaper,
   type Rejection,
-  SourceFormatError,
+  SourceError,
   utcDateOf,
 } from "./paper.ts";
 
@@ -49,7 +49,7 @@ const parser = new XMLParser({
 export function parseArxivFeed(xml: string, options: ArxivParseOptions = {}): ArxivParseResult {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    throw new SourceFormatError(`not valid XML (line ${valid.err.line}: ${valid.err.msg})`);
+    throw new SourceError(`not valid XML (line ${valid.err.line}: ${valid.err.msg})`);
   }
   const doc = parser.parse(xml) as XmlNode;
   const feed = doc.feed as XmlNode | undefined;
@@ -61,7 +61,7 @@ export function parseArxivFeed(xml: string, options: ArxivParseOptions = {}): Ar
     const fallback = text(channel.pubDate) || text(channel.lastBuildDate);
     return collect(asArray(channel.item), (i) => fromRssItem(i, options, fallback));
   }
-  throw new SourceFormatError("not an arXiv feed (expected an Atom <feed> or RSS <rss>)");
+  throw new SourceError("not an arXiv feed (expected an Atom <feed> or RSS <rss>)");
 }
 
 function collect(
@@ -70,10 +70,17 @@ function collect(
 ): ArxivParseResult {
   const papers: ArxivPaper[] = [];
   const rejected: Rejection[] = [];
+  const seen = new Map<string, number>();
   nodes.forEach((node, index) => {
     const result = convert(node);
-    if (typeof result === "string") rejected.push({ index, reason: result });
-    else papers.push(result);
+    if (typeof result === "string") {
+      rejected.push({ index, reason: result });
+    } else if (seen.has(result.id)) {
+      rejected.push({ index, reason: `duplicate of item ${seen.get(result.id)} (${result.id})` });
+    } else {
+      seen.set(result.id, index);
+      papers.push(result);
+    }
   });
   return { papers, rejected };
 }
@@ -85,7 +92,7 @@ function fromAtomEntry(
 ): ArxivPaper | string {
   const rawId = text(entry.id);
   if (rawId.includes("/api/errors")) {
-    throw new SourceFormatError(`arXiv API error: ${cleanText(text(entry.summary))}`);
+    throw new SourceError(`arXiv API error: ${cleanText(text(entry.summary))}`);
   }
   const announceType = text(entry.announce_type) || null;
   // API ids are URLs (…/abs/ID), listing ids are oai:arXiv.org:ID.

@@ -5,7 +5,7 @@ import {
   type IncomingPaper,
   type ParseResult,
   type Rejection,
-  SourceFormatError,
+  SourceError,
   utcDateOf,
 } from "./paper.ts";
 
@@ -53,10 +53,11 @@ export interface HfParseOptions {
 /** Parse an API answer already decoded from JSON; bad items are rejected, the rest kept. */
 export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}): ParseResult {
   if (!Array.isArray(body)) {
-    throw new SourceFormatError("not a Hugging Face Daily Papers list (expected a JSON array)");
+    throw new SourceError("not a Hugging Face Daily Papers list (expected a JSON array)");
   }
   const papers: IncomingPaper[] = [];
   const rejected: Rejection[] = [];
+  const seen = new Map<string, number>();
   body.forEach((raw, index) => {
     const result = itemSchema.safeParse(raw);
     if (!result.success) {
@@ -70,7 +71,14 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       rejected.push({ index, reason: "no listing date (submittedOnDailyAt, --date, publishedAt)" });
       return;
     }
-    papers.push(toPaper(result.data, listedOn));
+    const paper = toPaper(result.data, listedOn);
+    const first = seen.get(paper.id);
+    if (first !== undefined) {
+      rejected.push({ index, reason: `duplicate of item ${first} (${paper.id})` });
+      return;
+    }
+    seen.set(paper.id, index);
+    papers.push(paper);
   });
   return { papers, rejected };
 }

@@ -31,8 +31,8 @@ export interface ParseResult {
   rejected: Rejection[];
 }
 
-/** The whole input is unusable (not JSON, not a feed): the command fails with this message. */
-export class SourceFormatError extends Error {}
+/** A whole input is unusable (unreadable, HTTP error, not JSON, not a feed): one-line message. */
+export class SourceError extends Error {}
 
 // New-style ids (2408.01234) and old-style ones (hep-th/9901001), optionally versioned.
 const ARXIV_ID = /^(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?\/\d{7})(v\d+)?$/;

@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
 import type { Paper } from "../platform/db/schema.ts";
+import type { ClassifiablePaper } from "./classify.ts";
+import type { IncomingPaper } from "./paper.ts";
 
 /** A paper with the topics the classifier gave it (highest score first). */
 export interface EditionPaper extends Paper {
@@ -41,4 +43,167 @@ export async function findPapersListedBetween(
     .orderBy("id", "asc")
     .execute();
   return rows as EditionPaper[];
+}
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** Rows per INSERT: 17 parameters each stays far below Postgres' 65535 limit. */
+const BATCH = 500;
+
+/**
+ * How a paper seen again is merged, so ingestion order doesn't matter and re-ingesting an older
+ * file changes nothing: counts only grow (HF snapshots are taken as the day goes on), listed_on
+ * stays the earliest listing date, and a source that lacks a field never erases it.
+ */
+const merged = {
+  title: sql<string>`excluded.title`,
+  abstract: sql<string>`case when excluded.abstract <> '' then excluded.abstract else papers.abstract end`,
+  authors: sql<
+    string[]
+  >`case when cardinality(excluded.authors) > 0 then excluded.authors else papers.authors end`,
+  listed_on: sql<string>`least(papers.listed_on, excluded.listed_on)`,
+  published_at: sql<Date>`coalesce(papers.published_at, excluded.published_at)`,
+  upvotes: sql<number>`greatest(papers.upvotes, excluded.upvotes)`,
+  num_comments: sql<number>`greatest(papers.num_comments, excluded.num_comments)`,
+  ai_summary: sql<string>`coalesce(excluded.ai_summary, papers.ai_summary)`,
+  ai_keywords: sql<
+    string[]
+  >`case when cardinality(excluded.ai_keywords) > 0 then excluded.ai_keywords else papers.ai_keywords end`,
+  arxiv_categories: sql<
+    string[]
+  >`case when cardinality(excluded.arxiv_categories) > 0 then excluded.arxiv_categories else papers.arxiv_categories end`,
+  github_repo: sql<string>`coalesce(excluded.github_repo, papers.github_repo)`,
+  github_stars: sql<number>`greatest(papers.github_stars, excluded.github_stars)`,
+  project_page: sql<string>`coalesce(excluded.project_page, papers.project_page)`,
+  thumbnail: sql<string>`coalesce(excluded.thumbnail, papers.thumbnail)`,
+};
+const mergedColumns = Object.keys(merged) as (keyof typeof merged)[];
+
+/**
+ * Insert new papers and merge known ones (see `merged`); a row whose merge changes nothing is
+ * left untouched and counted as unchanged. Ids must be unique within `papers`. Run it inside
+ * the caller's transaction so a file lands whole or not at all.
+ */
+export async function upsertPapers(
+  db: Db,
+  papers: IncomingPaper[],
+  now: Date,
+): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  for (let i = 0; i < papers.length; i += BATCH) {
+    const batch = papers.slice(i, i + BATCH);
+    const written = await db
+      .insertInto("papers")
+      .values(
+        batch.map((p) => ({
+          id: p.id,
+          title: p.title,
+          abstract: p.abstract,
+          authors: p.authors,
+          listed_on: p.listed_on,
+          published_at: p.published_at,
+          upvotes: p.upvotes,
+          num_comments: p.num_comments,
+          ai_summary: p.ai_summary,
+          ai_keywords: p.ai_keywords,
+          arxiv_categories: p.arxiv_categories,
+          github_repo: p.github_repo,
+          github_stars: p.github_stars,
+          project_page: p.project_page,
+          thumbnail: p.thumbnail,
+          source: p.source,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .column("id")
+          .doUpdateSet({ ...merged, updated_at: now })
+          .where(
+            sql<boolean>`(${sql.join(mergedColumns.map((c) => merged[c]))}) is distinct from (${sql.join(
+              mergedColumns.map((c) => sql.ref(`papers.${c}`)),
+            )})`,
+          ),
+      )
+      // xmax is 0 only on a freshly inserted row version.
+      .returning(sql<boolean>`xmax = 0`.as("inserted"))
+      .execute();
+    const inserted = written.filter((r) => r.inserted).length;
+    counts.inserted += inserted;
+    counts.updated += written.length - inserted;
+    counts.unchanged += batch.length - written.length;
+  }
+  return counts;
+}
+
+/** The listing dates papers are stored under now (to refresh editions they may move away from). */
+export async function listedOnOf(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("papers")
+    .select("listed_on")
+    .distinct()
+    .where("id", "in", ids)
+    .execute();
+  return rows.map((r) => r.listed_on);
+}
+
+/** Replace the topics of each given paper with the classifier's answer. */
+export async function replacePaperTopics(
+  db: Db,
+  entries: { paperId: string; topics: { slug: string; score: number }[] }[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += BATCH) {
+    const batch = entries.slice(i, i + BATCH);
+    await db
+      .deleteFrom("paper_topics")
+      .where(
+        "paper_id",
+        "in",
+        batch.map((e) => e.paperId),
+      )
+      .execute();
+    const rows = batch.flatMap((e) =>
+      e.topics.map((t) => ({ paper_id: e.paperId, topic_slug: t.slug, score: t.score })),
+    );
+    if (rows.length) await db.insertInto("paper_topics").values(rows).execute();
+  }
+}
+
+/** Recount the papers of each date and record the ingestion time in `editions`. */
+export async function refreshEditions(db: Db, dates: string[], now: Date): Promise<void> {
+  const unique = [...new Set(dates)].sort();
+  if (unique.length === 0) return;
+  await sql`
+    insert into editions (edition_date, paper_count, first_ingested_at, last_ingested_at)
+    select d, (select count(*) from papers where listed_on = d), ${now}::timestamptz,
+           ${now}::timestamptz
+      from unnest(${unique}::date[]) as d
+    on conflict (edition_date) do update
+      set paper_count = excluded.paper_count, last_ingested_at = excluded.last_ingested_at
+  `.execute(db);
+}
+
+/** What the classifier reads, for the given ids or for a page of all papers in id order. */
+export async function papersForClassification(
+  db: Db,
+  which: { ids: string[] } | { afterId: string | null; limit: number },
+): Promise<(ClassifiablePaper & { id: string })[]> {
+  let query = db
+    .selectFrom("papers")
+    .select(["id", "title", "abstract", "ai_keywords", "arxiv_categories"])
+    .orderBy("id");
+  if ("ids" in which) {
+    if (which.ids.length === 0) return [];
+    query = query.where("id", "in", which.ids);
+  } else {
+    query = query.limit(which.limit);
+    if (which.afterId !== null) query = query.where("id", ">", which.afterId);
+  }
+  return query.execute();
 }

@@ -1,11 +1,14 @@
 import type { Worker } from "bullmq";
+import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
 import { upsertSchedules } from "./schedules.ts";
 
 /** Every job's handler; startWorkers refuses to boot if one is missing. */
-export function jobHandlers(_deps: Deps): JobHandlers {
-  return {} as JobHandlers;
+export function jobHandlers(deps: Deps): JobHandlers {
+  return {
+    ...ingestJobHandlers(deps),
+  } as JobHandlers;
 }
 
 export async function startWorker(deps: Deps): Promise<Worker[]> {

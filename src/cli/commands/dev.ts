@@ -1,3 +1,4 @@
+import { ingestSample } from "../../papers/ingest.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDeps } from "../../platform/deps.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
@@ -14,6 +15,10 @@ export const dev: Command = {
     const config = loadConfig({ NODE_ENV: "development", ...env });
     const deps = createDeps(config, { name: "paperboy-dev" });
     await setupDatabase(deps.db);
+    const sample = await ingestSample(deps);
+    console.log(
+      `Sample papers: ${sample.inserted} new, ${sample.updated + sample.unchanged} known`,
+    );
     const workers = await startWorker(deps);
     const app = await buildServer(deps);
     await app.listen({ port: config.PORT, host: config.HOST });

@@ -1,7 +1,10 @@
 import type { Command } from "../command.ts";
 import { dev } from "./dev.ts";
+import { ingestCommand } from "./ingest.ts";
 import { migrate } from "./migrate.ts";
+import { preview } from "./preview.ts";
 import { serve } from "./serve.ts";
+import { topics } from "./topics.ts";
 import { worker } from "./worker.ts";
 
 /** Every CLI command by name, in the order `paperboy --help` lists them. */
@@ -10,4 +13,7 @@ export const commands: Record<string, Command> = {
   worker,
   migrate,
   dev,
+  ingest: ingestCommand,
+  topics,
+  preview,
 };
