@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
+import { digestRoutes } from "../digests/routes.ts";
 import type { Deps } from "../platform/deps.ts";
 import { buildApp, type RoutePlugin } from "../platform/http/app.ts";
 import { subscriberRoutes } from "../subscribers/routes.ts";
 
 /** Every capability's HTTP routes, in registration order. */
-export const routePlugins: RoutePlugin[] = [subscriberRoutes];
+export const routePlugins: RoutePlugin[] = [subscriberRoutes, digestRoutes];
 
 export function buildServer(deps: Deps): Promise<FastifyInstance> {
   return buildApp(deps, routePlugins);

@@ -1,0 +1,54 @@
+import type { EditionPaper } from "../papers/repository.ts";
+import { html, page, type SafeHtml } from "../platform/http/html.ts";
+import { codeUrl, longDate, paperBlurb, paperPageUrl, pdfUrl, shortAuthors } from "./format.ts";
+import type { Edition } from "./repository.ts";
+
+/** Web archive pages: the list of editions and one edition's trending papers. */
+
+export function editionsPage(editions: Edition[]): string {
+  const rows = editions.map(
+    (e) =>
+      html`<li><a href="/digests/${e.edition_date}">${longDate(e.edition_date)}</a> <span class="meta">· ${e.paper_count} ${e.paper_count === 1 ? "paper" : "papers"}</span></li>`,
+  );
+  return page({
+    title: "Archive",
+    description: "Every edition of Paperboy's trending research papers.",
+    body: html`<h1>Archive</h1>
+<p class="lead">Each day's trending papers from Hugging Face Daily Papers, newest first. Also as <a href="/feed.xml">RSS</a> and <a href="/feed.json">JSON Feed</a>.</p>
+${editions.length ? html`<ul>${rows}</ul>` : html`<p>No editions yet.</p>`}`,
+  });
+}
+
+export function editionPage(
+  date: string,
+  papers: EditionPaper[],
+  topicNames: Readonly<Record<string, string>>,
+  nav: { previous: string | null; next: string | null },
+): string {
+  const title = `Trending papers, ${longDate(date)}`;
+  return page({
+    title,
+    description: `The ${papers.length} research papers listed on Hugging Face Daily Papers on ${longDate(date)}, by upvotes.`,
+    body: html`<h1>${title}</h1>
+<p class="lead">${papers.length} ${papers.length === 1 ? "paper" : "papers"}, most upvoted first. <a href="/#subscribe">Get them by email</a>, ranked for your topics.</p>
+<ol class="papers">${papers.map((p) => paperItem(p, topicNames))}</ol>
+<nav aria-label="Editions" class="links"><p>${nav.previous ? html`<a href="/digests/${nav.previous}" rel="prev">← ${longDate(nav.previous)}</a>` : ""}<a href="/digests">All editions</a>${nav.next ? html`<a href="/digests/${nav.next}" rel="next">${longDate(nav.next)} →</a>` : ""}</p></nav>`,
+  });
+}
+
+/** One paper as an archive list item (feed text is escaped by html``, links pass safeUrl). */
+export function paperItem(
+  paper: EditionPaper,
+  topicNames: Readonly<Record<string, string>>,
+): SafeHtml {
+  const pdf = pdfUrl(paper);
+  const code = codeUrl(paper);
+  const tags = paper.topics.slice(0, 3).map((t) => topicNames[t.slug] ?? t.slug);
+  return html`<li class="paper">
+<h3><a href="${paperPageUrl(paper)}">${paper.title}</a></h3>
+<p class="meta"><span class="upvotes" aria-label="${paper.upvotes} upvotes">▲ ${paper.upvotes}</span> · ${shortAuthors(paper.authors)}</p>
+<p class="summary">${paperBlurb(paper)}</p>
+${tags.length ? html`<ul class="tags" aria-label="Topics">${tags.map((t) => html`<li class="tag">${t}</li>`)}</ul>` : ""}
+<p class="links">${pdf ? html`<a href="${pdf}">PDF</a>` : ""}${code ? html`<a href="${code}">Code</a>` : ""}</p>
+</li>`;
+}
