@@ -23,7 +23,7 @@ export function renderPlainText(view: DigestView): string {
     view.why,
     `Manage preferences: ${view.links.manage}`,
     `Unsubscribe: ${view.links.unsubscribe}`,
-    `View on the web: ${view.links.archive}`,
+    `This edition on the web: ${view.links.archive}`,
     "",
   );
   return lines.join("\n");

@@ -1,0 +1,80 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { samplePapers, storePapers } from "./sample.ts";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+  await storePapers(ctx.deps.db, [...samplePapers("2026-08-17"), ...samplePapers("2026-08-18")]);
+  const { id } = await ctx.deps.db
+    .insertInto("subscribers")
+    .values({ email: "cli.reader@example.com", status: "active" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await ctx.deps.db
+    .insertInto("preferences")
+    .values({ subscriber_id: id, keywords: ["diffusion"], skip_empty: true })
+    .execute();
+});
+afterAll(() => ctx.close());
+
+/** Run the real CLI against this test's database (async, so vitest's worker stays responsive). */
+function paperboy(
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("node", ["bin/paperboy.mjs", ...args], {
+      env: { ...process.env, ...ctx.env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe("paperboy preview", () => {
+  it("prints the subject and the plain-text digest of the newest edition", async () => {
+    const r = await paperboy(["preview", "--email", "CLI.Reader@example.com"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Subject: Your papers for Aug 18: 3 new, top: An Empirical Study/);
+    expect(r.stdout).toContain("keyword: diffusion");
+    expect(r.stdout).toMatch(/Unsubscribe: https:\/\/paperboy\.test\/unsubscribe\//);
+  });
+
+  it("writes the HTML of a chosen date to --out", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "paperboy-preview-")), "d.html");
+    const r = await paperboy([
+      "preview",
+      "--email",
+      "cli.reader@example.com",
+      "--date",
+      "2026-08-17",
+      "--out",
+      out,
+    ]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`HTML written to ${out}`);
+    expect(readFileSync(out, "utf8")).toContain("<title>Your papers for Aug 17");
+  });
+
+  it("fails with one line for an unknown address or a bad date", async () => {
+    const unknown = await paperboy(["preview", "--email", "nobody@example.com"]);
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr.trim().split("\n")).toEqual([
+      "paperboy preview: no subscriber with that email address",
+    ]);
+    const bad = await paperboy(["preview", "--email", "cli.reader@example.com", "--date", "soon"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    const missing = await paperboy(["preview"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("--email");
+  });
+});
