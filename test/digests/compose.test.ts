@@ -97,6 +97,8 @@ describe("composed digest", () => {
     expect(html).toContain("Also trending today");
     expect(html).toContain('<meta name="color-scheme" content="light dark">');
     expect(html).toContain("prefers-color-scheme: dark");
+    // Readable without images: every image (if any) has alt text, and all content is text.
+    for (const img of html.match(/<img\b[^>]*>/gi) ?? []) expect(img).toMatch(/\balt="/);
     expect(html).toContain(`href="${unsubscribe.url}"`);
     expect(html).toMatch(/href="https:\/\/paperboy\.test\/preferences\/[\w.-]+"/);
     // Authors are shortened: VibeWorlding has eight.
