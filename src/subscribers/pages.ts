@@ -80,7 +80,7 @@ export function checkInboxPage(): string {
 <h1>Check your inbox</h1>
 <p class="lead">If the address can receive our mail, a confirmation link is on its way. Open it to start your digest.</p>
 <p class="hint">Nothing after a few minutes? Look in spam, or subscribe again in 5 minutes.</p>
-<p><a href="/">Back to today's papers</a></p>
+<p><a href="/">Back to today’s papers</a></p>
 </div>`,
   });
 }
@@ -99,11 +99,11 @@ export function confirmPage(token: string): string {
 
 export function welcomePage(manageUrl: string, alreadyActive: boolean): string {
   return page({
-    title: "You're subscribed",
+    title: "You’re subscribed",
     noindex: true,
     body: html`<div class="narrow center">
 <p class="big-icon" aria-hidden="true">🎉</p>
-<h1>${alreadyActive ? "You're already subscribed" : "You're subscribed"}</h1>
+<h1>${alreadyActive ? "You’re already subscribed" : "You’re subscribed"}</h1>
 <p class="lead">Your digest arrives at your hour with the papers that matter to you. We sent a welcome mail with your personal links.</p>
 <p><a class="button" href="${manageUrl}">Choose topics, keywords and send time</a></p>
 </div>`,
@@ -114,7 +114,7 @@ export function unavailablePage(): string {
   return page({
     title: "Not available",
     noindex: true,
-    body: html`<div class="narrow center"><h1>We can't send to this address</h1>
+    body: html`<div class="narrow center"><h1>We can’t send to this address</h1>
 <p class="lead">Mail to it bounced or was reported, so it stays off our list. Write to the operator if this is a mistake.</p></div>`,
   });
 }
@@ -154,7 +154,7 @@ export function preferencesPage(o: PreferencesPageOptions): string {
     noindex: true,
     body: html`<div class="narrow">
 <h1>Your preferences</h1>
-<p class="lead">For <strong>${o.email}</strong>. No password: this page's link is your key, so don't share it.</p>
+<p class="lead">For <strong>${o.email}</strong>. No password: this page’s link is your key, so don’t share it.</p>
 ${status}${saved}${o.error ? notice("error", o.error) : ""}
 <form method="post" action="/preferences/${o.token}" class="card prefs" novalidate>
 <fieldset>
@@ -233,14 +233,14 @@ export function unsubscribePage(o: UnsubscribePageOptions): string {
   let body: SafeHtml;
   if (o.status === "active" || o.status === "pending") {
     body = html`<h1>${o.done === "resubscribed" ? "Welcome back" : "Unsubscribe?"}</h1>
-${o.done === "resubscribed" ? notice("ok", "You're subscribed again.") : ""}
+${o.done === "resubscribed" ? notice("ok", "You’re subscribed again.") : ""}
 <p class="lead">Stop all Paperboy digests to <strong>${o.email}</strong>.</p>
 <form method="post" action="/unsubscribe/${o.token}"><input type="hidden" name="via" value="page"><button type="submit">Unsubscribe</button></form>
 <p>Fewer mails would do? ${manage}: go weekly, pause, or narrow your topics.</p>`;
   } else if (o.status === "unsubscribed") {
-    body = html`<h1>You're unsubscribed</h1>
-${o.done === "unsubscribed" ? notice("ok", "Done. You won't get any more digests, including one already queued.") : ""}
-${o.done === "resubscribe-refused" ? notice("error", "This address can't be resubscribed here.") : ""}
+    body = html`<h1>You’re unsubscribed</h1>
+${o.done === "unsubscribed" ? notice("ok", "Done. You won’t get any more digests, including one already queued.") : ""}
+${o.done === "resubscribe-refused" ? notice("error", "This address can’t be resubscribed here.") : ""}
 <p class="lead">No more digests to <strong>${o.email}</strong>. Changed your mind?</p>
 <form method="post" action="/unsubscribe/${o.token}/resubscribe"><button type="submit" class="secondary">Resubscribe</button></form>`;
   } else {

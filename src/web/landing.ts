@@ -69,7 +69,7 @@ export function landingPage(
 <div class="hero-text">
 <p class="eyebrow">Trending on Hugging Face Daily Papers</p>
 <h1 id="hero-title">The papers everyone is reading, in your inbox at your hour.</h1>
-<p class="lead">Pick the topics you care about. Every morning (or once a week) Paperboy sends the day's most upvoted research, ranked for you, with one-line summaries and links to PDF and code.</p>
+<p class="lead">Pick the topics you care about. Every morning (or once a week) Paperboy sends the day’s most upvoted research, ranked for you, with one-line summaries and links to PDF and code.</p>
 <ul class="benefits">
 <li>Ranked for your topics, keywords and favourite authors</li>
 <li>Never the same paper twice</li>

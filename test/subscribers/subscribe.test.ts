@@ -96,7 +96,7 @@ describe("subscribing", () => {
 
     const done = await app.inject({ method: "POST", url: confirm });
     expect(done.statusCode).toBe(200);
-    expect(done.body).toContain("You&#39;re subscribed");
+    expect(done.body).toContain("You’re subscribed");
     expect(done.body).toMatch(/href="https:\/\/paperboy\.test\/preferences\/[^"]+"/);
     const row = (await subscriberRow(ctx, "grace@example.com"))!;
     expect(row.status).toBe("active");
