@@ -32,7 +32,6 @@ export function buildFeed(publicUrl: string, editions: FeedEdition[]): Feed {
     updated: new Date(Math.max(0, ...editions.map((e) => e.updatedAt.getTime()))),
     generator: "Paperboy",
     feedLinks: { rss: `${publicUrl}/feed.xml`, json: `${publicUrl}/feed.json` },
-    copyright: "Paper texts belong to their authors; summaries by Hugging Face.",
   });
   for (const e of editions) {
     const url = `${publicUrl}/digests/${e.date}`;
