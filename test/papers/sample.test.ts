@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseHfDailyPapers } from "../../src/papers/hf.ts";
+import { ingestSample, SAMPLE_FILE } from "../../src/papers/ingest.ts";
+import { latestEditionDate } from "../../src/papers/repository.ts";
+import { createTestContext, type TestContext } from "../helpers/context.ts";
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+describe("bundled sample papers", () => {
+  it("is a valid Daily Papers answer spanning three days", () => {
+    const { papers, rejected } = parseHfDailyPapers(JSON.parse(readFileSync(SAMPLE_FILE, "utf8")));
+    expect(rejected).toEqual([]);
+    expect(papers).toHaveLength(12);
+    expect([...new Set(papers.map((p) => p.listed_on))].sort()).toEqual([
+      "2026-11-25",
+      "2026-11-26",
+      "2026-11-27",
+    ]);
+  });
+
+  it("loads once for `paperboy dev` and is a no-op on every later start", async () => {
+    expect(await ingestSample(ctx.deps)).toMatchObject({ inserted: 12, rejected: [] });
+    expect(await ingestSample(ctx.deps)).toMatchObject({ inserted: 0, updated: 0, unchanged: 12 });
+    expect(await latestEditionDate(ctx.deps.db)).toBe("2026-11-27");
+    const topics = await ctx.deps.db
+      .selectFrom("paper_topics")
+      .select("paper_id")
+      .distinct()
+      .execute();
+    expect(topics).toHaveLength(12);
+  });
+});
