@@ -1,14 +1,18 @@
 import type { Worker } from "bullmq";
+import { deliveryJobHandlers } from "../delivery/jobs.ts";
+import { sendBatchSize } from "../delivery/plan.ts";
+import type { SenderOptions } from "../delivery/send.ts";
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
 import { upsertSchedules } from "./schedules.ts";
 
 /** Every job's handler; startWorkers refuses to boot if one is missing. */
-export function jobHandlers(deps: Deps): JobHandlers {
+export function jobHandlers(deps: Deps, delivery: SenderOptions = {}): JobHandlers {
   return {
     ...ingestJobHandlers(deps),
-  } as JobHandlers;
+    ...deliveryJobHandlers(deps, delivery),
+  };
 }
 
 export async function startWorker(deps: Deps): Promise<Worker[]> {
@@ -16,10 +20,20 @@ export async function startWorker(deps: Deps): Promise<Worker[]> {
     connection: deps.redis,
     prefix: deps.config.REDIS_PREFIX,
     options: {
+      // A send job is a batch; its messages share SEND_CONCURRENCY SMTP connections. Two batches
+      // at once keep the pool busy while the next one is claimed and composed.
       send: {
-        concurrency: deps.config.SEND_CONCURRENCY,
+        concurrency: 2,
+        // The limiter counts jobs: pace batches so messages stay under SEND_RATE_PER_SECOND.
         ...(deps.config.SEND_RATE_PER_SECOND > 0
-          ? { limiter: { max: deps.config.SEND_RATE_PER_SECOND, duration: 1000 } }
+          ? {
+              limiter: {
+                max: 1,
+                duration: Math.ceil(
+                  (1000 * sendBatchSize(deps.config)) / deps.config.SEND_RATE_PER_SECOND,
+                ),
+              },
+            }
           : {}),
       },
     },

@@ -1,0 +1,486 @@
+import { sql } from "kysely";
+import type { Db } from "../platform/db/index.ts";
+import type {
+  DeliveryStatus,
+  Frequency,
+  SubscriberStatus,
+  SuppressionReason,
+} from "../platform/db/schema.ts";
+
+/**
+ * Every SQL statement of delivery. The state machine of a `deliveries` row:
+ *   pending → sending (claimed; attempts + 1 is the claim's fencing token, lease set)
+ *   sending with message_id = handed to SMTP, outcome unknown until marked
+ *   sending → sent | failed | cancelled | skipped, or back to pending (retry, expired lease)
+ */
+
+/** A subscriber's address in suppressions, compared case-insensitively (unique index). */
+const suppressed = (emailColumn: string) =>
+  sql<boolean>`exists (select 1 from suppressions x where lower(x.email) = lower(${sql.ref(emailColumn)}))`;
+
+/** The newest ingested editions up to a date, newest first. */
+export async function recentEditions(db: Db, upTo: string, limit = 8): Promise<string[]> {
+  const rows = await db
+    .selectFrom("editions")
+    .select("edition_date")
+    .where("edition_date", "<=", upTo)
+    .orderBy("edition_date", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.edition_date);
+}
+
+export async function editionExists(db: Db, date: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("editions")
+    .select("edition_date")
+    .where("edition_date", "=", date)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface ScheduleGroup {
+  timezone: string;
+  send_hour: number;
+  frequency: Frequency;
+  weekly_day: number;
+}
+
+/** The distinct schedules of active readers: the due rules run once per group, not per reader. */
+export function activeScheduleGroups(db: Db): Promise<ScheduleGroup[]> {
+  return db
+    .selectFrom("subscribers as s")
+    .innerJoin("preferences as p", "p.subscriber_id", "s.id")
+    .select(["s.timezone", "p.send_hour", "p.frequency", "p.weekly_day"])
+    .where("s.status", "=", "active")
+    .distinct()
+    .execute();
+}
+
+/** A schedule group that is due now, with the edition it gets and its local date. */
+export interface DueGroup extends ScheduleGroup {
+  edition: string;
+  local_date: string;
+}
+
+export interface Candidate {
+  subscriber_id: number;
+  edition: string;
+  paused_until: string | null;
+  local_date: string;
+}
+
+/**
+ * One keyset page of active readers in due groups who have no delivery for their edition yet,
+ * in id order (the caller continues after the last id).
+ */
+export async function dueCandidates(
+  db: Db,
+  groups: DueGroup[],
+  afterId: number,
+  limit: number,
+): Promise<Candidate[]> {
+  if (groups.length === 0) return [];
+  const col = <K extends keyof DueGroup>(k: K) => groups.map((g) => g[k]);
+  const { rows } = await sql<Candidate>`
+    select s.id as subscriber_id, g.edition::text as edition, p.paused_until,
+           g.local_date::text as local_date
+    from unnest(${col("timezone")}::text[], ${col("send_hour")}::int[], ${col("frequency")}::text[],
+                ${col("weekly_day")}::int[], ${col("edition")}::date[], ${col("local_date")}::date[])
+         as g(timezone, send_hour, frequency, weekly_day, edition, local_date)
+    join preferences p on p.send_hour = g.send_hour and p.frequency = g.frequency
+                      and p.weekly_day = g.weekly_day
+    join subscribers s on s.id = p.subscriber_id and s.timezone = g.timezone
+    where s.status = 'active' and s.id > ${afterId}
+      and not exists (select 1 from deliveries d
+                      where d.subscriber_id = s.id and d.edition_date = g.edition)
+    order by s.id
+    limit ${limit}`.execute(db);
+  return rows;
+}
+
+export interface OnDemandCandidate {
+  subscriber_id: number;
+  timezone: string;
+  frequency: Frequency;
+  weekly_day: number;
+  send_hour: number;
+  paused_until: string | null;
+}
+
+/** One keyset page of active readers without a delivery for `edition` (any hour). */
+export function undeliveredReaders(
+  db: Db,
+  edition: string,
+  afterId: number,
+  limit: number,
+): Promise<OnDemandCandidate[]> {
+  return db
+    .selectFrom("subscribers as s")
+    .innerJoin("preferences as p", "p.subscriber_id", "s.id")
+    .select([
+      "s.id as subscriber_id",
+      "s.timezone",
+      "p.frequency",
+      "p.weekly_day",
+      "p.send_hour",
+      "p.paused_until",
+    ])
+    .where("s.status", "=", "active")
+    .where("s.id", ">", afterId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("deliveries as d")
+            .select("d.id")
+            .whereRef("d.subscriber_id", "=", "s.id")
+            .where("d.edition_date", "=", edition),
+        ),
+      ),
+    )
+    .orderBy("s.id")
+    .limit(limit)
+    .execute();
+}
+
+export interface PlannedDelivery {
+  id: number;
+  edition_date: string;
+}
+
+/** Insert pending deliveries; rows that already exist (another tick or planner) are skipped. */
+export async function insertDeliveries(
+  db: Db,
+  rows: { subscriber_id: number; edition: string }[],
+  now: Date,
+): Promise<PlannedDelivery[]> {
+  if (rows.length === 0) return [];
+  const { rows: inserted } = await sql<PlannedDelivery>`
+    insert into deliveries (subscriber_id, edition_date, created_at, updated_at)
+    select subscriber_id, edition_date, ${now}, ${now}
+    from unnest(${rows.map((r) => r.subscriber_id)}::int[], ${rows.map((r) => r.edition)}::date[])
+         as r(subscriber_id, edition_date)
+    on conflict (subscriber_id, edition_date) do nothing
+    returning id, edition_date::text as edition_date`.execute(db);
+  return inserted.sort((a, b) => a.id - b.id);
+}
+
+/** Pending deliveries, optionally of one edition, in id order (keyset paging). */
+export async function pendingDeliveries(
+  db: Db,
+  options: { edition?: string; updatedBefore?: Date; afterId: number; limit: number },
+): Promise<PlannedDelivery[]> {
+  let query = db
+    .selectFrom("deliveries")
+    .select(["id", "edition_date"])
+    .where("status", "=", "pending")
+    .where("id", ">", options.afterId);
+  if (options.edition) query = query.where("edition_date", "=", options.edition);
+  if (options.updatedBefore) query = query.where("updated_at", "<", options.updatedBefore);
+  return query.orderBy("id").limit(options.limit).execute();
+}
+
+export interface RecoveredDelivery extends PlannedDelivery {
+  /** The message had been handed to SMTP: it may have arrived, a resend may duplicate it. */
+  handed_off: boolean;
+  status: DeliveryStatus;
+}
+
+/**
+ * Deliveries whose claim lease expired (their worker died or stalled) go back to pending so they
+ * are sent again, or to failed after `maxAttempts` claims (a message that kills its worker
+ * every time must not loop forever).
+ */
+export async function releaseExpiredLeases(
+  db: Db,
+  now: Date,
+  maxAttempts: number,
+): Promise<RecoveredDelivery[]> {
+  const { rows } = await sql<RecoveredDelivery>`
+    with stuck as (
+      select id, message_id is not null as handed_off from deliveries
+      where status = 'sending' and lease_expires_at < ${now}
+      for update skip locked
+    )
+    update deliveries d set
+      status = case when d.attempts >= ${maxAttempts} then 'failed' else 'pending' end,
+      error = case when stuck.handed_off
+                   then 'lease expired after hand-off to SMTP; outcome unknown'
+                   else 'lease expired before hand-off to SMTP' end,
+      message_id = null, lease_expires_at = null, updated_at = ${now}
+    from stuck where d.id = stuck.id
+    returning d.id, d.edition_date::text as edition_date, stuck.handed_off, d.status`.execute(db);
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+export interface ClaimedDelivery {
+  id: number;
+  subscriber_id: number;
+  edition_date: string;
+  /** The claim's fencing token: later updates only apply while it still matches. */
+  attempts: number;
+  status: "sending" | "cancelled";
+}
+
+/**
+ * Claim a batch in one statement: pending rows of still-active, unsuppressed readers become
+ * sending (attempts + 1, lease set); the others become cancelled. Rows another worker is
+ * claiming right now are skipped, rows in any other state are left alone.
+ */
+export async function claimDeliveries(
+  db: Db,
+  ids: number[],
+  now: Date,
+  leaseUntil: Date,
+): Promise<ClaimedDelivery[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<ClaimedDelivery>`
+    with batch as (
+      select d.id, (s.status = 'active' and not ${suppressed("s.email")}) as ok
+      from deliveries d join subscribers s on s.id = d.subscriber_id
+      where d.id = any(${ids}::int[]) and d.status = 'pending'
+      for update of d skip locked
+    )
+    update deliveries d set
+      status = case when batch.ok then 'sending' else 'cancelled' end,
+      attempts = d.attempts + case when batch.ok then 1 else 0 end,
+      lease_expires_at = case when batch.ok then ${leaseUntil}::timestamptz end,
+      message_id = null, updated_at = ${now}
+    from batch where d.id = batch.id
+    returning d.id, d.subscriber_id, d.edition_date::text as edition_date, d.attempts,
+              d.status`.execute(db);
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+export interface ReaderContext {
+  id: number;
+  email: string;
+  token_version: number;
+  frequency: Frequency;
+  max_papers: number;
+  min_upvotes: number;
+  skip_empty: boolean;
+  keywords: string[];
+  authors: string[];
+  topics: string[];
+}
+
+/** Address, link version, preferences and topics of a batch of readers, in one query. */
+export async function readerContexts(db: Db, subscriberIds: number[]): Promise<ReaderContext[]> {
+  if (subscriberIds.length === 0) return [];
+  const { rows } = await sql<ReaderContext>`
+    select s.id, s.email, s.token_version, p.frequency, p.max_papers, p.min_upvotes,
+           p.skip_empty, p.keywords, p.authors,
+           coalesce((select array_agg(t.topic_slug order by t.topic_slug)
+                     from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics
+    from subscribers s join preferences p on p.subscriber_id = s.id
+    where s.id = any(${subscriberIds}::int[])`.execute(db);
+  return rows;
+}
+
+/** Which of `paperIds` each reader has already been sent. */
+export async function alreadySentPapers(
+  db: Db,
+  subscriberIds: number[],
+  paperIds: string[],
+): Promise<Map<number, Set<string>>> {
+  const sent = new Map<number, Set<string>>();
+  if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
+  const rows = await db
+    .selectFrom("sent_papers")
+    .select(["subscriber_id", "paper_id"])
+    .where("subscriber_id", "in", subscriberIds)
+    .where("paper_id", "in", paperIds)
+    .execute();
+  for (const r of rows) {
+    const set = sent.get(r.subscriber_id) ?? new Set<string>();
+    set.add(r.paper_id);
+    sent.set(r.subscriber_id, set);
+  }
+  return sent;
+}
+
+/**
+ * The last check before SMTP: the claim is still ours and the reader is still active and not
+ * suppressed. Records the Message-ID (= handed off, outcome unknown) and renews the lease.
+ * Returns false when the message must not be sent.
+ */
+export async function markHandOff(
+  db: Db,
+  claim: { id: number; attempts: number },
+  messageId: string,
+  now: Date,
+  leaseUntil: Date,
+): Promise<boolean> {
+  const { rows } = await sql`
+    update deliveries d set message_id = ${messageId}, lease_expires_at = ${leaseUntil},
+                            updated_at = ${now}
+    where d.id = ${claim.id} and d.status = 'sending' and d.attempts = ${claim.attempts}
+      and exists (select 1 from subscribers s where s.id = d.subscriber_id
+                  and s.status = 'active' and not ${suppressed("s.email")})
+    returning d.id`.execute(db);
+  return rows.length > 0;
+}
+
+/** Set the final or retry state of claims still held (status sending, same attempts). */
+export async function settleClaims(
+  db: Db,
+  claims: { id: number; attempts: number }[],
+  status: "pending" | "skipped" | "cancelled" | "failed",
+  now: Date,
+  error: string | null = null,
+): Promise<number[]> {
+  if (claims.length === 0) return [];
+  const { rows } = await sql<{ id: number }>`
+    update deliveries d set status = ${status}, error = ${error}, message_id = null,
+                            lease_expires_at = null, updated_at = ${now}
+    from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[])
+         as c(id, attempts)
+    where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
+    returning d.id`.execute(db);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * After the SMTP server's 250: sent, with the papers it carried and an event, in one statement
+ * (one commit, the shortest possible window). Applies whatever the row's state, except an
+ * earlier 'sent': the mail is out, and the table must say so.
+ */
+export async function markSent(
+  db: Db,
+  deliveryId: number,
+  messageId: string,
+  paperIds: string[],
+  now: Date,
+): Promise<void> {
+  const data = JSON.stringify({ deliveryId, papers: paperIds.length });
+  await sql`
+    with d as (
+      update deliveries set status = 'sent', message_id = ${messageId}, sent_at = ${now},
+                            error = null, lease_expires_at = null, updated_at = ${now}
+      where id = ${deliveryId} and status <> 'sent'
+      returning id, subscriber_id, edition_date
+    ), papers as (
+      insert into sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
+      select d.subscriber_id, p.id, d.id, ${now} from d, unnest(${paperIds}::text[]) as p(id)
+      on conflict do nothing
+    )
+    insert into events (subscriber_id, type, data, created_at)
+    select d.subscriber_id, 'digest.sent',
+           ${data}::jsonb || jsonb_build_object('edition', d.edition_date), ${now}
+    from d`.execute(db);
+}
+
+export async function recordDeliveryEvents(
+  db: Db,
+  type: string,
+  rows: { subscriber_id: number; id: number; edition_date: string }[],
+  now: Date,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("events")
+    .values(
+      rows.map((r) => ({
+        subscriber_id: r.subscriber_id,
+        type,
+        data: JSON.stringify({ deliveryId: r.id, edition: r.edition_date, ...extra }),
+        created_at: now,
+      })),
+    )
+    .execute();
+}
+
+const STATUS_FOR_REASON: Record<SuppressionReason, SubscriberStatus> = {
+  hard_bounce: "bounced",
+  complaint: "complained",
+  manual: "unsubscribed",
+};
+
+/**
+ * Never mail this address again: add it to suppressions, mark its reader bounced/complained and
+ * cancel their pending deliveries, in one transaction. Returns the reader's id, if any.
+ */
+export function suppressAddress(
+  db: Db,
+  email: string,
+  reason: SuppressionReason,
+  detail: string | null,
+  now: Date,
+): Promise<number | null> {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto("suppressions")
+      .values({ email: email.toLowerCase(), reason, detail, created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const reader = await tx
+      .selectFrom("subscribers")
+      .select(["id", "status"])
+      .where(sql`lower(email)`, "=", email.toLowerCase())
+      .executeTakeFirst();
+    if (!reader) return null;
+    if (reader.status === "active" || reader.status === "pending") {
+      await tx
+        .updateTable("subscribers")
+        .set({ status: STATUS_FOR_REASON[reason], updated_at: now })
+        .where("id", "=", reader.id)
+        .execute();
+    }
+    await tx
+      .updateTable("deliveries")
+      .set({ status: "cancelled", error: `suppressed: ${reason}`, updated_at: now })
+      .where("subscriber_id", "=", reader.id)
+      .where("status", "=", "pending")
+      .execute();
+    await tx
+      .insertInto("events")
+      .values({
+        subscriber_id: reader.id,
+        type: "subscriber.suppressed",
+        data: JSON.stringify({ reason }),
+        created_at: now,
+      })
+      .execute();
+    return reader.id;
+  });
+}
+
+export interface EditionStats {
+  edition: string;
+  counts: Partial<Record<DeliveryStatus, number>>;
+  total: number;
+}
+
+/** Delivery counts by status for the newest editions. */
+export async function deliveryStats(db: Db, editions = 14): Promise<EditionStats[]> {
+  const { rows } = await sql<{ edition: string; status: DeliveryStatus; n: number }>`
+    select d.edition_date::text as edition, d.status, count(*)::int as n
+    from deliveries d
+    where d.edition_date in (select distinct edition_date from deliveries
+                             order by edition_date desc limit ${editions})
+    group by 1, 2 order by 1 desc, 2`.execute(db);
+  const byEdition = new Map<string, EditionStats>();
+  for (const r of rows) {
+    const stats = byEdition.get(r.edition) ?? { edition: r.edition, counts: {}, total: 0 };
+    stats.counts[r.status] = r.n;
+    stats.total += r.n;
+    byEdition.set(r.edition, stats);
+  }
+  return [...byEdition.values()];
+}
+
+/** Counts by status of one edition (for the CLI summary). */
+export async function editionCounts(
+  db: Db,
+  edition: string,
+): Promise<Partial<Record<DeliveryStatus, number>>> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("edition_date", "=", edition)
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
