@@ -305,3 +305,113 @@ export async function savePreferences(
     await replaceTopics(tx, subscriberId, topics);
   });
 }
+
+/** One validated CSV row, ready to store. */
+export interface ImportRow {
+  email: string;
+  topics: string[];
+  timezone: string;
+  frequency: Frequency;
+  status: "pending" | "active" | "unsubscribed" | "bounced" | "complained";
+}
+
+/**
+ * Upsert a batch of imported rows in one transaction, a handful of set-based statements
+ * whatever the batch size. New rows take the row's status; existing ones keep theirs except
+ * pending → active (--confirmed) and any → left (unsubscribed/bounced/complained): an import
+ * never brings back someone who left. Topics, time zone and frequency are replaced.
+ */
+export function upsertImportBatch(
+  db: Db,
+  rows: ImportRow[],
+  now: Date,
+): Promise<{ imported: number; updated: number }> {
+  return db.transaction().execute(async (tx) => {
+    const left = ["unsubscribed", "bounced", "complained"];
+    const upserted = await sql<{ id: number; key: string; inserted: boolean; status: string }>`
+      insert into subscribers (email, status, timezone, source, confirmed_at, unsubscribed_at, created_at, updated_at)
+      select t.email, t.status, t.timezone, 'import',
+             case when t.status = 'active' then ${now}::timestamptz end,
+             case when t.status = any(${left}) then ${now}::timestamptz end,
+             ${now}, ${now}
+        from unnest(${rows.map((r) => r.email)}::text[], ${rows.map((r) => r.status)}::text[],
+                    ${rows.map((r) => r.timezone)}::text[]) as t(email, status, timezone)
+      on conflict (lower(email)) do update set
+        timezone = excluded.timezone,
+        status = case
+          when excluded.status = any(${left}) then excluded.status
+          when subscribers.status = 'pending' and excluded.status = 'active' then 'active'
+          else subscribers.status end,
+        confirmed_at = case
+          when subscribers.status = 'pending' and excluded.status = 'active' then excluded.confirmed_at
+          else subscribers.confirmed_at end,
+        unsubscribed_at = case
+          when excluded.status = any(${left}) then coalesce(subscribers.unsubscribed_at, excluded.unsubscribed_at)
+          else subscribers.unsubscribed_at end,
+        updated_at = excluded.updated_at
+      returning id, lower(email) as key, (xmax = 0) as inserted, status`.execute(tx);
+    const byKey = new Map(upserted.rows.map((r) => [r.key, r]));
+    const ids = rows.map((r) => byKey.get(r.email.toLowerCase())!.id);
+    await sql`
+      insert into preferences (subscriber_id, frequency, updated_at)
+      select * from unnest(${ids}::int[], ${rows.map((r) => r.frequency)}::text[],
+                           array_fill(${now}::timestamptz, array[${ids.length}::int]))
+      on conflict (subscriber_id) do update set
+        frequency = excluded.frequency, updated_at = excluded.updated_at`.execute(tx);
+    await tx.deleteFrom("subscriber_topics").where("subscriber_id", "in", ids).execute();
+    const pairs = rows.flatMap((r, i) => r.topics.map((t) => [ids[i]!, t] as const));
+    if (pairs.length) {
+      await sql`
+        insert into subscriber_topics (subscriber_id, topic_slug)
+        select * from unnest(${pairs.map((p) => p[0])}::int[], ${pairs.map((p) => p[1])}::text[])`.execute(
+        tx,
+      );
+    }
+    const gone = upserted.rows.filter((r) => left.includes(r.status)).map((r) => r.id);
+    if (gone.length) {
+      await tx
+        .updateTable("deliveries")
+        .set({ status: "cancelled", updated_at: now })
+        .where("subscriber_id", "in", gone)
+        .where("status", "=", "pending")
+        .execute();
+    }
+    await sql`
+      insert into events (subscriber_id, type, data)
+      select id, 'subscriber.imported', jsonb_build_object('created', inserted, 'status', status)
+        from unnest(${upserted.rows.map((r) => r.id)}::int[], ${upserted.rows.map((r) => r.inserted)}::bool[],
+                    ${upserted.rows.map((r) => r.status)}::text[]) as t(id, inserted, status)`.execute(
+      tx,
+    );
+    const imported = upserted.rows.filter((r) => r.inserted).length;
+    return { imported, updated: upserted.rows.length - imported };
+  });
+}
+
+/** Lower-cased addresses among `emails` that are suppressed. */
+export async function suppressedAmong(db: Db, emails: string[]): Promise<Set<string>> {
+  if (emails.length === 0) return new Set();
+  const rows = await sql<{ key: string }>`
+    select lower(email) as key from suppressions
+     where lower(email) = any(${emails.map((e) => e.toLowerCase())}::text[])`.execute(db);
+  return new Set(rows.rows.map((r) => r.key));
+}
+
+/** Every subscriber for export, oldest first, read through a cursor (constant memory). */
+export function streamSubscribersForExport(db: Db) {
+  return db
+    .selectFrom("subscribers as s")
+    .leftJoin("preferences as p", "p.subscriber_id", "s.id")
+    .select([
+      "s.email",
+      sql<string>`coalesce((select string_agg(st.topic_slug, ';' order by st.topic_slug)
+        from subscriber_topics st where st.subscriber_id = s.id), '')`.as("topics"),
+      "s.timezone",
+      sql<string>`coalesce(p.frequency, 'daily')`.as("frequency"),
+      "s.status",
+      "s.created_at",
+      "s.confirmed_at",
+    ])
+    .orderBy("s.id")
+    .stream(1000);
+}

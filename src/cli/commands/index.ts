@@ -4,6 +4,7 @@ import { ingestCommand } from "./ingest.ts";
 import { migrate } from "./migrate.ts";
 import { preview } from "./preview.ts";
 import { serve } from "./serve.ts";
+import { subscribers } from "./subscribers.ts";
 import { topics } from "./topics.ts";
 import { worker } from "./worker.ts";
 
@@ -16,4 +17,5 @@ export const commands: Record<string, Command> = {
   ingest: ingestCommand,
   topics,
   preview,
+  subscribers,
 };

@@ -1,0 +1,107 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { subscriberRow } from "./support.ts";
+
+let ctx: TestContext;
+let dir: string;
+beforeAll(async () => {
+  ctx = await createTestContext();
+  dir = mkdtempSync(path.join(tmpdir(), "paperboy-import-"));
+});
+afterAll(() => ctx.close());
+
+const cli = (...args: string[]) =>
+  spawnSync("node", ["bin/paperboy.mjs", "subscribers", ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", ...ctx.env },
+  });
+
+function csvFile(name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+describe("subscribers import / export", () => {
+  it("imports good rows, reports bad ones by line, and round-trips through export", async () => {
+    await ctx.deps.db
+      .insertInto("subscribers")
+      .values({ email: "left@example.com", status: "unsubscribed" })
+      .execute();
+    await ctx.deps.db
+      .insertInto("suppressions")
+      .values({ email: "bounced@example.com", reason: "hard_bounce" })
+      .execute();
+    const file = csvFile("list.csv", [
+      "email,topics,timezone,frequency",
+      "Alice@Example.COM,agents;code,Europe/Berlin,weekly", // 2
+      "bob@example.com,,,", // 3
+      "not-an-email,agents,UTC,daily", // 4
+      "carol@example.com,agents;astrology,UTC,daily", // 5
+      "dave@example.com,,Mars/Base,daily", // 6
+      "erin@example.com,,UTC,hourly", // 7
+      "alice@example.com,llms,UTC,daily", // 8: duplicate of 2
+      'frank"@example.com,llms,UTC,daily', // 9: unreadable
+      "left@example.com,llms,UTC,daily", // 10: existing, stays unsubscribed
+      "bounced@example.com,llms,UTC,daily", // 11: suppressed
+      '"<script>x</script>@example.com",,UTC,daily', // 12
+    ]);
+    const run = cli("import", file, "--confirmed");
+    expect(run.stderr).toContain("line 4: email is not a valid address");
+    expect(run.stderr).toContain("line 5: unknown topic: astrology");
+    expect(run.stderr).toContain("line 6: timezone is not a known IANA time zone");
+    expect(run.stderr).toContain("line 7: frequency must be daily or weekly");
+    expect(run.stderr).toContain("line 8: duplicate of line 2");
+    expect(run.stderr).toMatch(/line 9: unreadable CSV/);
+    expect(run.stderr).toContain("line 11: address is suppressed");
+    expect(run.stderr).toContain("line 12: email is not a valid address");
+    expect(run.stdout).toMatch(/^imported 2, updated 1, rejected 8 /m);
+    expect(run.status).toBe(0);
+
+    expect(await subscriberRow(ctx, "Alice@example.com")).toMatchObject({
+      status: "active",
+      timezone: "Europe/Berlin",
+      source: "import",
+    });
+    expect((await subscriberRow(ctx, "left@example.com"))!.status).toBe("unsubscribed");
+    expect(ctx.smtp.received).toHaveLength(0);
+
+    const out = cli("export");
+    expect(out.status).toBe(0);
+    const rows = parse(out.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.email, r.topics, r.timezone, r.frequency, r.status])).toEqual([
+      ["left@example.com", "llms", "UTC", "daily", "unsubscribed"],
+      ["Alice@example.com", "agents;code", "Europe/Berlin", "weekly", "active"],
+      ["bob@example.com", "", "UTC", "daily", "active"],
+    ]);
+
+    // The export imports cleanly: nothing new, nobody who left comes back.
+    const again = cli("import", csvFile("export.csv", [out.stdout.trim()]), "--confirmed");
+    expect(again.stdout).toMatch(/^imported 0, updated 3, rejected 0 /m);
+    expect((await subscriberRow(ctx, "left@example.com"))!.status).toBe("unsubscribed");
+  });
+
+  it("imports as pending without --confirmed and sends no mail", async () => {
+    const run = cli("import", csvFile("pending.csv", ["email", "new@example.com"]));
+    expect(run.stdout).toMatch(/^imported 1, updated 0, rejected 0 .*as pending; no mail sent/m);
+    expect((await subscriberRow(ctx, "new@example.com"))!.status).toBe("pending");
+    expect(ctx.smtp.received).toHaveLength(0);
+  });
+
+  it("refuses a file without a header, a missing file and bad arguments with one line", () => {
+    const noHeader = cli("import", csvFile("noheader.csv", ["a@example.com,agents,UTC,daily"]));
+    expect(noHeader.status).toBe(2);
+    expect(noHeader.stderr.trim().split("\n")).toHaveLength(1);
+    expect(noHeader.stderr).toContain("header with an email column");
+    const missing = cli("import", path.join(dir, "nope.csv"));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("no such file");
+    expect(cli("import").status).toBe(2);
+    expect(cli("import", "x.csv", "--force").stderr).toContain("unknown option '--force'");
+  });
+});
