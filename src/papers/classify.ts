@@ -94,7 +94,7 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
       "programming",
       "verilog",
     ],
-    headlineTerms: ["code", "coding", "coder", "refactoring", "bug"],
+    headlineTerms: ["code", "coding", "coder", "refactoring", "bug", "software"],
   },
   multimodal: {
     categories: [],
@@ -106,6 +106,7 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
       "mllm",
       "lmm",
       "vlm",
+      "vl",
       "visual question answering",
       "image text",
       "omni modal",
@@ -143,6 +144,8 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
       "animation",
       "motion",
       "temporal",
+      "world model",
+      "videogpt",
     ],
   },
   "3d-vision": {
@@ -166,7 +169,6 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
       "spatial intelligence",
       "spatial reasoning",
       "stereo",
-      "world model",
     ],
     headlineTerms: ["scene", "vision", "visual encoder", "camera"],
   },
@@ -175,14 +177,12 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
     terms: [
       "speech",
       "audio",
-      "asr",
       "tts",
       "text to speech",
       "speech recognition",
       "music",
       "voice",
       "spoken",
-      "sound",
       "singing",
     ],
   },
@@ -215,7 +215,9 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
       "embodied",
       "vision language action",
       "vla",
-      "manipulation",
+      "robotic manipulation",
+      "robot manipulation",
+      "dexterous manipulation",
       "autonomous driving",
       "locomotion",
       "humanoid",
@@ -298,7 +300,10 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
     categories: ["cs.CR", "cs.CY"],
     terms: [
       "safety",
-      "alignment",
+      "safety alignment",
+      "value alignment",
+      "human values",
+      "ai alignment",
       "jailbreak",
       "red teaming",
       "interpretability",
@@ -382,7 +387,7 @@ export const TOPIC_RULES: Record<string, TopicRule> = {
       "phase transition",
       "scaling theory",
     ],
-    headlineTerms: ["theory", "why", "understanding", "analysis", "mechanism", "principled"],
+    headlineTerms: ["theory", "why", "theoretical analysis"],
   },
 };
 
@@ -418,22 +423,36 @@ export function classifyPaper(
   const title = normalise(paper.title);
   const keywords = normalise(paper.ai_keywords.join(" | "));
   const abstract = normalise(paper.abstract);
-  const scored: TopicScore[] = [];
+  const scored: (TopicScore & { inTitle: boolean })[] = [];
   for (const [slug, rule] of Object.entries(rules)) {
     let score = 0;
+    let inTitle = false;
     for (const term of rule.terms) {
-      if (contains(title, term)) score += TITLE;
+      if (contains(title, term)) {
+        score += TITLE;
+        inTitle = true;
+      }
       if (contains(keywords, term)) score += KEYWORD;
       if (contains(abstract, term)) score += ABSTRACT;
     }
     for (const term of rule.headlineTerms ?? []) {
-      if (contains(title, term)) score += TITLE;
+      if (contains(title, term)) {
+        score += TITLE;
+        inTitle = true;
+      }
       if (contains(keywords, term)) score += KEYWORD;
     }
     if (rule.categories.some((c) => categoryMatches(paper.arxiv_categories, c))) score += CATEGORY;
-    if (score >= MIN_SCORE) scored.push({ slug, score });
+    if (score >= MIN_SCORE) scored.push({ slug, score, inTitle });
   }
-  scored.sort((a, b) => b.score - a.score || a.slug.localeCompare(b.slug));
-  const best = scored[0]?.score ?? 0;
-  return scored.filter((t) => t.score >= best * RELATIVE_CUTOFF).slice(0, MAX_TOPICS);
+  const best = Math.max(0, ...scored.map((t) => t.score));
+  const byScore = (a: TopicScore, b: TopicScore) =>
+    b.score - a.score || a.slug.localeCompare(b.slug);
+  // What the title names always counts; other topics must be close to the best one.
+  return scored
+    .filter((t) => t.inTitle || t.score >= best * RELATIVE_CUTOFF)
+    .sort((a, b) => Number(b.inTitle) - Number(a.inTitle) || byScore(a, b))
+    .slice(0, MAX_TOPICS)
+    .map(({ slug, score }) => ({ slug, score }))
+    .sort(byScore);
 }

@@ -53,7 +53,7 @@ describe("topic classifier on the 15 real days", () => {
   it("counts arXiv categories when known", () => {
     const paper = {
       title: "Learning to grasp",
-      abstract: "We study manipulation of deformable objects.",
+      abstract: "We study robotic manipulation of deformable objects.",
       ai_keywords: [],
       arxiv_categories: [],
     };
