@@ -1,5 +1,6 @@
 import type { Command } from "../command.ts";
 import { dev } from "./dev.ts";
+import { digest } from "./digest.ts";
 import { ingestCommand } from "./ingest.ts";
 import { migrate } from "./migrate.ts";
 import { preview } from "./preview.ts";
@@ -15,6 +16,7 @@ export const commands: Record<string, Command> = {
   migrate,
   dev,
   ingest: ingestCommand,
+  digest,
   topics,
   preview,
   subscribers,
