@@ -54,12 +54,3 @@ export function utcDateOf(value: string | undefined | null): string | null {
   const at = new Date(value);
   return Number.isNaN(at.getTime()) ? null : utcDate(at);
 }
-
-/** Links every paper has, derived from its id. */
-export function paperLinks(id: string): { page: string; abs: string; pdf: string } {
-  return {
-    page: `https://huggingface.co/papers/${id}`,
-    abs: `https://arxiv.org/abs/${id}`,
-    pdf: `https://arxiv.org/pdf/${id}`,
-  };
-}
