@@ -1,0 +1,189 @@
+import * as cheerio from "cheerio";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliverEdition } from "../../src/delivery/deliver-edition.ts";
+import { ingest } from "../../src/papers/ingest.ts";
+import { samplePapers } from "../digests/sample.ts";
+import {
+  CHROMIUM_PATH,
+  type LiveApp,
+  launchChromium,
+  startLiveApp,
+  warnNoChromium,
+} from "../helpers/browser.ts";
+import type { ReceivedMail } from "../helpers/smtp.ts";
+import { REAL_DIR } from "../papers/real-days.ts";
+
+/**
+ * One reader's whole relationship with Paperboy, in headless Chromium against the real server,
+ * database, Redis and SMTP: every step asserts what the reader sees.
+ */
+const EDITION = "2026-08-18";
+const EMAIL = "ada.reader@example.org";
+const TOP = samplePapers(EDITION)[0]!;
+
+warnNoChromium("the end-to-end journey test");
+
+describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
+  let live: LiveApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    [live, browser] = await Promise.all([
+      startLiveApp({ now: `${EDITION}T21:00:00Z` }),
+      launchChromium(),
+    ]);
+    await ingest(live.ctx.deps, [`${REAL_DIR}hf-daily-papers-${EDITION}.json`], { source: "hf" });
+    context = await browser.newContext({
+      baseURL: live.baseUrl,
+      timezoneId: "Europe/Berlin",
+      viewport: { width: 1280, height: 900 },
+    });
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+  });
+
+  /** Text as rendered on screen (hidden parts excluded): what the reader actually sees. */
+  // biome-ignore lint/performance/useDomNodeTextContent: rendered text is the point here
+  const seen = (locator: Locator) => locator.innerText();
+  const heading = () => seen(page.locator("h1"));
+  const status = async () =>
+    (
+      await live.ctx.deps.db
+        .selectFrom("subscribers")
+        .select("status")
+        .where("email", "=", EMAIL)
+        .executeTakeFirstOrThrow()
+    ).status;
+  const mailsTo = () => live.ctx.smtp.to(EMAIL);
+  async function nextMail(count: number): Promise<ReceivedMail> {
+    const deadline = Date.now() + 10_000;
+    while (mailsTo().length < count) {
+      if (Date.now() > deadline) throw new Error(`expected mail #${count} to ${EMAIL}`);
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    return mailsTo()[count - 1]!;
+  }
+  /** A link as the reader sees it in the mail's HTML: the <a> whose text matches. */
+  function linkIn(mail: ReceivedMail, label: RegExp): string {
+    const $ = cheerio.load(String(mail.parsed.html));
+    const href = $("a")
+      .filter((_i, el) => label.test($(el).text()))
+      .first()
+      .attr("href");
+    expect(href, `a link labelled ${label} in "${mail.parsed.subject}"`).toBeTruthy();
+    return href!;
+  }
+
+  it("shows today's trending papers with titles and upvotes on the landing page", async () => {
+    await page.goto("/");
+    expect(await heading()).toMatch(/papers everyone is reading/i);
+    const first = page.locator("ol.papers > li").first();
+    await expect.poll(() => seen(first.locator("h3"))).toBe(TOP.title);
+    expect(await seen(first)).toContain(`▲ ${TOP.upvotes}`);
+    expect(await page.locator("ol.papers > li").count()).toBeGreaterThanOrEqual(10);
+    expect(await page.getByRole("heading", { name: /Trending on .*August 18, 2026/ }).count()).toBe(
+      1,
+    );
+  });
+
+  it("subscribes with the form and says to check the inbox", async () => {
+    // The browser's own time zone is prefilled by the page's script.
+    expect(await page.getByLabel("Your time zone").inputValue()).toBe("Europe/Berlin");
+    await page.getByLabel("Email address").fill(EMAIL);
+    await page.getByLabel("Agents & tool use").check();
+    await page.getByLabel("Reinforcement learning").check();
+    await page.getByLabel("Daily").check();
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await page.waitForURL("**/subscribe");
+    expect(await heading()).toBe("Check your inbox");
+    expect(await status()).toBe("pending");
+  });
+
+  it("confirms through the mailed link: a page with a button, then the welcome page", async () => {
+    const mail = await nextMail(1);
+    expect(mail.parsed.subject).toBe("Confirm your Paperboy subscription");
+    const confirmUrl = linkIn(mail, /Confirm subscription/i);
+    expect(confirmUrl.startsWith(`${live.baseUrl}/confirm/`)).toBe(true);
+
+    await page.goto(confirmUrl);
+    expect(await heading()).toBe("One last step");
+    expect(await status()).toBe("pending"); // opening the link alone confirms nothing
+    await page.getByRole("button", { name: "Confirm subscription" }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe("You’re subscribed");
+    expect(await status()).toBe("active");
+    expect((await nextMail(2)).parsed.subject).toBe("Welcome to Paperboy");
+  });
+
+  it("changes topics and send hour on the preferences page and shows what changed", async () => {
+    await page.getByRole("link", { name: /Choose topics, keywords and send time/ }).click();
+    await page.waitForURL("**/preferences/**");
+    expect(await heading()).toBe("Your preferences");
+    expect(await seen(page.locator("main"))).toContain(EMAIL);
+    expect(await page.getByLabel("Agents & tool use").isChecked()).toBe(true);
+    expect(await page.getByLabel("Reinforcement learning").isChecked()).toBe(true);
+    expect(await page.getByLabel("Time zone").inputValue()).toBe("Europe/Berlin");
+
+    await page.getByLabel("Reinforcement learning").uncheck();
+    await page.getByLabel("Image generation").check();
+    await page.getByLabel("Send hour").selectOption("7");
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await page.waitForLoadState();
+
+    const saved = await seen(page.getByRole("status"));
+    expect(saved).toContain("Saved.");
+    expect(saved).toContain("Topics added: Image generation");
+    expect(saved).toContain("Topics removed: Reinforcement learning");
+    expect(saved).toContain("Send hour: 8:00 → 7:00");
+    expect(await page.getByLabel("Image generation").isChecked()).toBe(true);
+    expect(await page.getByLabel("Reinforcement learning").isChecked()).toBe(false);
+    expect(await page.getByLabel("Send hour").inputValue()).toBe("7");
+  });
+
+  it("receives the digest, and its links open this reader's preferences and unsubscribe pages", async () => {
+    const run = await deliverEdition(live.ctx.deps, EDITION);
+    expect(run.sent).toBe(1);
+    const digest = await nextMail(3);
+    expect(digest.parsed.subject).toMatch(/^Your papers for Aug 18: \d+ new, top: /);
+
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.setContent(String(digest.parsed.html));
+    const body = await seen(page.locator("body"));
+    expect(body).toContain("Your papers for Aug 18");
+    expect(body).toMatch(/topic: Agents & tool use|topic: Image generation/);
+    const unsubscribe = page.getByRole("link", { name: "Unsubscribe", exact: true });
+    expect(await unsubscribe.isVisible()).toBe(true);
+
+    await page.getByRole("link", { name: "Manage preferences" }).click();
+    await page.waitForURL("**/preferences/**");
+    expect(await heading()).toBe("Your preferences");
+    expect(await seen(page.locator("main"))).toContain(EMAIL);
+    expect(await page.getByLabel("Send hour").inputValue()).toBe("7");
+
+    await page.setContent(String(digest.parsed.html));
+    await page.getByRole("link", { name: "Unsubscribe", exact: true }).click();
+    await page.waitForURL("**/unsubscribe/**");
+    expect(await heading()).toBe("Unsubscribe?");
+    expect(await status()).toBe("active"); // a GET never unsubscribes
+  });
+
+  it("unsubscribes with the button, then resubscribes", async () => {
+    await page.getByRole("button", { name: "Unsubscribe" }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe("You’re unsubscribed");
+    expect(await seen(page.getByRole("status"))).toMatch(/won’t get any more digests/);
+    expect(await status()).toBe("unsubscribed");
+
+    await page.getByRole("button", { name: "Resubscribe" }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe("Welcome back");
+    expect(await seen(page.getByRole("status"))).toContain("You’re subscribed again.");
+    expect(await status()).toBe("active");
+  });
+});

@@ -1,0 +1,121 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { buildServer } from "../../src/processes/server.ts";
+import { createTestContext, type TestContext } from "./context.ts";
+
+/**
+ * The system Chromium for browser tests: `npm test` passes what scripts/chromium.mjs found as
+ * CHROMIUM_PATH (empty when none); a bare `npx vitest` tries Debian's. Never downloaded:
+ * without one, browser tests skip loudly.
+ */
+export const CHROMIUM_PATH =
+  (
+    process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : "")
+  ).trim() || null;
+
+export function warnNoChromium(what: string): void {
+  if (CHROMIUM_PATH) return;
+  console.warn(
+    `\n*** SKIPPED ${what}: no Chromium (CHROMIUM_PATH is empty). Install Debian's chromium ` +
+      "or set CHROMIUM_PATH to run it. ***\n",
+  );
+}
+
+/** Headless Chromium, quiet: no sync, updates or background traffic. */
+export function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser> {
+  if (!executablePath) throw new Error("no Chromium: set CHROMIUM_PATH");
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** The app listening on 127.0.0.1 with a free port, and links in mails pointing at it. */
+export interface LiveApp {
+  ctx: TestContext;
+  app: FastifyInstance;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the real server on a free port. PUBLIC_URL must name the port before the app is built,
+ * so a throwaway listener picks a free one first.
+ */
+export async function startLiveApp(
+  options: { now?: string; env?: Record<string, string> } = {},
+): Promise<LiveApp> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const ctx = await createTestContext({
+    ...options,
+    env: { PUBLIC_URL: baseUrl, ...options.env },
+  });
+  const app = await buildServer(ctx.deps);
+  await app.listen({ host: "127.0.0.1", port });
+  return {
+    ctx,
+    app,
+    baseUrl,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[]; failureSummary?: string }>;
+}
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/**
+ * Run axe-core on the page as it is now (the browser context needs `bypassCSP: true`, since the
+ * pages' CSP forbids injected scripts); return the serious and critical violations, each as
+ * one readable line naming the rule and the first offending elements.
+ */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } })
+      .axe;
+    return (await axe.run()).violations as AxeViolation[];
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${v.impact} ${v.id} (${v.help}) at ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(" "))
+          .join(", ")}`,
+    );
+}
