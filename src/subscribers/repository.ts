@@ -358,14 +358,18 @@ export function upsertImportBatch(
                            array_fill(${now}::timestamptz, array[${ids.length}::int]))
       on conflict (subscriber_id) do update set
         frequency = excluded.frequency, updated_at = excluded.updated_at`.execute(tx);
-    await tx.deleteFrom("subscriber_topics").where("subscriber_id", "in", ids).execute();
+    // Topics change by difference, so re-importing an unchanged list writes nothing.
+    await sql`
+      delete from subscriber_topics st
+       using unnest(${ids}::int[], ${rows.map((r) => r.topics.join(";"))}::text[]) as t(id, topics)
+       where st.subscriber_id = t.id
+         and st.topic_slug <> all(string_to_array(t.topics, ';'))`.execute(tx);
     const pairs = rows.flatMap((r, i) => r.topics.map((t) => [ids[i]!, t] as const));
     if (pairs.length) {
       await sql`
         insert into subscriber_topics (subscriber_id, topic_slug)
-        select * from unnest(${pairs.map((p) => p[0])}::int[], ${pairs.map((p) => p[1])}::text[])`.execute(
-        tx,
-      );
+        select * from unnest(${pairs.map((p) => p[0])}::int[], ${pairs.map((p) => p[1])}::text[])
+        on conflict do nothing`.execute(tx);
     }
     const gone = upserted.rows.filter((r) => left.includes(r.status)).map((r) => r.id);
     if (gone.length) {
