@@ -1,0 +1,179 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDigestComposer } from "../../src/digests/compose.ts";
+import { loadEditionPapers } from "../../src/digests/edition.ts";
+import { ingest } from "../../src/papers/ingest.ts";
+import {
+  CHROMIUM_PATH,
+  type LiveApp,
+  launchChromium,
+  seriousAxeViolations,
+  startLiveApp,
+  warnNoChromium,
+} from "../helpers/browser.ts";
+import { REAL_DIR } from "../papers/real-days.ts";
+
+/**
+ * axe-core on every page a reader can reach, in light and dark colour schemes: no serious or
+ * critical violations. Pages are reached the way a reader reaches them (forms, mailed links).
+ */
+const EDITION = "2026-08-18";
+const EMAIL = "axe.reader@example.org";
+
+warnNoChromium("the accessibility (axe-core) test");
+
+describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => {
+  let live: LiveApp;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    [live, browser] = await Promise.all([
+      startLiveApp({ now: `${EDITION}T21:00:00Z` }),
+      launchChromium(),
+    ]);
+    await ingest(
+      live.ctx.deps,
+      ["2026-08-17", EDITION].map((d) => `${REAL_DIR}hf-daily-papers-${d}.json`),
+      { source: "hf" },
+    );
+    // The pages' CSP forbids injected scripts, and axe is one.
+    const context = await browser.newContext({ baseURL: live.baseUrl, bypassCSP: true });
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await live?.close();
+  });
+
+  async function expectAccessible(name: string): Promise<void> {
+    for (const colorScheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await seriousAxeViolations(page), `${name} (${colorScheme})`).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+  }
+
+  const linkFromMail = (count: number, path: string) => {
+    const mail = live.ctx.smtp.to(EMAIL)[count - 1];
+    const match = new RegExp(`${live.baseUrl}/${path}/[A-Za-z0-9._-]+`).exec(
+      String(mail?.parsed.html ?? ""),
+    );
+    expect(match, `mail #${count} links to /${path}/`).not.toBeNull();
+    return match![0];
+  };
+
+  it("the check itself catches an unlabelled field and an image without alt text", async () => {
+    await page.setContent(
+      '<!doctype html><html lang="en"><title>t</title><main><img src="x.png"><input></main></html>',
+    );
+    const found = (await seriousAxeViolations(page)).join("\n");
+    expect(found).toMatch(/image-alt/);
+    expect(found).toMatch(/label/);
+  });
+
+  it("landing page, the form's error page and the check-your-inbox page", async () => {
+    await page.goto("/");
+    await expectAccessible("landing");
+
+    await page.getByLabel("Email address").fill("not an address");
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole("alert").count()).toBe(1);
+    await expectAccessible("subscribe form with an error");
+
+    await page.getByLabel("Email address").fill(EMAIL);
+    await page.getByLabel("Agents & tool use").check();
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("h1").textContent()).toBe("Check your inbox");
+    await expectAccessible("check your inbox");
+  });
+
+  it("confirm and welcome pages", async () => {
+    await live.ctx.smtp.waitFor(1);
+    await page.goto(linkFromMail(1, "confirm"));
+    await expectAccessible("confirm");
+    await page.getByRole("button", { name: "Confirm subscription" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("h1").textContent()).toBe("You’re subscribed");
+    await expectAccessible("welcome");
+  });
+
+  it("preferences page, before and after saving", async () => {
+    await live.ctx.smtp.waitFor(2);
+    await page.goto(linkFromMail(2, "preferences"));
+    await expectAccessible("preferences");
+    await page.getByLabel("Send hour").selectOption("6");
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole("status").textContent()).toContain("Saved.");
+    await expectAccessible("preferences saved");
+    await page.getByLabel("Papers per digest").fill("0");
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole("alert").count()).toBeGreaterThan(0);
+    await expectAccessible("preferences with an error");
+  });
+
+  it("unsubscribe page before and after unsubscribing, and after resubscribing", async () => {
+    await page.goto(linkFromMail(2, "unsubscribe"));
+    await expectAccessible("unsubscribe");
+    await page.getByRole("button", { name: "Unsubscribe" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("h1").textContent()).toBe("You’re unsubscribed");
+    await expectAccessible("unsubscribed");
+    await page.getByRole("button", { name: "Resubscribe" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("h1").textContent()).toBe("Welcome back");
+    await expectAccessible("resubscribed");
+  });
+
+  it("archive list and an archived edition", async () => {
+    await page.goto("/digests");
+    await expectAccessible("archive");
+    await page.goto(`/digests/${EDITION}`);
+    expect(await page.locator("main").textContent()).toMatch(/\w/);
+    await expectAccessible("archived edition");
+  });
+
+  it("not-found, bad-link and bad-request pages", async () => {
+    for (const [path, status] of [
+      ["/no-such-page", 404],
+      ["/preferences/forged.token", 404],
+      ["/digests/not-a-date", 400],
+    ] as const) {
+      const response = await page.goto(path);
+      expect(response?.status()).toBe(status);
+      await expectAccessible(`${status} page at ${path}`);
+    }
+  });
+
+  it("the digest and confirmation mails as a browser shows them", async () => {
+    const composer = await createDigestComposer(live.ctx.deps);
+    const subscriber = await live.ctx.deps.db
+      .selectFrom("subscribers")
+      .selectAll()
+      .where("email", "=", EMAIL)
+      .executeTakeFirstOrThrow();
+    const digest = composer.compose({
+      subscriber,
+      preferences: {
+        topics: ["agents"],
+        keywords: [],
+        authors: [],
+        maxPapers: 10,
+        minUpvotes: 0,
+        skipEmpty: false,
+        frequency: "daily",
+      },
+      editionDate: EDITION,
+      papers: await loadEditionPapers(live.ctx.deps.db, EDITION, "daily"),
+      alreadySent: new Set(),
+    })!;
+    await page.setContent(digest.html);
+    await expectAccessible("digest mail");
+    await page.setContent(String(live.ctx.smtp.to(EMAIL)[0]!.parsed.html));
+    await expectAccessible("confirmation mail");
+  });
+});
