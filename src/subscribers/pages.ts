@@ -42,7 +42,8 @@ ${error ? notice("error", error) : ""}
   <input type="email" id="email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}">
 </div>
 <fieldset>
-  <legend>Topics <span class="hint-inline">(none = the overall top papers)</span></legend>
+  <legend>Topics</legend>
+  <p class="hint">Pick any; none means the overall top papers.</p>
   ${topicChecks(topics, values.topics ?? [], "topic")}
 </fieldset>
 <fieldset class="inline">

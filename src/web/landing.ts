@@ -65,8 +65,8 @@ export function landingPage(
     title: "Trending research papers in your inbox",
     description:
       "A daily or weekly email of the research papers everyone is reading, ranked for the topics you choose.",
-    body: html`<section class="hero" aria-labelledby="hero-title">
-<div class="hero-text">
+    body: html`<div class="landing">
+<section class="hero-text" aria-labelledby="hero-title">
 <p class="eyebrow">Trending on Hugging Face Daily Papers</p>
 <h1 id="hero-title">The papers everyone is reading, in your inbox at your hour.</h1>
 <p class="lead">Pick the topics you care about. Every morning (or once a week) Paperboy sends the day’s most upvoted research, ranked for you, with one-line summaries and links to PDF and code.</p>
@@ -75,16 +75,16 @@ export function landingPage(
 <li>Never the same paper twice</li>
 <li>Leave with one click, any time</li>
 </ul>
-</div>
-${subscribeForm(topics)}
 </section>
-<section aria-labelledby="papers-title">
+<aside class="signup" aria-label="Subscribe">${subscribeForm(topics)}</aside>
+<section class="trending" aria-labelledby="papers-title">
 <h2 id="papers-title">${edition ? html`Trending on ${edition}` : "Trending papers"}</h2>
 ${
   papers.length
     ? html`<ol class="papers">${papers.slice(0, LANDING_PAPERS).map((p, i) => paperItem(p, names, i + 1))}</ol>`
     : html`<p class="card">No papers yet: the first edition appears after the next ingest.</p>`
 }
-</section>`,
+</section>
+</div>`,
   });
 }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { describeChanges } from "../../src/subscribers/changes.ts";
+import { normalizeEmail } from "../../src/subscribers/email.ts";
+import { parseImportRecord } from "../../src/subscribers/import.ts";
+import type { PreferencesView } from "../../src/subscribers/repository.ts";
+import { canonicalTimeZone } from "../../src/subscribers/timezone.ts";
+import { oneLine, shortAuthors } from "../../src/web/landing.ts";
+
+describe("subscriber pure helpers", () => {
+  it("normalises addresses: trims and lower-cases the domain only", () => {
+    expect(normalizeEmail("  Ada.L@Example.ORG\n")).toBe("Ada.L@example.org");
+    expect(normalizeEmail("a@b@C.com")).toBe("a@b@c.com");
+  });
+
+  it("accepts IANA zones in any case, refuses offsets and nonsense", () => {
+    expect(canonicalTimeZone("europe/berlin")).toBe("Europe/Berlin");
+    expect(canonicalTimeZone("UTC")).toBe("UTC");
+    for (const bad of ["", "+05:00", "Mars/Base", "UTC; drop", "x".repeat(80)]) {
+      expect(canonicalTimeZone(bad)).toBeNull();
+    }
+  });
+
+  it("says what changed in words", () => {
+    const before: PreferencesView = {
+      topics: ["agents", "code"],
+      keywords: [],
+      authors: [],
+      frequency: "daily",
+      weekly_day: 1,
+      send_hour: 8,
+      timezone: "UTC",
+      max_papers: 10,
+      min_upvotes: 0,
+      skip_empty: true,
+      paused_until: null,
+    };
+    const names: Record<string, string> = { agents: "Agents", code: "Code", llms: "LLMs" };
+    expect(describeChanges(before, before)).toEqual([]);
+    expect(
+      describeChanges(
+        before,
+        { ...before, topics: ["code", "llms"], send_hour: 7, frequency: "weekly", weekly_day: 5 },
+        (s) => names[s] ?? s,
+      ),
+    ).toEqual([
+      "Topics added: LLMs",
+      "Topics removed: Agents",
+      "Frequency: daily → weekly",
+      "Weekly digest day: Monday → Friday",
+      "Send hour: 8:00 → 7:00",
+    ]);
+  });
+
+  it("checks import rows and honours only a status that left", () => {
+    const topics = new Set(["agents"]);
+    expect(parseImportRecord({ email: "A@X.ORG", topics: " agents ; " }, topics, true)).toEqual({
+      email: "A@x.org",
+      topics: ["agents"],
+      timezone: "UTC",
+      frequency: "daily",
+      status: "active",
+    });
+    expect(parseImportRecord({ email: "a@x.org", status: "active" }, topics, false)).toMatchObject({
+      status: "pending",
+    });
+    expect(
+      parseImportRecord({ email: "a@x.org", status: "unsubscribed" }, topics, true),
+    ).toMatchObject({ status: "unsubscribed" });
+    expect(parseImportRecord({ email: "a@x.org", status: "vip" }, topics, true)).toBe(
+      "unknown status: vip",
+    );
+    expect(
+      parseImportRecord({ email: "a@x.org", frequency: "Weekly" }, topics, true),
+    ).toMatchObject({ frequency: "weekly" });
+  });
+
+  it("shortens authors and summaries for the landing page", () => {
+    expect(shortAuthors(["A", "B", "C", "D"])).toBe("A, B, C et al.");
+    expect(shortAuthors(["A", "B"])).toBe("A, B");
+    expect(oneLine({ ai_summary: null, abstract: "First sentence. Second one." })).toBe(
+      "First sentence.",
+    );
+    const long = oneLine({ ai_summary: "word ".repeat(100), abstract: "" });
+    expect(long.length).toBeLessThanOrEqual(221);
+    expect(long.endsWith("…")).toBe(true);
+  });
+});
