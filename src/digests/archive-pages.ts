@@ -31,7 +31,7 @@ export function editionPage(
     description: `The ${papers.length} research papers listed on Hugging Face Daily Papers on ${longDate(date)}, by upvotes.`,
     body: html`<h1>${title}</h1>
 <p class="lead">${papers.length} ${papers.length === 1 ? "paper" : "papers"}, most upvoted first. <a href="/#subscribe">Get them by email</a>, ranked for your topics.</p>
-<ol class="papers">${papers.map((p) => paperItem(p, topicNames))}</ol>
+<ol class="papers">${papers.map((p, i) => paperItem(p, topicNames, i + 1))}</ol>
 <nav aria-label="Editions" class="links"><p>${nav.previous ? html`<a href="/digests/${nav.previous}" rel="prev">← ${longDate(nav.previous)}</a>` : ""}<a href="/digests">All editions</a>${nav.next ? html`<a href="/digests/${nav.next}" rel="next">${longDate(nav.next)} →</a>` : ""}</p></nav>`,
   });
 }
@@ -40,15 +40,20 @@ export function editionPage(
 export function paperItem(
   paper: EditionPaper,
   topicNames: Readonly<Record<string, string>>,
+  rank: number,
 ): SafeHtml {
   const pdf = pdfUrl(paper);
   const code = codeUrl(paper);
   const tags = paper.topics.slice(0, 3).map((t) => topicNames[t.slug] ?? t.slug);
+  // Same shape as the landing page's items (rank badge + body), which app.css lays out.
   return html`<li class="paper">
+<div class="rank" aria-hidden="true">${rank}</div>
+<div class="paper-body">
 <h3><a href="${paperPageUrl(paper)}">${paper.title}</a></h3>
 <p class="meta"><span class="upvotes" aria-label="${paper.upvotes} upvotes">▲ ${paper.upvotes}</span> · ${shortAuthors(paper.authors)}</p>
 <p class="summary">${paperBlurb(paper)}</p>
 ${tags.length ? html`<ul class="tags" aria-label="Topics">${tags.map((t) => html`<li class="tag">${t}</li>`)}</ul>` : ""}
 <p class="links">${pdf ? html`<a href="${pdf}">PDF</a>` : ""}${code ? html`<a href="${code}">Code</a>` : ""}</p>
+</div>
 </li>`;
 }

@@ -33,7 +33,7 @@ export function subscribeForm(
   error?: string,
 ): SafeHtml {
   const frequency = values.frequency === "weekly" ? "weekly" : "daily";
-  return html`<form class="subscribe card" method="post" action="/subscribe" novalidate>
+  return html`<form class="subscribe card" id="subscribe" aria-labelledby="subscribe-title" method="post" action="/subscribe" novalidate>
 <h2 id="subscribe-title">Get the digest</h2>
 <p class="hint">Free. Double opt-in. One-click unsubscribe in every mail.</p>
 ${error ? notice("error", error) : ""}
