@@ -14,7 +14,7 @@ export function createMetrics() {
     }),
     sendDuration: new Histogram({
       name: "paperboy_send_duration_seconds",
-      help: "Time from claiming a delivery to the SMTP server's acceptance.",
+      help: "Time from handing a digest to SMTP to the server's acceptance.",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),

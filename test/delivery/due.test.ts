@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   completeEditionAt,
   dueSlot,
+  dueToday,
   isPaused,
   knownTimeZone,
   localTime,
@@ -163,6 +164,20 @@ describe("dueSlot", () => {
         expect(days.length, `${tz} ${hour}:00`).toBeGreaterThanOrEqual(33 - 2);
       }
     }
+  });
+});
+
+describe("dueToday (paperboy digest)", () => {
+  const monday = new Date("2026-03-09T12:00:00Z");
+  const reader = { timezone: "UTC", frequency: "daily" as const, weeklyDay: 1, pausedUntil: null };
+  it("takes daily readers at any hour, weekly ones on their local weekday, nobody paused", () => {
+    expect(dueToday(reader, monday)).toBe(true);
+    expect(dueToday({ ...reader, frequency: "weekly" }, monday)).toBe(true);
+    expect(dueToday({ ...reader, frequency: "weekly", weeklyDay: 2 }, monday)).toBe(false);
+    // Already Tuesday in Auckland.
+    const akl = { ...reader, timezone: "Pacific/Auckland", frequency: "weekly" as const };
+    expect(dueToday({ ...akl, weeklyDay: 2 }, monday)).toBe(true);
+    expect(dueToday({ ...reader, pausedUntil: "2026-03-09" }, monday)).toBe(false);
   });
 });
 
