@@ -30,7 +30,8 @@ export function editionPage(
     title,
     description: `The ${papers.length} research papers listed on Hugging Face Daily Papers on ${longDate(date)}, by upvotes.`,
     body: html`<h1>${title}</h1>
-<p class="lead">${papers.length} ${papers.length === 1 ? "paper" : "papers"}, most upvoted first. <a href="/#subscribe">Get them by email</a>, ranked for your topics.</p>
+<p class="lead"><a href="/#subscribe">Get them by email</a>, ranked for your topics, at your hour.</p>
+<h2>${papers.length} ${papers.length === 1 ? "paper" : "papers"}, most upvoted first</h2>
 <ol class="papers">${papers.map((p, i) => paperItem(p, topicNames, i + 1))}</ol>
 <nav aria-label="Editions" class="links"><p>${nav.previous ? html`<a href="/digests/${nav.previous}" rel="prev">← ${longDate(nav.previous)}</a>` : ""}<a href="/digests">All editions</a>${nav.next ? html`<a href="/digests/${nav.next}" rel="next">${longDate(nav.next)} →</a>` : ""}</p></nav>`,
   });

@@ -68,7 +68,7 @@ export function subscribeErrorPage(topics: Topic[], values: SubscribeFormValues,
   return page({
     title: "Check the form",
     noindex: true,
-    body: html`<div class="narrow">${subscribeForm(topics, values, error)}</div>`,
+    body: html`<div class="narrow"><h1>Check the form</h1>${subscribeForm(topics, values, error)}</div>`,
   });
 }
 
