@@ -8,7 +8,9 @@ import {
   activeScheduleGroups,
   type DueGroup,
   dueCandidates,
+  ensureStatistics,
   insertDeliveries,
+  maxSubscriberId,
   type PlannedDelivery,
   pendingDeliveries,
   recentEditions,
@@ -25,7 +27,7 @@ export const MAX_ATTEMPTS = 8;
 /** A pending row older than this, while the send queue is idle, has lost its job. */
 const ORPHAN_AFTER_MS = 5 * 60_000;
 /** Subscribers read per planner query. */
-const PAGE_SIZE = 1000;
+const PAGE_SIZE = 2000;
 
 /** With a rate limit, a batch is at most one second's worth, so the limiter can pace batches. */
 export function sendBatchSize(config: Pick<Config, "SEND_RATE_PER_SECOND">): number {
@@ -146,6 +148,7 @@ export async function planDeliveries(
   now: Date = deps.clock.now(),
 ): Promise<PlanResult> {
   const recovery = await recoverDeliveries(deps, now);
+  await ensureStatistics(deps.db);
   const cutoff = deps.config.EDITION_CUTOFF_HOUR_UTC;
   const editions = await recentEditions(deps.db, utcDate(now));
   const groups: DueGroup[] = [];
@@ -163,16 +166,16 @@ export async function planDeliveries(
   let planned = 0;
   let jobs = 0;
   const plannedEditions = new Set<string>();
-  for (let afterId = 0; ; ) {
-    const page = await dueCandidates(deps.db, groups, afterId, PAGE_SIZE);
-    if (page.length === 0) break;
-    afterId = page[page.length - 1]!.subscriber_id;
+  // Fixed id ranges, not "the next N rows": each page is one index range scan, whatever the
+  // table statistics say (a freshly imported list has none yet).
+  const maxId = groups.length > 0 ? await maxSubscriberId(deps.db) : 0;
+  for (let afterId = 0; afterId < maxId; afterId += PAGE_SIZE) {
+    const page = await dueCandidates(deps.db, groups, afterId, afterId + PAGE_SIZE);
     const due = page.filter((c) => !isPaused(c.paused_until, c.local_date));
     const inserted = await insertDeliveries(deps.db, due, now);
     planned += inserted.length;
     for (const d of inserted) plannedEditions.add(d.edition_date);
     jobs += await enqueueSendBatches(deps, inserted, "send");
-    if (page.length < PAGE_SIZE) break;
   }
   if (planned > 0) {
     deps.logger.info({ planned, jobs, editions: [...plannedEditions] }, "planned deliveries");
@@ -197,6 +200,7 @@ export async function planEdition(
   now: Date = deps.clock.now(),
 ): Promise<number> {
   let created = 0;
+  await ensureStatistics(deps.db);
   for (let afterId = 0; ; ) {
     const page = await undeliveredReaders(deps.db, edition, afterId, PAGE_SIZE);
     if (page.length === 0) break;

@@ -46,12 +46,18 @@ export interface ScheduleGroup {
   weekly_day: number;
 }
 
+/**
+ * A reader's weekday only matters when they read weekly; daily readers share weekly_day -1, so
+ * there are at most (zones × 24 hours × 8) groups however many readers there are.
+ */
+const scheduleDay = sql<number>`case when p.frequency = 'weekly' then p.weekly_day else -1 end`;
+
 /** The distinct schedules of active readers: the due rules run once per group, not per reader. */
 export function activeScheduleGroups(db: Db): Promise<ScheduleGroup[]> {
   return db
     .selectFrom("subscribers as s")
     .innerJoin("preferences as p", "p.subscriber_id", "s.id")
-    .select(["s.timezone", "p.send_hour", "p.frequency", "p.weekly_day"])
+    .select(["s.timezone", "p.send_hour", "p.frequency", scheduleDay.as("weekly_day")])
     .where("s.status", "=", "active")
     .distinct()
     .execute();
@@ -71,31 +77,53 @@ export interface Candidate {
 }
 
 /**
- * One keyset page of active readers in due groups who have no delivery for their edition yet,
- * in id order (the caller continues after the last id).
+ * Give Postgres statistics for the planner's tables if it has none yet (a fresh database, an
+ * imported list): without any, it may probe deliveries through the (edition, status) index and
+ * turn the first big tick quadratic. Once analyzed, autovacuum keeps them current.
+ */
+export async function ensureStatistics(db: Db): Promise<void> {
+  const { rows } = await sql<{ relname: string }>`
+    select relname from pg_stat_user_tables
+    where relname in ('subscribers', 'preferences', 'deliveries')
+      and last_analyze is null and last_autoanalyze is null`.execute(db);
+  for (const { relname } of rows) await sql`analyze ${sql.table(relname)}`.execute(db);
+}
+
+/** The highest subscriber id: the planner walks ids in fixed ranges up to it. */
+export async function maxSubscriberId(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom("subscribers")
+    .select((eb) => eb.fn.max("id").as("last"))
+    .executeTakeFirst();
+  return (row?.last as number | null | undefined) ?? 0;
+}
+
+/**
+ * Active readers with ids in (afterId, lastId] who belong to a due group and have no delivery
+ * for their group's edition yet.
  */
 export async function dueCandidates(
   db: Db,
   groups: DueGroup[],
   afterId: number,
-  limit: number,
+  lastId: number,
 ): Promise<Candidate[]> {
   if (groups.length === 0) return [];
   const col = <K extends keyof DueGroup>(k: K) => groups.map((g) => g[k]);
   const { rows } = await sql<Candidate>`
     select s.id as subscriber_id, g.edition::text as edition, p.paused_until,
            g.local_date::text as local_date
-    from unnest(${col("timezone")}::text[], ${col("send_hour")}::int[], ${col("frequency")}::text[],
+    from subscribers s
+    join preferences p on p.subscriber_id = s.id
+    join unnest(${col("timezone")}::text[], ${col("send_hour")}::int[], ${col("frequency")}::text[],
                 ${col("weekly_day")}::int[], ${col("edition")}::date[], ${col("local_date")}::date[])
          as g(timezone, send_hour, frequency, weekly_day, edition, local_date)
-    join preferences p on p.send_hour = g.send_hour and p.frequency = g.frequency
-                      and p.weekly_day = g.weekly_day
-    join subscribers s on s.id = p.subscriber_id and s.timezone = g.timezone
-    where s.status = 'active' and s.id > ${afterId}
+      on g.timezone = s.timezone and g.send_hour = p.send_hour and g.frequency = p.frequency
+         and g.weekly_day = ${scheduleDay}
+    where s.status = 'active' and s.id > ${afterId} and s.id <= ${lastId}
       and not exists (select 1 from deliveries d
                       where d.subscriber_id = s.id and d.edition_date = g.edition)
-    order by s.id
-    limit ${limit}`.execute(db);
+    order by s.id`.execute(db);
   return rows;
 }
 

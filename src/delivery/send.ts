@@ -50,6 +50,18 @@ export function retryDelay(baseMs: number, attempt: number, random = Math.random
   return Math.round(delay * (0.5 + random / 2));
 }
 
+/** Run an idempotent statement, retrying database errors with a growing pause (≤ 5 s). */
+async function retryDb<T>(fn: () => Promise<T>, tries: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= tries) throw err;
+      await new Promise((ok) => setTimeout(ok, Math.min(5_000, 250 * attempt)));
+    }
+  }
+}
+
 /**
  * The send side of delivery, one per process: it shares the SMTP concurrency (SEND_CONCURRENCY,
  * the pool size) across concurrent batches and counts consecutive failures to pause the queue.
@@ -196,15 +208,13 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     const now = clock.now();
     let handedOff: boolean;
     try {
-      handedOff = await markHandOff(
-        db,
-        claim,
-        digest.messageId,
-        now,
-        new Date(now.getTime() + LEASE_MS),
+      // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
+      handedOff = await retryDb(
+        () => markHandOff(db, claim, digest.messageId, now, new Date(now.getTime() + LEASE_MS)),
+        5,
       );
     } catch (err) {
-      // The database is unreachable: leave the claim to expire; the planner re-sends it.
+      // The database stays unreachable: leave the claim to expire; the planner re-sends it.
       logger.error({ err, deliveryId: claim.id }, "could not check a delivery before sending");
       return;
     }
@@ -242,17 +252,13 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
    * crash can cause a duplicate, so a database hiccup is retried for a while, not given up on.
    */
   async function persistSent(claim: ClaimedDelivery, digest: ComposedDigest): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await markSent(db, claim.id, digest.messageId, digest.paperIds, clock.now());
-        return;
-      } catch (err) {
-        if (attempt >= 20) {
-          logger.error({ err, deliveryId: claim.id }, "could not record a sent digest");
-          return;
-        }
-        await new Promise((ok) => setTimeout(ok, Math.min(5_000, 250 * attempt)));
-      }
+    try {
+      await retryDb(
+        () => markSent(db, claim.id, digest.messageId, digest.paperIds, clock.now()),
+        20,
+      );
+    } catch (err) {
+      logger.error({ err, deliveryId: claim.id }, "could not record a sent digest");
     }
   }
 
