@@ -1,0 +1,286 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
+import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
+import { readerContexts } from "../../src/delivery/repository.ts";
+import { createDigestComposer } from "../../src/digests/compose.ts";
+import { loadEditionPapers } from "../../src/digests/edition.ts";
+import { addDays, utcDate } from "../../src/platform/clock.ts";
+import { loadConfig } from "../../src/platform/config.ts";
+import { createDeps, type Deps } from "../../src/platform/deps.ts";
+import {
+  type BenchState,
+  cpuSeconds,
+  createBenchState,
+  intFlag,
+  machine,
+  onlyFlags,
+  peakRssMb,
+  printMachine,
+  printResult,
+  printTable,
+  round,
+} from "./common.ts";
+import { ensurePostfix, runSmtpSource, type Sink, startSink } from "./postfix.ts";
+import { DEFAULT_DAY, seedEdition, seedReaders } from "./seed.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** No message reaching the sink for this long means the pipeline is stuck. */
+const STALL_MS = 60_000;
+
+/** Mean size of the raw messages readers get, composed exactly as the sender does. */
+async function averageMessageBytes(deps: Deps, edition: string, sample: number): Promise<number> {
+  const composer = await createDigestComposer(deps);
+  const build = createDigestMimeBuilder(deps.config.MAIL_FROM);
+  const { rows } = await sql<{ id: number }>`
+    select id from subscribers order by random() limit ${sample}`.execute(deps.db);
+  const readers = await readerContexts(
+    deps.db,
+    rows.map((r) => r.id),
+  );
+  let total = 0;
+  let counted = 0;
+  for (const r of readers) {
+    const papers = await loadEditionPapers(deps.db, edition, r.frequency);
+    const digest = composer.compose({
+      subscriber: { id: r.id, email: r.email, token_version: r.token_version },
+      preferences: {
+        topics: r.topics,
+        keywords: r.keywords,
+        authors: r.authors,
+        maxPapers: r.max_papers,
+        minUpvotes: r.min_upvotes,
+        skipEmpty: r.skip_empty,
+        frequency: r.frequency,
+      },
+      editionDate: edition,
+      papers,
+      alreadySent: new Set(),
+    });
+    if (!digest) continue;
+    total += build({ to: r.email, ...digest, date: new Date() }).length;
+    counted++;
+  }
+  return Math.round(total / counted);
+}
+
+interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+}
+
+/** `paperboy worker`, resolved once it has logged "worker started". */
+async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["bin/paperboy.mjs", "worker"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((ok, fail) => {
+    const onData = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+      if (output.includes('"msg":"worker started"')) ok();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) =>
+      fail(new Error(`worker exited (${code}) before starting:\n${output}`)),
+    );
+  });
+  child.removeAllListeners("exit");
+  child.stdout!.removeAllListeners("data");
+  child.stderr!.removeAllListeners("data");
+  // Keep draining its output; print warnings and errors (they would explain a bad run).
+  const relay = (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) {
+      if (/"level":(40|50|60)/.test(line) && !line.includes("ingest")) console.error(line);
+    }
+  };
+  child.stdout!.on("data", relay);
+  child.stderr!.on("data", relay);
+  return { child, pid: child.pid! };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((ok) => child.once("exit", ok));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+/** CPU seconds of this database's Postgres backends (same host), keyed by pid. */
+async function backendCpu(deps: Deps): Promise<Map<number, number>> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database()`.execute(deps.db);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // not on this host, or gone
+    }
+  }
+  return cpu;
+}
+
+export async function deliveryBench(flags: Map<string, string>): Promise<void> {
+  onlyFlags(flags, ["subscribers", "workers", "concurrency", "day"]);
+  const subscribers = intFlag(flags, "subscribers", 20_000);
+  const workers = intFlag(flags, "workers", 2);
+  const concurrency = intFlag(flags, "concurrency", 8);
+  const day = flags.get("day") ?? DEFAULT_DAY;
+  ensurePostfix();
+
+  const state: BenchState = await createBenchState({ SEND_CONCURRENCY: String(concurrency) });
+  const deps = createDeps(loadConfig(state.env), { name: "paperboy-bench" });
+  const processes: WorkerProcess[] = [];
+  const sinks: Sink[] = [];
+  try {
+    const m = await machine(state.databaseUrl);
+    printMachine(m);
+    const now = new Date();
+    // Two days back: complete for every zone's "today", whatever the time of day.
+    const edition = addDays(utcDate(now), -2);
+    const papers = await seedEdition(deps, day, edition);
+    const t0 = performance.now();
+    await seedReaders(deps.db, subscribers, now);
+    console.log(
+      `seeded ${subscribers} readers in ${round((performance.now() - t0) / 1000)} s; ${papers} papers of ${day} as edition ${edition}`,
+    );
+    const avgBytes = await averageMessageBytes(deps, edition, Math.min(300, subscribers));
+    const connections = workers * concurrency;
+
+    // The ceiling: smtp-source, same count, same size, same connections, its own sink.
+    const ceilingSink = await startSink();
+    sinks.push(ceilingSink);
+    const ceiling = await runSmtpSource(ceilingSink, subscribers, avgBytes, connections);
+    await waitFor(() => ceilingSink.count() >= subscribers, 5_000);
+    const ceilingCount = ceilingSink.count();
+    const ceilingSinkCpu = cpuSeconds(ceilingSink.pid);
+    await ceilingSink.stop();
+    const ceilingRate = subscribers / ceiling.seconds;
+    console.log(`smtp-source: ${ceilingCount} messages in ${round(ceiling.seconds, 2)} s`);
+
+    // The pipeline: plan → fan-out → compose → send, in `workers` real worker processes.
+    const sink = await startSink();
+    sinks.push(sink);
+    const workerEnv = {
+      ...state.env,
+      LOG_LEVEL: "info",
+      SMTP_URL: `smtp://127.0.0.1:${sink.port}?tls=off`,
+    };
+    for (let i = 0; i < workers; i++) processes.push(await startWorkerProcess(workerEnv));
+    const cpuBefore = new Map(processes.map((p) => [p.pid, cpuSeconds(p.pid)]));
+    const pgBefore = await backendCpu(deps);
+
+    const started = performance.now();
+    const startedAt = new Date();
+    await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() });
+    let last = 0;
+    let lastChange = performance.now();
+    while (sink.count() < subscribers) {
+      await new Promise((ok) => setTimeout(ok, 10));
+      if (sink.count() !== last) {
+        last = sink.count();
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange > STALL_MS) {
+        throw new Error(`stalled: the sink has ${last} of ${subscribers} messages`);
+      }
+      if (processes.some((p) => p.child.exitCode !== null)) throw new Error("a worker exited");
+    }
+    const seconds = (performance.now() - started) / 1000;
+    // Every 250 is followed by its 'sent' commit; wait for the last ones.
+    await waitFor(async () => (await statusCounts(deps)).sent === subscribers, 30_000);
+    const workerCpu = processes.map((p) => cpuSeconds(p.pid) - cpuBefore.get(p.pid)!);
+    const workerRss = processes.map((p) => peakRssMb(p.pid) ?? Number.NaN);
+    const sinkCpu = cpuSeconds(sink.pid);
+    const pgAfter = await backendCpu(deps);
+    let pgCpu = 0;
+    for (const [pid, cpu] of pgAfter) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
+    const sinkCount = sink.count();
+    const counts = await statusCounts(deps);
+    const latency = await latencies(deps, startedAt);
+
+    const rate = subscribers / seconds;
+    const appCpu = workerCpu.reduce((a, b) => a + b, 0) + sinkCpu;
+    const perThousand = (cpu: number) => round((cpu / subscribers) * 1000, 2);
+    printTable("smtp-source ceiling", [
+      ["messages", `${ceilingCount} (sink count)`],
+      ["message size", `${avgBytes} bytes (mean of the pipeline's messages)`],
+      ["connections", connections],
+      ["seconds", round(ceiling.seconds, 2)],
+      ["messages/s", Math.round(ceilingRate)],
+      ["cpu s / 1000 msgs (source + sink)", perThousand(ceiling.cpuSeconds + ceilingSinkCpu)],
+    ]);
+    printTable(`delivery pipeline (${workers} workers × SEND_CONCURRENCY ${concurrency})`, [
+      ["due readers", subscribers],
+      ["sink count", sinkCount],
+      ["deliveries by status", JSON.stringify(counts)],
+      ["seconds (plan job → last message at sink)", round(seconds, 2)],
+      ["messages/s", Math.round(rate)],
+      ["pipeline / smtp-source", round(rate / ceilingRate, 2)],
+      ["latency p50 (plan → sent)", `${Math.round(latency.p50)} ms`],
+      ["latency p99 (plan → sent)", `${Math.round(latency.p99)} ms`],
+      ...workerRss.map((rss, i): [string, string] => [
+        `worker ${i + 1} peak RSS`,
+        `${round(rss)} MB`,
+      ]),
+      ...workerCpu.map((c, i): [string, string] => [`worker ${i + 1} cpu`, `${round(c, 2)} s`]),
+      ["smtp-sink cpu", `${round(sinkCpu, 2)} s`],
+      ["postgres backends cpu", `${round(pgCpu, 2)} s`],
+      ["cpu s / 1000 msgs (workers + sink)", perThousand(appCpu)],
+      ["cpu s / 1000 msgs (+ postgres)", perThousand(appCpu + pgCpu)],
+    ]);
+    printResult({
+      bench: "delivery",
+      machine: m,
+      subscribers,
+      workers,
+      concurrency,
+      messageBytes: avgBytes,
+      sinkCount,
+      statuses: counts,
+      seconds: round(seconds, 3),
+      messagesPerSecond: round(rate),
+      ceilingMessagesPerSecond: round(ceilingRate),
+      ceilingSinkCount: ceilingCount,
+      ratio: round(rate / ceilingRate, 3),
+      latencyP50Ms: Math.round(latency.p50),
+      latencyP99Ms: Math.round(latency.p99),
+      workerPeakRssMb: workerRss.map((r) => round(r)),
+      cpuSecondsPer1000: perThousand(appCpu),
+      cpuSecondsPer1000WithPostgres: perThousand(appCpu + pgCpu),
+      ceilingCpuSecondsPer1000: perThousand(ceiling.cpuSeconds + ceilingSinkCpu),
+    });
+  } finally {
+    for (const p of processes) await stopProcess(p.child);
+    for (const s of sinks) await s.stop().catch(() => {});
+    await deps.close();
+    await state.cleanup();
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error("timed out waiting for the last messages");
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+}
+
+async function statusCounts(deps: Deps): Promise<Record<string, number>> {
+  const { rows } = await sql<{ status: string; n: number }>`
+    select status, count(*)::int as n from deliveries group by status`.execute(deps.db);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** From the plan job's enqueueing (the moment the edition went out) to each row's 'sent'. */
+async function latencies(deps: Deps, startedAt: Date): Promise<{ p50: number; p99: number }> {
+  const { rows } = await sql<{ p50: number; p99: number }>`
+    select percentile_cont(0.5) within group (order by ms) as p50,
+           percentile_cont(0.99) within group (order by ms) as p99
+    from (select extract(epoch from sent_at - ${startedAt}::timestamptz) * 1000 as ms
+          from deliveries where status = 'sent') t`.execute(deps.db);
+  return { p50: Number(rows[0]!.p50), p99: Number(rows[0]!.p99) };
+}

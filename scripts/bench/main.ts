@@ -1,0 +1,22 @@
+import { parseFlags } from "./common.ts";
+import { deliveryBench } from "./delivery.ts";
+
+/** `npm run bench -- <name> [--flag value …]`: one benchmark, a table, then one JSON line. */
+const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
+  delivery: deliveryBench,
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = name ? BENCHES[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [--flag value …]`);
+  process.exit(2);
+}
+try {
+  await bench(parseFlags(args));
+  process.exit(0);
+} catch (err) {
+  console.error(`bench ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.BENCH_DEBUG) console.error(err);
+  process.exit(1);
+}
