@@ -1,6 +1,7 @@
 import type { EditionPaper } from "../papers/repository.ts";
-import { html, page, type SafeHtml } from "../platform/http/html.ts";
-import { codeUrl, longDate, paperBlurb, paperPageUrl, pdfUrl, shortAuthors } from "./format.ts";
+import { html, page } from "../platform/http/html.ts";
+import { paperCard } from "../web/paper-card.ts";
+import { longDate } from "./format.ts";
 import type { Edition } from "./repository.ts";
 
 /** Web archive pages: the list of editions and one edition's trending papers. */
@@ -32,29 +33,7 @@ export function editionPage(
     body: html`<h1>${title}</h1>
 <p class="lead"><a href="/#subscribe">Get them by email</a>, ranked for your topics, at your hour.</p>
 <h2>${papers.length} ${papers.length === 1 ? "paper" : "papers"}, most upvoted first</h2>
-<ol class="papers">${papers.map((p, i) => paperItem(p, topicNames, i + 1))}</ol>
+<ol class="papers">${papers.map((p, i) => paperCard(p, topicNames, i + 1))}</ol>
 <nav aria-label="Editions" class="links"><p>${nav.previous ? html`<a href="/digests/${nav.previous}" rel="prev">← ${longDate(nav.previous)}</a>` : ""}<a href="/digests">All editions</a>${nav.next ? html`<a href="/digests/${nav.next}" rel="next">${longDate(nav.next)} →</a>` : ""}</p></nav>`,
   });
-}
-
-/** One paper as an archive list item (feed text is escaped by html``, links pass safeUrl). */
-export function paperItem(
-  paper: EditionPaper,
-  topicNames: Readonly<Record<string, string>>,
-  rank: number,
-): SafeHtml {
-  const pdf = pdfUrl(paper);
-  const code = codeUrl(paper);
-  const tags = paper.topics.slice(0, 3).map((t) => topicNames[t.slug] ?? t.slug);
-  // Same shape as the landing page's items (rank badge + body), which app.css lays out.
-  return html`<li class="paper">
-<div class="rank" aria-hidden="true">${rank}</div>
-<div class="paper-body">
-<h3><a href="${paperPageUrl(paper)}">${paper.title}</a></h3>
-<p class="meta"><span class="upvotes" aria-label="${paper.upvotes} upvotes">▲ ${paper.upvotes}</span> · ${shortAuthors(paper.authors)}</p>
-<p class="summary">${paperBlurb(paper)}</p>
-${tags.length ? html`<ul class="tags" aria-label="Topics">${tags.map((t) => html`<li class="tag">${t}</li>`)}</ul>` : ""}
-<p class="links">${pdf ? html`<a href="${pdf}">PDF</a>` : ""}${code ? html`<a href="${code}">Code</a>` : ""}</p>
-</div>
-</li>`;
 }

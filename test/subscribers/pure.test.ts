@@ -4,7 +4,6 @@ import { normalizeEmail } from "../../src/subscribers/email.ts";
 import { parseImportRecord } from "../../src/subscribers/import.ts";
 import type { PreferencesView } from "../../src/subscribers/repository.ts";
 import { canonicalTimeZone } from "../../src/subscribers/timezone.ts";
-import { oneLine, shortAuthors } from "../../src/web/landing.ts";
 
 describe("subscriber pure helpers", () => {
   it("normalises addresses: trims and lower-cases the domain only", () => {
@@ -72,16 +71,5 @@ describe("subscriber pure helpers", () => {
     expect(
       parseImportRecord({ email: "a@x.org", frequency: "Weekly" }, topics, true),
     ).toMatchObject({ frequency: "weekly" });
-  });
-
-  it("shortens authors and summaries for the landing page", () => {
-    expect(shortAuthors(["A", "B", "C", "D"])).toBe("A, B, C et al.");
-    expect(shortAuthors(["A", "B"])).toBe("A, B");
-    expect(oneLine({ ai_summary: null, abstract: "First sentence. Second one." })).toBe(
-      "First sentence.",
-    );
-    const long = oneLine({ ai_summary: "word ".repeat(100), abstract: "" });
-    expect(long.length).toBeLessThanOrEqual(221);
-    expect(long.endsWith("…")).toBe(true);
   });
 });
