@@ -29,7 +29,8 @@ const snapshot = async () => ({
   topics: await ctx.deps.db
     .selectFrom("paper_topics")
     .selectAll()
-    .orderBy(["paper_id", "topic_slug"])
+    .orderBy("paper_id")
+    .orderBy("topic_slug")
     .execute(),
 });
 
