@@ -70,8 +70,11 @@ interface WorkerProcess {
 }
 
 /** `paperboy worker`, resolved once it has logged "worker started". */
-async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["bin/paperboy.mjs", "worker"], {
+async function startWorkerProcess(
+  env: Record<string, string>,
+  nodeArgs: string[],
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, "bin/paperboy.mjs", "worker"], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -125,7 +128,7 @@ async function backendCpu(deps: Deps): Promise<Map<number, number>> {
 }
 
 export async function deliveryBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["subscribers", "workers", "concurrency", "day"]);
+  onlyFlags(flags, ["subscribers", "workers", "concurrency", "day", "cpu-prof"]);
   const subscribers = intFlag(flags, "subscribers", 20_000);
   const workers = intFlag(flags, "workers", 2);
   const concurrency = intFlag(flags, "concurrency", 8);
@@ -170,7 +173,12 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       LOG_LEVEL: "info",
       SMTP_URL: `smtp://127.0.0.1:${sink.port}?tls=off`,
     };
-    for (let i = 0; i < workers; i++) processes.push(await startWorkerProcess(workerEnv));
+    // --cpu-prof DIR: each worker writes a V8 CPU profile there when it stops.
+    const profile = flags.get("cpu-prof");
+    const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    for (let i = 0; i < workers; i++) {
+      processes.push(await startWorkerProcess(workerEnv, nodeArgs));
+    }
     const cpuBefore = new Map(processes.map((p) => [p.pid, cpuSeconds(p.pid)]));
     const pgBefore = await backendCpu(deps);
 

@@ -5,6 +5,8 @@ import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
+import { createGroupCommit } from "./group-commit.ts";
+import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
 import { LEASE_MS, MAX_ATTEMPTS } from "./plan.ts";
 import {
   alreadySentPapers,
@@ -16,6 +18,7 @@ import {
   type ReaderContext,
   readerContexts,
   recordDeliveryEvents,
+  type SentMark,
   settleClaims,
   suppressAddress,
 } from "./repository.ts";
@@ -91,6 +94,7 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     return papers;
   };
   const withSmtpSlot = createSemaphore(Math.max(1, config.SEND_CONCURRENCY));
+  const buildMime = createDigestMimeBuilder(config.MAIL_FROM);
   let failureStreak = 0;
 
   async function noteFailure(): Promise<void> {
@@ -227,14 +231,17 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
 
     const started = performance.now();
     try {
-      await deps.mailer.send({
-        to: email,
-        subject: digest.subject,
-        html: digest.html,
-        text: digest.text,
-        headers: digest.headers,
-        messageId: digest.messageId,
-      });
+      // Prebuilt MIME is ~5× cheaper than sendMail's generic encoder; nodemailer handles the
+      // rare non-ASCII address (SMTPUTF8, punycode) through the structured path.
+      await deps.mailer.send(
+        mimeCanAddress(email)
+          ? {
+              to: email,
+              raw: buildMime({ to: email, ...digest, date: clock.now() }),
+              messageId: digest.messageId,
+            }
+          : { to: email, ...digest },
+      );
     } catch (err) {
       await onSendError(claim, email, err, outcome);
       return;
@@ -250,13 +257,21 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
   /**
    * The SMTP server has the message: record it. This commit closes the only window in which a
    * crash can cause a duplicate, so a database hiccup is retried for a while, not given up on.
+   * Marks of messages accepted while a commit is running share the next one (group commit);
+   * each message keeps its SMTP slot until its mark has committed, so at most
+   * SEND_CONCURRENCY messages per process are ever inside that window.
    */
+  const commitSent = createGroupCommit<SentMark>((marks) =>
+    retryDb(() => markSent(db, marks, clock.now()), 20),
+  );
+
   async function persistSent(claim: ClaimedDelivery, digest: ComposedDigest): Promise<void> {
     try {
-      await retryDb(
-        () => markSent(db, claim.id, digest.messageId, digest.paperIds, clock.now()),
-        20,
-      );
+      await commitSent({
+        deliveryId: claim.id,
+        messageId: digest.messageId,
+        paperIds: digest.paperIds,
+      });
     } catch (err) {
       logger.error({ err, deliveryId: claim.id }, "could not record a sent digest");
     }
