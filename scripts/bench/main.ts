@@ -1,9 +1,13 @@
 import { parseFlags } from "./common.ts";
 import { deliveryBench } from "./delivery.ts";
+import { planBench } from "./plan.ts";
+import { renderBench } from "./render.ts";
 
 /** `npm run bench -- <name> [--flag value …]`: one benchmark, a table, then one JSON line. */
 const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   delivery: deliveryBench,
+  render: renderBench,
+  plan: planBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -34,6 +34,41 @@ export function keywordMatcher(keyword: string): RegExp | null {
   return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, "iu");
 }
 
+/**
+ * Per-paper facts every reader's selection needs, computed once per paper object: the edition's
+ * papers are shared by all its readers (delivery caches them), so a planner run over 100,000
+ * readers no longer rebuilds the same text and names 100,000 times. Keyword results are cached
+ * per paper and keyword text, since readers share keywords.
+ */
+interface PaperFacts {
+  haystack: string;
+  authors: { name: string; normalized: string }[];
+  keywordHits: Map<string, boolean>;
+}
+const factsCache = new WeakMap<EditionPaper, PaperFacts>();
+
+function factsOf(paper: EditionPaper): PaperFacts {
+  let facts = factsCache.get(paper);
+  if (!facts) {
+    facts = {
+      haystack: [paper.title, paper.abstract, ...paper.ai_keywords].join("\n"),
+      authors: paper.authors.map((name) => ({ name, normalized: normalizeName(name) })),
+      keywordHits: new Map(),
+    };
+    factsCache.set(paper, facts);
+  }
+  return facts;
+}
+
+function keywordHit(facts: PaperFacts, keyword: { label: string; re: RegExp }): boolean {
+  let hit = facts.keywordHits.get(keyword.label);
+  if (hit === undefined) {
+    hit = keyword.re.test(facts.haystack);
+    facts.keywordHits.set(keyword.label, hit);
+  }
+  return hit;
+}
+
 interface Scored extends PickedPaper {
   strength: number;
   order: number;
@@ -78,16 +113,16 @@ export function selectPapers(
       strength += WEIGHT.topic * (1 + Math.min(Math.max(t.score, 0), 1));
     }
     if (keywords.length) {
-      const haystack = [paper.title, paper.abstract, ...paper.ai_keywords].join("\n");
+      const facts = factsOf(paper);
       for (const k of keywords) {
-        if (!k.re.test(haystack)) continue;
+        if (!keywordHit(facts, k)) continue;
         reasons.push({ kind: "keyword", label: `keyword: ${k.label}` });
         strength += WEIGHT.keyword;
       }
     }
     if (authors.size) {
-      for (const name of paper.authors) {
-        if (!authors.has(normalizeName(name))) continue;
+      for (const { name, normalized } of factsOf(paper).authors) {
+        if (!authors.has(normalized)) continue;
         reasons.push({ kind: "author", label: `author: ${name}` });
         strength += WEIGHT.author;
       }

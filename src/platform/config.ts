@@ -49,6 +49,8 @@ export const configSchema = z.object({
   SEND_RATE_PER_SECOND: int(0, 100_000).default(0),
   /** Consecutive send failures after which the send queue pauses itself. */
   SEND_FAILURE_PAUSE_THRESHOLD: int(1, 100_000).default(50),
+  /** Subscribe requests (form + API) per client IP per minute; raised only for benchmarks. */
+  SUBSCRIBE_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000_000).default(10),
   HF_PAPERS_URL: url(["http:", "https:"]).default("https://huggingface.co/api/daily_papers"),
   /** How often the worker re-ingests today's Hugging Face list. */
   INGEST_INTERVAL_MINUTES: int(1, 1440).default(60),

@@ -34,9 +34,6 @@ import {
   subscribeSchema,
 } from "./validation.ts";
 
-/** Requests per IP per minute on the subscribe routes. */
-export const SUBSCRIBE_RATE_LIMIT = 10;
-
 const ACCEPTED_MESSAGE =
   "If the address can receive mail, a confirmation link is on its way. Open it to start your digest.";
 const BAD_LINK = "This link is not valid. It may be mistyped, expired, or replaced by a newer one.";
@@ -113,7 +110,10 @@ export const subscriberRoutes: RoutePlugin = async (app, deps) => {
 async function readerRoutes(app: FastifyInstance, ctx: SubscriberContext): Promise<void> {
   const { deps } = ctx;
   // One budget shared by the form and the API (a per-route config would count them apart).
-  const limited = app.rateLimit({ max: SUBSCRIBE_RATE_LIMIT, timeWindow: "1 minute" });
+  const limited = app.rateLimit({
+    max: deps.config.SUBSCRIBE_RATE_LIMIT_PER_MINUTE,
+    timeWindow: "1 minute",
+  });
 
   app.get("/", async (_request, reply) => {
     const [topics, edition] = await Promise.all([listTopics(deps.db), latestEditionDate(deps.db)]);

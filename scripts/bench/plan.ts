@@ -1,0 +1,58 @@
+import { selectPapers } from "../../src/digests/select.ts";
+import type { SelectionPreferences } from "../../src/digests/types.ts";
+import { TOPICS } from "../../src/papers/taxonomy.ts";
+import { intFlag, onlyFlags, peakRssMb, printResult, printTable, round } from "./common.ts";
+import { editionPapers } from "./papers.ts";
+import { DEFAULT_DAY, rng } from "./seed.ts";
+
+const KEYWORDS = ["diffusion", "reinforcement learning", "benchmark", "video", "retrieval", "C++"];
+
+/** Varied readers: trending-only, topics, keywords, followed authors, limits. */
+function readers(count: number, authors: string[]): SelectionPreferences[] {
+  const random = rng(7);
+  const slugs = TOPICS.map((t) => t.slug);
+  return Array.from({ length: count }, () => ({
+    topics: random() < 0.2 ? [] : slugs.filter(() => random() < 0.15),
+    keywords: KEYWORDS.filter(() => random() < 0.12),
+    authors: random() < 0.1 ? [authors[Math.floor(random() * authors.length)]!] : [],
+    maxPapers: 5 + Math.floor(random() * 16),
+    minUpvotes: random() < 0.2 ? 5 : 0,
+    skipEmpty: false,
+  }));
+}
+
+/** selectPapers (the pure planner of each mail's content) for many readers of one edition. */
+export async function planBench(flags: Map<string, string>): Promise<void> {
+  onlyFlags(flags, ["subscribers"]);
+  const count = intFlag(flags, "subscribers", 100_000);
+  const papers = editionPapers(DEFAULT_DAY);
+  const topicNames = Object.fromEntries(TOPICS.map((t) => [t.slug, t.name]));
+  const prefs = readers(
+    count,
+    papers.flatMap((p) => p.authors),
+  );
+  const none = new Set<string>();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let picked = 0;
+  const started = performance.now();
+  for (const p of prefs) picked += selectPapers(p, papers, none, topicNames).papers.length;
+  const seconds = (performance.now() - started) / 1000;
+  const heapAfter = process.memoryUsage().heapUsed;
+  const rss = peakRssMb(process.pid) ?? Number.NaN;
+  const rate = count / seconds;
+  printTable(`plan: selectPapers for ${count} readers, ${papers.length} papers of ${DEFAULT_DAY}`, [
+    ["seconds", round(seconds, 3)],
+    ["readers/s", Math.round(rate)],
+    ["papers picked (mean)", round(picked / count, 2)],
+    ["peak RSS of the process", `${round(rss)} MB`],
+    ["heap growth during the run", `${round((heapAfter - heapBefore) / 2 ** 20)} MB`],
+  ]);
+  printResult({
+    bench: "plan",
+    subscribers: count,
+    papers: papers.length,
+    seconds: round(seconds, 3),
+    subscribersPerSecond: Math.round(rate),
+    peakRssMb: round(rss),
+  });
+}
