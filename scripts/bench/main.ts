@@ -1,5 +1,7 @@
+import { apiBench } from "./api.ts";
 import { parseFlags } from "./common.ts";
 import { deliveryBench } from "./delivery.ts";
+import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
 import { renderBench } from "./render.ts";
 
@@ -8,6 +10,8 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   delivery: deliveryBench,
   render: renderBench,
   plan: planBench,
+  api: apiBench,
+  ingest: ingestBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,72 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { postfixAvailable } from "../../scripts/bench/postfix.ts";
+
+/**
+ * Every benchmark at a tiny size, so none of them rots. Figures are not checked here (they are
+ * measured by `npm run bench`, see BENCHMARKS.md); what each run claims is.
+ */
+const run = promisify(execFile);
+const root = new URL("../../", import.meta.url);
+
+async function bench(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run("npx", ["tsx", "scripts/bench/main.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production" },
+    timeout: 150_000,
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+const havePostfix = postfixAvailable();
+if (!havePostfix) {
+  console.warn(
+    "\n*** test/bench/smoke: postfix (smtp-sink/smtp-source) is not installed: the delivery benchmark smoke run is SKIPPED. Install it: apt-get install -y postfix ***\n",
+  );
+}
+
+describe("benchmarks (smoke)", () => {
+  it.skipIf(!havePostfix)(
+    "delivery: every due reader's message reaches smtp-sink exactly once, and smtp-source ran",
+    async () => {
+      const result = await bench("delivery", "--subscribers", "30", "--workers", "1");
+      expect(result.sinkCount).toBe(30);
+      expect(result.statuses).toEqual({ sent: 30 });
+      expect(result.ceilingSinkCount).toBe(30);
+      expect(result.messagesPerSecond).toBeGreaterThan(0);
+      expect(result.ratio).toBeGreaterThan(0);
+      expect((result.workerPeakRssMb as number[]).length).toBe(1);
+    },
+    150_000,
+  );
+
+  it("render: template fill against mjml2html", async () => {
+    const result = await bench("render", "--runs", "300");
+    expect(result.fillMedianUs).toBeGreaterThan(0);
+    expect(result.mjmlUs).toBeGreaterThan(result.fillMedianUs as number);
+  }, 60_000);
+
+  it("plan: selectPapers over many readers", async () => {
+    const result = await bench("plan", "--subscribers", "2000");
+    expect(result.subscribers).toBe(2000);
+    expect(result.subscribersPerSecond).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("api: subscriptions and one-click unsubscribe without errors", async () => {
+    const result = await bench("api", "--duration", "1", "--connections", "4", "--readers", "300");
+    for (const part of ["subscribe", "unsubscribe"] as const) {
+      const r = result[part] as { total: number; errors: number; timeouts: number; non2xx: number };
+      expect(r.total).toBeGreaterThan(0);
+      expect(r.errors + r.timeouts + r.non2xx).toBe(0);
+    }
+  }, 120_000);
+
+  it("ingest: replicated real days are all stored", async () => {
+    const result = await bench("ingest", "--papers", "400");
+    expect(result.papers).toBe(400);
+    expect(result.rejected).toBe(0);
+  }, 120_000);
+});
