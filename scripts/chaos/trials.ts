@@ -1,0 +1,195 @@
+import { LEASE_MS, recoverDeliveries } from "../../src/delivery/plan.ts";
+import { ingest } from "../../src/papers/ingest.ts";
+import type { Deps } from "../../src/platform/deps.ts";
+import { enqueue } from "../../src/platform/queues.ts";
+import type { AppProcess } from "./processes.ts";
+import type { ChaosPostgres, ChaosRedis } from "./services.ts";
+import type { ChaosSink } from "./sink.ts";
+import { checkEdition, editionStatus, type TrialCheck } from "./world.ts";
+
+export interface ChaosWorld {
+  deps: Deps;
+  sink: ChaosSink;
+  redis: ChaosRedis;
+  postgres: ChaosPostgres;
+  database: string;
+  workers: AppProcess[];
+  /** Active, unsuppressed readers: the digests each edition must produce. */
+  due: number;
+  random: () => number;
+  dataDir: URL;
+  log: (line: string) => void;
+}
+
+export interface TrialResult extends TrialCheck {
+  name: string;
+  edition: string;
+  kills: number;
+  restarts: number;
+  faults: string[];
+  /** Planner recoveries run with the clock past the lease (stranded claims). */
+  recoveries: number;
+  released: number;
+  releasedAfterHandOff: number;
+  /** Delayed retry jobs promoted instead of waiting out their backoff. */
+  promoted: number;
+  seconds: number;
+}
+
+export const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Keep polling through database outages. */
+async function tolerant<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Load one real day of Hugging Face Daily Papers with the real ingest path: a new edition. */
+export async function publishEdition(world: ChaosWorld, edition: string): Promise<void> {
+  const file = new URL(`hf-daily-papers-${edition}.json`, world.dataDir);
+  await ingest(world.deps, [decodeURIComponent(file.pathname)]);
+}
+
+/** Wait until the sink accepted `fraction` of the edition's digests (or the edition stalls). */
+async function progress(world: ChaosWorld, edition: string, fraction: number): Promise<void> {
+  const target = Math.ceil(world.due * fraction);
+  const deadline = Date.now() + 120_000;
+  while ((world.sink.perEdition.get(edition) ?? 0) < target && Date.now() < deadline) {
+    await sleep(10);
+  }
+}
+
+export type FaultAction = { at: number; what: string; run: () => Promise<void> };
+
+/**
+ * One delivery of a fresh edition to every reader while `actions` fire at progress points
+ * (share of the edition's digests the sink has accepted). Then drain: promote retry jobs that
+ * wait out a backoff, and run the planner's recovery with the clock past the lease for claims
+ * stranded by a killed process. Then compare sink and table.
+ */
+export async function deliveryTrial(
+  world: ChaosWorld,
+  name: string,
+  edition: string,
+  actions: FaultAction[],
+  options: DrainOptions & { leftAt?: Map<string, number>; during?: () => Promise<void> } = {},
+): Promise<TrialResult> {
+  const { leftAt, during } = options;
+  const started = Date.now();
+  const result = {
+    name,
+    edition,
+    kills: 0,
+    restarts: 0,
+    faults: [] as string[],
+    recoveries: 0,
+    released: 0,
+    releasedAfterHandOff: 0,
+    promoted: 0,
+  };
+  const killsBefore = world.workers.reduce((n, w) => n + w.kills, 0);
+  const startsBefore = world.workers.reduce((n, w) => n + w.starts, 0);
+  await publishEdition(world, edition);
+  for (const w of world.workers) if (!w.running) w.start();
+  await enqueue(world.deps.queues, "plan-deliveries", {}, { jobId: `chaos-plan-${edition}` });
+  world.log(`${name}: edition ${edition} planned by the worker, ${world.due} readers due`);
+
+  const side = during ? during() : Promise.resolve();
+  for (const action of [...actions].sort((a, b) => a.at - b.at)) {
+    await progress(world, edition, action.at);
+    world.log(`${name}: ${action.what} at ${world.sink.perEdition.get(edition) ?? 0} sent`);
+    await action.run();
+    result.faults.push(action.what);
+  }
+  await side;
+  await drain(world, edition, result, options);
+  const check = await checkEdition(world.deps.db, world.sink, edition, leftAt);
+  result.kills = world.workers.reduce((n, w) => n + w.kills, 0) - killsBefore;
+  result.restarts = world.workers.reduce((n, w) => n + w.starts, 0) - startsBefore;
+  const out = { ...result, ...check, seconds: Math.round((Date.now() - started) / 1000) };
+  world.log(
+    `${name}: expected ${out.expected}, received ${out.received}, lost ${out.lost}, duplicated ${out.duplicated}, forbidden ${out.forbidden}, table mismatches ${out.tableMismatches}, open ${out.open} (${out.seconds} s)`,
+  );
+  return out;
+}
+
+export interface DrainOptions {
+  /**
+   * Recover claims only when no send job is active. Needed when a live worker may be waiting
+   * out a database outage with a claim in hand: releasing it early would fake a crash.
+   */
+  onlyWhenIdle?: boolean;
+}
+
+async function drain(
+  world: ChaosWorld,
+  edition: string,
+  result: { recoveries: number; released: number; releasedAfterHandOff: number; promoted: number },
+  options: DrainOptions,
+): Promise<void> {
+  const { deps } = world;
+  const deadline = Date.now() + 6 * 60_000;
+  let last = -1;
+  let stillSince = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(500);
+    for (const w of world.workers) if (!w.running) w.start();
+    const status = await tolerant(() => editionStatus(deps.db, edition), null);
+    if (!status) continue;
+    const planned = Object.values(status).reduce((a, b) => a + b, 0);
+    if (planned > 0 && !status.pending && !status.sending) return;
+    const sent = world.sink.perEdition.get(edition) ?? 0;
+    if (sent !== last) {
+      last = sent;
+      stillSince = Date.now();
+      continue;
+    }
+    if (Date.now() - stillSince < 3_000) continue;
+    // Nothing moved for 3 s: retries waiting out a backoff go now; claims of dead workers are
+    // handed out again by the planner's recovery, run as if the lease had passed.
+    const queue = deps.queues.send;
+    const jobs = await tolerant(() => queue.getJobCounts("waiting", "active", "delayed"), null);
+    if (!jobs) continue;
+    const { waiting = 0, active = 0, delayed = 0 } = jobs;
+    if (delayed > 0) {
+      await tolerant(() => queue.promoteJobs(), undefined);
+      result.promoted += delayed;
+    } else if (waiting === 0 && (active === 0 || !options.onlyWhenIdle)) {
+      const recovery = await tolerant(
+        () => recoverDeliveries(deps, new Date(Date.now() + LEASE_MS + 60_000)),
+        null,
+      );
+      if (recovery) {
+        result.recoveries++;
+        result.released += recovery.released + recovery.orphans;
+        result.releasedAfterHandOff += recovery.possibleDuplicates;
+      }
+    }
+    stillSince = Date.now();
+  }
+  throw new Error(
+    `chaos: edition ${edition} did not finish: ${JSON.stringify(await editionStatus(deps.db, edition))}`,
+  );
+}
+
+/** SIGKILL a random running worker, leave it dead for up to 1.5 s, start it again. */
+export async function killRandomWorker(world: ChaosWorld): Promise<void> {
+  const running = world.workers.filter((w) => w.running);
+  const victim = running[Math.floor(world.random() * running.length)];
+  if (!victim) return;
+  await victim.kill();
+  await sleep(Math.floor(world.random() * 1500));
+  victim.start();
+}
+
+/** `n` kills at random progress points (one may hit while the planner is still fanning out). */
+export function randomKills(world: ChaosWorld, n: number): FaultAction[] {
+  return Array.from({ length: n }, (_, i) => ({
+    at: i === 0 ? world.random() * 0.1 : 0.05 + world.random() * 0.9,
+    what: "SIGKILL worker",
+    run: () => killRandomWorker(world),
+  }));
+}
