@@ -1,0 +1,185 @@
+import { createHash, createPublicKey, generateKeyPairSync, verify } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { simpleParser } from "mailparser";
+import nodemailer from "nodemailer";
+import { describe, expect, it } from "vitest";
+import { createDigestMimeBuilder, mimeCanAddress } from "../../src/delivery/mime.ts";
+import { loadConfig } from "../../src/platform/config.ts";
+import { createMailer } from "../../src/platform/mailer.ts";
+
+const FROM = "Paperboy <digest@paperboy.test>";
+const digest = {
+  to: "reader@example.com",
+  // Non-ASCII and long enough to need several RFC 2047 words and folding.
+  subject:
+    "Your papers for Tue, 18 Aug 2026: 7 new, top: Ünïcode-heavy títle — “quotes” ▲ and a very long tail that keeps going",
+  text: `Your papers\n===========\n\n1. A paper · ▲ 42\n.starts with a dot\n${"x".repeat(300)}\n`,
+  html: `<p>Héllo <b>there</b> ▲&nbsp;42</p>\n.<p>${"y".repeat(2000)}</p>`,
+  messageId: "digest.42.2026-08-18@paperboy.test",
+  headers: {
+    "List-Unsubscribe": "<https://paperboy.test/unsubscribe/abc.def>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    "List-Id": "Paperboy <paperboy.paperboy.test>",
+  },
+};
+
+/** The same digest through nodemailer's sendMail (the path the raw builder replaces). */
+async function viaSendMail(): Promise<Buffer> {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true });
+  const info = await transport.sendMail({
+    from: FROM,
+    to: digest.to,
+    subject: digest.subject,
+    text: digest.text,
+    html: digest.html,
+    headers: digest.headers,
+    messageId: `<${digest.messageId}>`,
+  });
+  return info.message as Buffer;
+}
+
+describe("raw digest MIME", () => {
+  const build = createDigestMimeBuilder(FROM);
+  const raw = build({ ...digest, date: new Date("2026-08-19T07:00:00Z") });
+
+  it("parses exactly like the sendMail message: subject, both parts, list headers", async () => {
+    const mine = await simpleParser(raw);
+    const theirs = await simpleParser(await viaSendMail());
+    expect(mine.subject).toBe(digest.subject);
+    expect(mine.subject).toBe(theirs.subject);
+    expect(mine.text).toBe(theirs.text);
+    expect(mine.text).toBe(digest.text);
+    expect(mine.html).toBe(theirs.html);
+    expect(mine.html).toBe(digest.html);
+    expect(mine.messageId).toBe(`<${digest.messageId}>`);
+    expect(mine.messageId).toBe(theirs.messageId);
+    expect(mine.from?.text).toBe(theirs.from?.text);
+    expect(mine.to).toEqual(theirs.to);
+    expect(mine.date?.toISOString()).toBe("2026-08-19T07:00:00.000Z");
+    // mailparser folds List-* headers into one object; compare the header lines as received.
+    const line = (mail: typeof mine, name: string) =>
+      mail.headerLines
+        .find((h) => h.key === name)
+        ?.line.replace(/^[^:]+:/, "")
+        .replace(/\r?\n\s+/g, " ");
+    for (const name of ["list-unsubscribe", "list-unsubscribe-post", "list-id", "mime-version"]) {
+      expect(line(mine, name), name).toBeDefined();
+      expect(line(mine, name), name).toBe(line(theirs, name));
+    }
+    expect(line(mine, "list-unsubscribe-post")).toBe(" List-Unsubscribe=One-Click");
+    expect((mine.headers.get("content-type") as { value: string }).value).toBe(
+      "multipart/alternative",
+    );
+  });
+
+  it("is 7-bit, CRLF-only, lines ≤ 78 characters, no line starting with a dot", () => {
+    const source = raw.toString("latin1");
+    expect(/[^\t\r\n -~]/.test(source)).toBe(false);
+    expect(/[^\r]\n/.test(source)).toBe(false);
+    const lines = source.split("\r\n");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(78);
+    expect(lines.some((l) => l.startsWith("."))).toBe(false);
+    // RFC 2047 encoded words stay within 75 characters.
+    const subject = /^Subject: [\s\S]*?\r\n(?=\S)/m.exec(source)![0];
+    for (const word of subject.match(/=\?[^?]+\?[BQ]\?[^?]*\?=/g) ?? []) {
+      expect(word.length).toBeLessThanOrEqual(75);
+    }
+  });
+
+  it("refuses non-ASCII addresses (the sender uses sendMail for those)", () => {
+    expect(mimeCanAddress("reader@example.com")).toBe(true);
+    expect(mimeCanAddress("léa@example.com")).toBe(false);
+    expect(() => build({ ...digest, to: "léa@example.com", date: new Date() })).toThrow();
+  });
+});
+
+/** Relaxed/relaxed DKIM verification (RFC 6376 §3.4.2, §3.4.4) of one signature. */
+function verifyDkim(message: string, publicKeyPem: string): { ok: boolean; signed: string[] } {
+  const split = message.indexOf("\r\n\r\n");
+  const headerBlock = message.slice(0, split);
+  const body = message.slice(split + 4);
+  const fields = headerBlock.split(/\r\n(?![ \t])/);
+  const sigField = fields.find((f) => /^dkim-signature:/i.test(f))!;
+  const tags = Object.fromEntries(
+    sigField
+      .slice(sigField.indexOf(":") + 1)
+      .replace(/\s+/g, "")
+      .split(";")
+      .filter(Boolean)
+      .map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]),
+  );
+  const relaxedHeader = (f: string) => {
+    const i = f.indexOf(":");
+    const value = f
+      .slice(i + 1)
+      .replace(/\r\n/g, "")
+      .replace(/[ \t]+/g, " ")
+      .trim();
+    return `${f.slice(0, i).trim().toLowerCase()}:${value}`;
+  };
+  let canonBody = body
+    .split("\r\n")
+    .map((l) => l.replace(/[ \t]+/g, " ").replace(/ $/, ""))
+    .join("\r\n")
+    .replace(/(\r\n)*$/, "");
+  canonBody = canonBody ? `${canonBody}\r\n` : "";
+  const bodyHash = createHash("sha256").update(canonBody, "latin1").digest("base64");
+  const signed = tags.h!.split(":").map((h: string) => h.toLowerCase());
+  const used = new Map<string, number>();
+  const lines: string[] = [];
+  for (const name of signed) {
+    const all = fields.filter((f) => f.slice(0, f.indexOf(":")).trim().toLowerCase() === name);
+    const n = used.get(name) ?? 0;
+    used.set(name, n + 1);
+    const field = all[all.length - 1 - n];
+    if (field) lines.push(relaxedHeader(field));
+  }
+  lines.push(relaxedHeader(sigField).replace(/b=[^;]*$/, "b="));
+  const ok =
+    bodyHash === tags.bh &&
+    verify(
+      "sha256",
+      Buffer.from(lines.join("\r\n"), "latin1"),
+      createPublicKey(publicKeyPem),
+      Buffer.from(tags.b!, "base64"),
+    );
+  return { ok, signed };
+}
+
+describe("DKIM on the raw path", () => {
+  it("the mailer signs prebuilt messages, List-Unsubscribe headers included, and the signature verifies", async () => {
+    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const outbox = mkdtempSync(path.join(tmpdir(), "paperboy-dkim-"));
+    const config = loadConfig({
+      APP_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+      ADMIN_TOKEN: "test-admin-token-0123456789",
+      MAIL_FROM: FROM,
+      OUTBOX_DIR: outbox,
+      DKIM_DOMAIN: "paperboy.test",
+      DKIM_SELECTOR: "pb",
+      DKIM_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    });
+    const mailer = createMailer(config);
+    const raw = createDigestMimeBuilder(FROM)({ ...digest, date: new Date() });
+    await mailer.send({ to: digest.to, raw, messageId: digest.messageId });
+    const [file] = readdirSync(outbox);
+    const message = readFileSync(path.join(outbox, file!), "latin1");
+    expect(message).toMatch(/^DKIM-Signature: /m);
+    const { ok, signed } = verifyDkim(
+      message,
+      publicKey.export({ type: "spki", format: "pem" }).toString(),
+    );
+    expect(signed).toEqual(
+      expect.arrayContaining(["from", "subject", "list-unsubscribe", "list-unsubscribe-post"]),
+    );
+    expect(ok).toBe(true);
+    // A changed byte in the body breaks it: the check can fail.
+    const tampered = message.replace(/\r\n\r\n([\s\S]*?)A/, "\r\n\r\n$1B");
+    expect(
+      verifyDkim(tampered, publicKey.export({ type: "spki", format: "pem" }).toString()).ok,
+    ).toBe(false);
+    await mailer.close();
+  });
+});
