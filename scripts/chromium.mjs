@@ -23,10 +23,14 @@ export function ensureChromium() {
     console.log("setup: installing Debian's chromium for browser tests (apt-get)");
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-color-emoji"], {
-      stdio: "inherit",
-      env,
-    });
+    spawnSync(
+      "apt-get",
+      ["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-color-emoji"],
+      {
+        stdio: "inherit",
+        env,
+      },
+    );
     const installed = findChromium();
     if (installed) return installed;
   }
