@@ -17,13 +17,15 @@ export function parseFlags(args: string[]): Map<string, string> {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith("--")) throw new Error(`unexpected argument '${arg}'`);
-    const [name, inline] = arg.slice(2).split("=", 2);
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
     const value = inline ?? args[i + 1];
     if (value === undefined || (inline === undefined && value.startsWith("--"))) {
       throw new Error(`--${name} needs a value`);
     }
     if (inline === undefined) i++;
-    flags.set(name!, value);
+    flags.set(name, value);
   }
   return flags;
 }

@@ -128,7 +128,7 @@ async function backendCpu(deps: Deps): Promise<Map<number, number>> {
 }
 
 export async function deliveryBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["subscribers", "workers", "concurrency", "day", "cpu-prof"]);
+  onlyFlags(flags, ["subscribers", "workers", "concurrency", "day", "cpu-prof", "node-args"]);
   const subscribers = intFlag(flags, "subscribers", 20_000);
   const workers = intFlag(flags, "workers", 2);
   const concurrency = intFlag(flags, "concurrency", 8);
@@ -175,7 +175,11 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     };
     // --cpu-prof DIR: each worker writes a V8 CPU profile there when it stops.
     const profile = flags.get("cpu-prof");
-    const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    // --node-args "…": extra node flags for the workers (e.g. a heap cap), for experiments.
+    const nodeArgs = [
+      ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+      ...(flags.get("node-args")?.split(/\s+/).filter(Boolean) ?? []),
+    ];
     for (let i = 0; i < workers; i++) {
       processes.push(await startWorkerProcess(workerEnv, nodeArgs));
     }

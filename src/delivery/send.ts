@@ -5,6 +5,7 @@ import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
+import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
 import { LEASE_MS, MAX_ATTEMPTS } from "./plan.ts";
@@ -138,8 +139,8 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     const toSend = held.filter((c) => digests.get(c.id));
     await Promise.all(
       toSend.map((claim) => {
-        const { digest, email } = digests.get(claim.id)!;
-        return withSmtpSlot(() => sendOne(claim, digest, email, outcome));
+        const message = digests.get(claim.id)!;
+        return withSmtpSlot(() => sendOne(claim, message, outcome));
       }),
     );
     if (outcome.retry.length > 0) {
@@ -152,7 +153,28 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     return outcome;
   }
 
-  type Composed = { digest: ComposedDigest; email: string } | null;
+  /** A message ready for SMTP, plus what its 'sent' mark records. */
+  type Prepared = {
+    email: string;
+    messageId: string;
+    paperIds: string[];
+    mail: OutgoingMail | RawMail;
+  };
+  type Composed = Prepared | null;
+
+  /**
+   * Prebuilt MIME is ~5× cheaper than sendMail's generic encoder; nodemailer handles the rare
+   * non-ASCII address (SMTPUTF8, punycode) through the structured path. Built at compose time,
+   * so a batch waiting for SMTP slots holds compact off-heap bytes rather than HTML strings
+   * (which outlived young-generation GC and were promoted: a third of the worker's GC work).
+   */
+  function prepare(digest: ComposedDigest, email: string): Prepared {
+    const { messageId, paperIds } = digest;
+    const mail = mimeCanAddress(email)
+      ? { to: email, raw: buildMime({ to: email, ...digest, date: clock.now() }), messageId }
+      : { to: email, ...digest };
+    return { email, messageId, paperIds, mail };
+  }
 
   /** Composed digest per delivery id; null = nothing to send; missing = composing failed. */
   async function composeAll(held: ClaimedDelivery[]): Promise<Map<number, Composed>> {
@@ -194,7 +216,7 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
           papers: papersByClaim.get(claim.id) ?? [],
           alreadySent: sent.get(reader.id) ?? new Set(),
         });
-        result.set(claim.id, digest ? { digest, email: reader.email } : null);
+        result.set(claim.id, digest ? prepare(digest, reader.email) : null);
       } catch (err) {
         logger.error({ err, deliveryId: claim.id }, "composing a digest failed");
       }
@@ -205,8 +227,7 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
   /** Re-check, hand to SMTP, and record the outcome of one message. */
   async function sendOne(
     claim: ClaimedDelivery,
-    digest: ComposedDigest,
-    email: string,
+    message: Prepared,
     outcome: BatchOutcome,
   ): Promise<void> {
     const now = clock.now();
@@ -214,7 +235,7 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     try {
       // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
       handedOff = await retryDb(
-        () => markHandOff(db, claim, digest.messageId, now, new Date(now.getTime() + LEASE_MS)),
+        () => markHandOff(db, claim, message.messageId, now, new Date(now.getTime() + LEASE_MS)),
         5,
       );
     } catch (err) {
@@ -231,23 +252,13 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
 
     const started = performance.now();
     try {
-      // Prebuilt MIME is ~5× cheaper than sendMail's generic encoder; nodemailer handles the
-      // rare non-ASCII address (SMTPUTF8, punycode) through the structured path.
-      await deps.mailer.send(
-        mimeCanAddress(email)
-          ? {
-              to: email,
-              raw: buildMime({ to: email, ...digest, date: clock.now() }),
-              messageId: digest.messageId,
-            }
-          : { to: email, ...digest },
-      );
+      await deps.mailer.send(message.mail);
     } catch (err) {
-      await onSendError(claim, email, err, outcome);
+      await onSendError(claim, message.email, err, outcome);
       return;
     }
     metrics.sendDuration.observe((performance.now() - started) / 1000);
-    await persistSent(claim, digest);
+    await persistSent(claim, message);
     failureStreak = 0;
     outcome.sent++;
     metrics.deliveries.inc({ status: "sent" });
@@ -265,12 +276,12 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     retryDb(() => markSent(db, marks, clock.now()), 20),
   );
 
-  async function persistSent(claim: ClaimedDelivery, digest: ComposedDigest): Promise<void> {
+  async function persistSent(claim: ClaimedDelivery, message: Prepared): Promise<void> {
     try {
       await commitSent({
         deliveryId: claim.id,
-        messageId: digest.messageId,
-        paperIds: digest.paperIds,
+        messageId: message.messageId,
+        paperIds: message.paperIds,
       });
     } catch (err) {
       logger.error({ err, deliveryId: claim.id }, "could not record a sent digest");
