@@ -188,7 +188,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
 
     const started = performance.now();
     const startedAt = new Date();
-    await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() });
+    const planJob = await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() });
     let last = 0;
     let lastChange = performance.now();
     while (sink.count() < subscribers) {
@@ -213,6 +213,10 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     const sinkCount = sink.count();
     const counts = await statusCounts(deps);
     const latency = await latencies(deps, startedAt);
+    const planned = await deps.queues.plan.getJob(planJob.id!);
+    const planSeconds = planned?.finishedOn
+      ? (planned.finishedOn - planned.processedOn!) / 1000
+      : Number.NaN;
 
     const rate = subscribers / seconds;
     const appCpu = workerCpu.reduce((a, b) => a + b, 0) + sinkCpu;
@@ -232,6 +236,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       ["seconds (plan job → last message at sink)", round(seconds, 2)],
       ["messages/s", Math.round(rate)],
       ["pipeline / smtp-source", round(rate / ceilingRate, 2)],
+      ["plan job (due query, fan-out, enqueue)", `${round(planSeconds, 2)} s`],
       ["latency p50 (plan → sent)", `${Math.round(latency.p50)} ms`],
       ["latency p99 (plan → sent)", `${Math.round(latency.p99)} ms`],
       ...workerRss.map((rss, i): [string, string] => [
@@ -258,6 +263,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       ceilingMessagesPerSecond: round(ceilingRate),
       ceilingSinkCount: ceilingCount,
       ratio: round(rate / ceilingRate, 3),
+      planSeconds: round(planSeconds, 2),
       latencyP50Ms: Math.round(latency.p50),
       latencyP99Ms: Math.round(latency.p99),
       workerPeakRssMb: workerRss.map((r) => round(r)),
