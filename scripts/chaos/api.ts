@@ -77,7 +77,7 @@ export async function apiTrial(
 ): Promise<ApiTrialReport> {
   const { db } = world.deps;
   const base = `http://127.0.0.1:${options.port}`;
-  api.start();
+  if (!api.running) api.start();
   await waitHealthy(options.port);
   const leaving = (
     await sql<{ id: number; email: string; token_version: number }>`
@@ -91,13 +91,12 @@ export async function apiTrial(
   const subscribed: string[] = [];
   const counters = { retried: 0 };
   const secrets = [...newcomers];
-  const progressed = (share: number) =>
-    (world.sink.perEdition.get(edition) ?? 0) >= world.due * share;
+  let waitFor: (share: number) => Promise<void> = async () => {};
 
   const unsubscribes = async (lane: number, lanes: number) => {
     for (let i = lane; i < leaving.length; i += lanes) {
       const r = leaving[i]!;
-      while (!progressed((0.9 * i) / leaving.length)) await sleep(5);
+      await waitFor((0.9 * i) / leaving.length);
       const token = signToken(options.secret, {
         purpose: "unsubscribe",
         subscriberId: r.id,
@@ -120,7 +119,7 @@ export async function apiTrial(
   };
   const subscriptions = async (lane: number, lanes: number) => {
     for (let i = lane; i < newcomers.length; i += lanes) {
-      while (!progressed((0.9 * i) / newcomers.length)) await sleep(5);
+      await waitFor((0.9 * i) / newcomers.length);
       await until(
         `${base}/api/subscriptions`,
         {
@@ -141,7 +140,7 @@ export async function apiTrial(
   const kills = async () => {
     const points = Array.from({ length: options.kills }, () => 0.1 + world.random() * 0.75).sort();
     for (const point of points) {
-      while (!progressed(point)) await sleep(5);
+      await waitFor(point);
       await api.kill();
       apiKills++;
       if (world.random() < 0.5) await killRandomWorker(world);
@@ -149,7 +148,8 @@ export async function apiTrial(
       api.start();
     }
   };
-  const during = async () => {
+  const during = async (wait: (share: number) => Promise<void>) => {
+    waitFor = wait;
     await Promise.all([
       ...[0, 1, 2, 3].map((l) => unsubscribes(l, 4)),
       ...[0, 1].map((l) => subscriptions(l, 2)),

@@ -83,11 +83,6 @@ log(
 
 const redis = await new ChaosRedis(path.join(work, "redis")).start();
 const postgres = await new ChaosPostgres(path.join(work, "postgres")).start();
-// Whatever happens (a crash of this script included), the throwaway servers go away.
-process.on("exit", () => {
-  redis.killSync();
-  postgres.stop();
-});
 const database = "paperboy_chaos";
 await postgres.createDatabase(database);
 log(`own Redis at ${redis.url}, own Postgres on port ${postgres.port}`);
@@ -152,6 +147,14 @@ const world: ChaosWorld = {
   log,
 };
 
+const api = new AppProcess("serve", env, logDir, root);
+// Whatever happens (a crash of this script included), children and throwaway servers go away.
+process.on("exit", () => {
+  for (const p of [...workers, api]) p.close();
+  redis.killSync();
+  postgres.stop();
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const trials: TrialResult[] = [];
 let failure: unknown = null;
 const report: Record<string, unknown> = {
@@ -165,12 +168,39 @@ try {
   for (let t = 1; t <= TRIALS; t++) {
     trials.push(await deliveryTrial(world, `crash ${t}`, next(), randomKills(world, KILLS)));
   }
+  // The API runs from here on: it must answer while Redis is away (rate limits skip, not hang).
+  api.start();
+  await waitHealthy(apiPort);
+  const duringOutage: { status: number; ms: number }[] = [];
+  const probeApi = async () => {
+    await sleep(1_000);
+    for (const url of ["/readyz", "/api/subscriptions"]) {
+      const t = Date.now();
+      const status = await fetch(`http://127.0.0.1:${apiPort}${url}`, {
+        method: url === "/readyz" ? "GET" : "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "192.0.2.77" },
+        body:
+          url === "/readyz" ? undefined : JSON.stringify({ email: "chaos-outage@newcomers.test" }),
+        signal: AbortSignal.timeout(20_000),
+      }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      duringOutage.push({ status, ms: Date.now() - t });
+    }
+  };
   trials.push(
     await deliveryTrial(world, "redis restart", next(), [
-      { at: 0.25, what: "Redis down 3 s", run: () => redis.restart(3_000) },
+      {
+        at: 0.25,
+        what: "Redis down 6 s",
+        run: () => Promise.all([redis.restart(6_000), probeApi()]).then(() => {}),
+      },
       { at: 0.6, what: "Redis down 1 s", run: () => redis.restart(1_000) },
     ]),
   );
+  report.apiDuringRedisOutage = duringOutage;
+  log(`API while Redis was down: ${JSON.stringify(duringOutage)}`);
   trials.push(
     await deliveryTrial(
       world,
@@ -211,7 +241,6 @@ try {
   sink.faults = { tempFailRate: 0, dropRate: 0 };
   report.smtpFaults = { ...sink.injected };
 
-  const api = new AppProcess("serve", env, logDir, root);
   report.api = await apiTrial(world, api, next(), { secret, port: apiPort, kills: KILLS });
   trials.push((report.api as { trial: TrialResult }).trial);
   if (!api.running) api.start();
@@ -231,9 +260,11 @@ try {
   console.error(error);
 } finally {
   for (const w of workers) w.close();
+  api.close();
   await sleep(200);
 }
 report.trials = trials;
+report.apiCrashes = api.crashes;
 {
   // Every address the run used (readers, newcomers, fuzzed ones in the database) and every token.
   const addresses = new Set<string>([...sink.digests.keys(), ...sink.transactional.keys()]);
@@ -294,6 +325,13 @@ function verdict(r: Record<string, unknown>): string[] {
   if (fuzz?.serverErrors) out.push(`${fuzz.serverErrors} fuzz cases answered 5xx`);
   if (fuzz?.stateChanges) out.push(`${fuzz.stateChanges} rejected fuzz cases changed state`);
   if (fuzz?.parserCrashes) out.push(`${fuzz.parserCrashes} feed parser crashes`);
+  for (const probe of (r.apiDuringRedisOutage as { status: number; ms: number }[] | undefined) ??
+    []) {
+    if (probe.status === 0 || (probe.status >= 500 && probe.status !== 503) || probe.ms > 5_000)
+      out.push(`API while Redis was down: ${JSON.stringify(probe)}`);
+  }
+  const apiCrashes = r.apiCrashes as number;
+  if (apiCrashes) out.push(`the API process crashed ${apiCrashes} times by itself`);
   const limits = r.limits as { problems: string[] } | undefined;
   out.push(...(limits?.problems ?? []));
   const api = r.api as { problems: string[] } | undefined;
@@ -304,11 +342,11 @@ function verdict(r: Record<string, unknown>): string[] {
 function summary(r: Record<string, unknown>): string {
   const rows = (r.trials as TrialResult[]).map(
     (t) =>
-      `| ${t.name} | ${t.edition} | ${t.kills} | ${t.restarts} | ${t.faults.join("; ") || "–"} | ${t.expected} | ${t.received} | ${t.lost} | ${t.duplicated} | ${t.forbidden} | ${t.tableMismatches} | ${t.released} (${t.releasedAfterHandOff}) | ${t.promoted} | ${t.seconds} |`,
+      `| ${t.name} | ${t.edition} | ${t.kills} | ${t.restarts} | ${t.crashes} | ${t.faults.join("; ") || "–"} | ${t.expected} | ${t.received} | ${t.lost} | ${t.duplicated} | ${t.forbidden} | ${t.tableMismatches} | ${t.released} (${t.releasedAfterHandOff}) | ${t.promoted} | ${t.seconds} |`,
   );
   return [
-    "| trial | edition | kills | restarts | faults | expected | received | lost | duplicated | forbidden | table ≠ sink | released (after hand-off) | retries promoted | s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| trial | edition | kills | restarts | crashes | faults | expected | received | lost | duplicated | forbidden | table ≠ sink | released (after hand-off) | retries promoted | s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     "```json",

@@ -12,6 +12,9 @@ export class AppProcess {
   private log: WriteStream;
   kills = 0;
   starts = 0;
+  /** Exits nobody asked for (a crash of the app itself): must stay 0. */
+  crashes = 0;
+  private expectingExit = false;
 
   constructor(
     readonly role: "worker" | "serve",
@@ -38,6 +41,10 @@ export class AppProcess {
     child.stderr?.pipe(this.log, { end: false });
     this.child = child;
     this.starts++;
+    this.expectingExit = false;
+    child.once("exit", () => {
+      if (!this.expectingExit) this.crashes++;
+    });
     return this;
   }
 
@@ -46,6 +53,7 @@ export class AppProcess {
     const child = this.child;
     if (!child || !this.running) return;
     const gone = new Promise((ok) => child.once("exit", ok));
+    this.expectingExit = true;
     child.kill("SIGKILL");
     await gone;
     this.kills++;
@@ -56,11 +64,13 @@ export class AppProcess {
     const child = this.child;
     if (!child || !this.running) return child?.exitCode ?? null;
     const gone = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
+    this.expectingExit = true;
     child.kill("SIGTERM");
     return gone;
   }
 
   close(): void {
+    this.expectingExit = true;
     if (this.running) this.child?.kill("SIGKILL");
     this.log.end();
   }

@@ -26,6 +26,8 @@ export interface TrialResult extends TrialCheck {
   edition: string;
   kills: number;
   restarts: number;
+  /** Worker exits nobody caused (the app crashed on a fault): must be 0. */
+  crashes: number;
   faults: string[];
   /** Planner recoveries run with the clock past the lease (stranded claims). */
   recoveries: number;
@@ -53,12 +55,65 @@ export async function publishEdition(world: ChaosWorld, edition: string): Promis
   await ingest(world.deps, [decodeURIComponent(file.pathname)]);
 }
 
-/** Wait until the sink accepted `fraction` of the edition's digests (or the edition stalls). */
-async function progress(world: ChaosWorld, edition: string, fraction: number): Promise<void> {
+/**
+ * Wait until the sink accepted `fraction` of the edition's digests. When nothing moves for 3 s
+ * (every batch stranded with a killed worker), unstick it as the drain does.
+ */
+async function progress(
+  world: ChaosWorld,
+  edition: string,
+  fraction: number,
+  result: Unstuck,
+  options: DrainOptions,
+): Promise<void> {
   const target = Math.ceil(world.due * fraction);
-  const deadline = Date.now() + 120_000;
-  while ((world.sink.perEdition.get(edition) ?? 0) < target && Date.now() < deadline) {
+  const deadline = Date.now() + 180_000;
+  let last = -1;
+  let stillSince = Date.now();
+  for (;;) {
+    const sent = world.sink.perEdition.get(edition) ?? 0;
+    if (sent >= target || Date.now() > deadline) return;
+    if (sent !== last) {
+      last = sent;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince > 5_000) {
+      await unstick(world, result, options);
+      stillSince = Date.now();
+    }
     await sleep(10);
+  }
+}
+
+type Unstuck = {
+  recoveries: number;
+  released: number;
+  releasedAfterHandOff: number;
+  promoted: number;
+};
+
+/**
+ * Nothing moved for a while: retries waiting out a backoff go now; claims of dead workers are
+ * handed out again by the planner's recovery, run as if the lease had passed.
+ */
+async function unstick(world: ChaosWorld, result: Unstuck, options: DrainOptions): Promise<void> {
+  const { deps } = world;
+  const queue = deps.queues.send;
+  const jobs = await tolerant(() => queue.getJobCounts("waiting", "active", "delayed"), null);
+  if (!jobs) return;
+  const { waiting = 0, active = 0, delayed = 0 } = jobs;
+  if (delayed > 0) {
+    await tolerant(() => queue.promoteJobs(), undefined);
+    result.promoted += delayed;
+  } else if (waiting === 0 && (active === 0 || !options.onlyWhenIdle)) {
+    const recovery = await tolerant(
+      () => recoverDeliveries(deps, new Date(Date.now() + LEASE_MS + 60_000)),
+      null,
+    );
+    if (recovery) {
+      result.recoveries++;
+      result.released += recovery.released + recovery.orphans;
+      result.releasedAfterHandOff += recovery.possibleDuplicates;
+    }
   }
 }
 
@@ -75,7 +130,11 @@ export async function deliveryTrial(
   name: string,
   edition: string,
   actions: FaultAction[],
-  options: DrainOptions & { leftAt?: Map<string, number>; during?: () => Promise<void> } = {},
+  options: DrainOptions & {
+    leftAt?: Map<string, number>;
+    /** Runs beside the actions; `waitFor(share)` waits for progress and unsticks stalls. */
+    during?: (waitFor: (share: number) => Promise<void>) => Promise<void>;
+  } = {},
 ): Promise<TrialResult> {
   const { leftAt, during } = options;
   const started = Date.now();
@@ -84,6 +143,7 @@ export async function deliveryTrial(
     edition,
     kills: 0,
     restarts: 0,
+    crashes: 0,
     faults: [] as string[],
     recoveries: 0,
     released: 0,
@@ -92,14 +152,17 @@ export async function deliveryTrial(
   };
   const killsBefore = world.workers.reduce((n, w) => n + w.kills, 0);
   const startsBefore = world.workers.reduce((n, w) => n + w.starts, 0);
+  const crashesBefore = world.workers.reduce((n, w) => n + w.crashes, 0);
   await publishEdition(world, edition);
   for (const w of world.workers) if (!w.running) w.start();
   await enqueue(world.deps.queues, "plan-deliveries", {}, { jobId: `chaos-plan-${edition}` });
   world.log(`${name}: edition ${edition} planned by the worker, ${world.due} readers due`);
 
-  const side = during ? during() : Promise.resolve();
+  const side = during
+    ? during((share) => progress(world, edition, share, result, options))
+    : Promise.resolve();
   for (const action of [...actions].sort((a, b) => a.at - b.at)) {
-    await progress(world, edition, action.at);
+    await progress(world, edition, action.at, result, options);
     world.log(`${name}: ${action.what} at ${world.sink.perEdition.get(edition) ?? 0} sent`);
     await action.run();
     result.faults.push(action.what);
@@ -109,6 +172,7 @@ export async function deliveryTrial(
   const check = await checkEdition(world.deps.db, world.sink, edition, leftAt);
   result.kills = world.workers.reduce((n, w) => n + w.kills, 0) - killsBefore;
   result.restarts = world.workers.reduce((n, w) => n + w.starts, 0) - startsBefore;
+  result.crashes = world.workers.reduce((n, w) => n + w.crashes, 0) - crashesBefore;
   const out = { ...result, ...check, seconds: Math.round((Date.now() - started) / 1000) };
   world.log(
     `${name}: expected ${out.expected}, received ${out.received}, lost ${out.lost}, duplicated ${out.duplicated}, forbidden ${out.forbidden}, table mismatches ${out.tableMismatches}, open ${out.open} (${out.seconds} s)`,
@@ -127,7 +191,7 @@ export interface DrainOptions {
 async function drain(
   world: ChaosWorld,
   edition: string,
-  result: { recoveries: number; released: number; releasedAfterHandOff: number; promoted: number },
+  result: Unstuck,
   options: DrainOptions,
 ): Promise<void> {
   const { deps } = world;
@@ -147,27 +211,8 @@ async function drain(
       stillSince = Date.now();
       continue;
     }
-    if (Date.now() - stillSince < 3_000) continue;
-    // Nothing moved for 3 s: retries waiting out a backoff go now; claims of dead workers are
-    // handed out again by the planner's recovery, run as if the lease had passed.
-    const queue = deps.queues.send;
-    const jobs = await tolerant(() => queue.getJobCounts("waiting", "active", "delayed"), null);
-    if (!jobs) continue;
-    const { waiting = 0, active = 0, delayed = 0 } = jobs;
-    if (delayed > 0) {
-      await tolerant(() => queue.promoteJobs(), undefined);
-      result.promoted += delayed;
-    } else if (waiting === 0 && (active === 0 || !options.onlyWhenIdle)) {
-      const recovery = await tolerant(
-        () => recoverDeliveries(deps, new Date(Date.now() + LEASE_MS + 60_000)),
-        null,
-      );
-      if (recovery) {
-        result.recoveries++;
-        result.released += recovery.released + recovery.orphans;
-        result.releasedAfterHandOff += recovery.possibleDuplicates;
-      }
-    }
+    if (Date.now() - stillSince < 5_000) continue;
+    await unstick(world, result, options);
     stillSince = Date.now();
   }
   throw new Error(

@@ -37,7 +37,9 @@ export async function seedReaders(db: Db, pop: Population, now: Date): Promise<v
   await sql`
     insert into suppressions (email, reason, detail, created_at)
     select 'chaos-reader-' || i || '@readers.test', 'hard_bounce', 'chaos seed', ${now}
-    from generate_series(${pop.active + pop.unsubscribed + 1}::int, ${total}::int) as i`.execute(db);
+    from generate_series(${pop.active + pop.unsubscribed + 1}::int, ${total}::int) as i`.execute(
+    db,
+  );
   await sql`analyze`.execute(db);
 }
 

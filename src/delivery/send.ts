@@ -31,6 +31,8 @@ export interface SenderOptions {
   loadComposer?: () => Promise<DigestComposer>;
   /** Delay before the first retry of a transient failure; doubles per attempt (with jitter). */
   retryBaseMs?: number;
+  /** How long the send queue stays paused after a failure streak before it resumes itself. */
+  pauseCooldownMs?: number;
 }
 
 export interface BatchOutcome {
@@ -46,6 +48,8 @@ export interface BatchOutcome {
 }
 
 const PAPERS_TTL_MS = 60_000;
+/** A failure streak pauses the send queue for this long (see noteFailure). */
+export const PAUSE_COOLDOWN_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 30 * 60_000;
 
 /** Exponential backoff with jitter: base·2^(attempt-1), capped, times a random 0.5–1. */
@@ -97,6 +101,7 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
   const withSmtpSlot = createSemaphore(Math.max(1, config.SEND_CONCURRENCY));
   const buildMime = createDigestMimeBuilder(config.MAIL_FROM);
   let failureStreak = 0;
+  const pauseCooldownMs = options.pauseCooldownMs ?? PAUSE_COOLDOWN_MS;
 
   async function noteFailure(): Promise<void> {
     failureStreak++;
@@ -105,9 +110,20 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     await deps.queues.send.pause();
     metrics.sendQueuePaused.set(1);
     logger.error(
-      { threshold: config.SEND_FAILURE_PAUSE_THRESHOLD },
-      "send queue paused after consecutive send failures; resume it from /admin/queues once SMTP works",
+      { threshold: config.SEND_FAILURE_PAUSE_THRESHOLD, cooldownMs: pauseCooldownMs },
+      "send queue paused after consecutive send failures; it resumes after the cool-down (or from /admin/queues)",
     );
+    // A relay outage ends by itself; delivery must not wait for a human. If SMTP still fails,
+    // the next streak pauses again.
+    setTimeout(() => {
+      deps.queues.send
+        .resume()
+        .then(() => {
+          metrics.sendQueuePaused.set(0);
+          logger.warn("send queue resumed after the cool-down");
+        })
+        .catch((err) => logger.error({ err }, "could not resume the send queue"));
+    }, pauseCooldownMs).unref();
   }
 
   /** Claim, compose and send one batch of deliveries. */

@@ -29,3 +29,20 @@ export async function pingRedis(redis: Redis, timeoutMs = 2_000): Promise<boolea
     return false;
   }
 }
+
+/**
+ * A connection for work that must not wait for Redis (rate limits on HTTP requests): while
+ * Redis is away, commands fail at once instead of queueing until it returns, so the caller can
+ * skip the check rather than hang the request.
+ */
+export function createFailFastRedis(url: string, name = "paperboy"): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 1_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  redis.on("error", () => {});
+  return redis;
+}

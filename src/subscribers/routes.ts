@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { findPapersListedBetween, latestEditionDate } from "../papers/repository.ts";
 import type { Subscriber } from "../platform/db/schema.ts";
 import { type RoutePlugin, sendError } from "../platform/http/app.ts";
+import { createFailFastRedis } from "../platform/redis.ts";
 import { landingPage } from "../web/landing.ts";
 import { asForm, formText, preferencesFormInput, subscribeFormInput } from "./forms.ts";
 import { loadSubscriberMails } from "./mails.ts";
@@ -83,9 +84,17 @@ export const subscriberRoutes: RoutePlugin = async (app, deps) => {
     scope.addHook("onClose", async () => {
       await Promise.allSettled([...inflight]);
     });
+    // Its own fail-fast connection: while Redis is away the limit is skipped (the per-address
+    // confirmation limit lives in Postgres, so nobody can be mail-bombed meanwhile) instead of
+    // every subscribe request hanging until Redis returns.
+    const limiterRedis = createFailFastRedis(deps.config.REDIS_URL, "paperboy-ratelimit");
+    scope.addHook("onClose", async () => {
+      limiterRedis.disconnect();
+    });
     await scope.register(rateLimit, {
       global: false,
-      redis: deps.redis,
+      redis: limiterRedis,
+      skipOnError: true,
       nameSpace: `${deps.config.REDIS_PREFIX}:ratelimit:`,
       // Success answers must not differ between requests (no enumeration), so counters
       // are only shown once the limit is hit.

@@ -28,6 +28,10 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   });
   // An idle client losing its connection (Postgres restart) must not crash the process.
   pool.on("error", () => {});
+  // Nor may a checked-out one (pg_terminate_backend between two statements of a transaction):
+  // pg emits that error on the client, which has no listener then. Its next query fails and
+  // the pool discards it.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
 }
 
