@@ -51,7 +51,14 @@ export function parseArxivFeed(xml: string, options: ArxivParseOptions = {}): Ar
   if (valid !== true) {
     throw new SourceError(`not valid XML (line ${valid.err.line}: ${valid.err.msg})`);
   }
-  const doc = parser.parse(xml) as XmlNode;
+  let doc: XmlNode;
+  try {
+    doc = parser.parse(xml) as XmlNode;
+  } catch (error) {
+    // The validator lets a few malformed documents through (an unclosed <?pi); the parser then
+    // throws a bare Error. It is still bad input: one clear line, not a crash.
+    throw new SourceError(`not valid XML (${(error as Error).message})`);
+  }
   const feed = doc.feed as XmlNode | undefined;
   const channel = (doc.rss as XmlNode | undefined)?.channel as XmlNode | undefined;
   if (feed) {
