@@ -49,6 +49,19 @@ export const configSchema = z.object({
   SEND_RATE_PER_SECOND: int(0, 100_000).default(0),
   /** Consecutive send failures after which the send queue pauses itself. */
   SEND_FAILURE_PAUSE_THRESHOLD: int(1, 100_000).default(50),
+  /**
+   * Whose X-Forwarded-For to believe: fastify's trustProxy (`true`, a hop count, or addresses /
+   * CIDRs / `loopback`). Trusting every peer would let any client pick its own IP and walk
+   * around the per-IP rate limit; the default believes only a proxy on this machine.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .min(1)
+    .default("loopback")
+    .transform((v): boolean | number | string =>
+      v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v,
+    ),
   /** Subscribe requests (form + API) per client IP per minute; raised only for benchmarks. */
   SUBSCRIBE_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000_000).default(10),
   HF_PAPERS_URL: url(["http:", "https:"]).default("https://huggingface.co/api/daily_papers"),

@@ -32,7 +32,8 @@ export async function buildApp(deps: Deps, routes: RoutePlugin[] = []): Promise<
     // Requests are logged below by route pattern, so tokens in URLs never reach the logs.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: true,
+    // The union (true | hop count | addresses) is what trustProxy takes; its overloads want one.
+    trustProxy: deps.config.TRUST_PROXY as string,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
