@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { createTestDatabase, prepareTemplate } from "../../test/helpers/database.ts";
+import { createTestDatabase, prepareTemplate, serverUrl } from "../../test/helpers/database.ts";
 
 /** The real sample days, read in place (never copied into the repo). */
 export const DATA_DIR = new URL("../../../shared/data/hf-daily-papers/", import.meta.url);
@@ -109,7 +109,7 @@ export interface Machine {
 }
 
 /** What the figures were measured on, including the load average at the start. */
-export async function machine(databaseUrl: string): Promise<Machine> {
+export async function machine(databaseUrl = serverUrl("postgres")): Promise<Machine> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const { rows } = await client.query<{ server_version: string }>("show server_version");

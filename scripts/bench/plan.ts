@@ -1,7 +1,16 @@
 import { selectPapers } from "../../src/digests/select.ts";
 import type { SelectionPreferences } from "../../src/digests/types.ts";
 import { TOPICS } from "../../src/papers/taxonomy.ts";
-import { intFlag, onlyFlags, peakRssMb, printResult, printTable, round } from "./common.ts";
+import {
+  intFlag,
+  machine,
+  onlyFlags,
+  peakRssMb,
+  printMachine,
+  printResult,
+  printTable,
+  round,
+} from "./common.ts";
 import { editionPapers } from "./papers.ts";
 import { DEFAULT_DAY, rng } from "./seed.ts";
 
@@ -24,6 +33,8 @@ function readers(count: number, authors: string[]): SelectionPreferences[] {
 /** selectPapers (the pure planner of each mail's content) for many readers of one edition. */
 export async function planBench(flags: Map<string, string>): Promise<void> {
   onlyFlags(flags, ["subscribers"]);
+  const m = await machine();
+  printMachine(m);
   const count = intFlag(flags, "subscribers", 100_000);
   const papers = editionPapers(DEFAULT_DAY);
   const topicNames = Object.fromEntries(TOPICS.map((t) => [t.slug, t.name]));
@@ -49,6 +60,7 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
   ]);
   printResult({
     bench: "plan",
+    machine: m,
     subscribers: count,
     papers: papers.length,
     seconds: round(seconds, 3),

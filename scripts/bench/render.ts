@@ -13,7 +13,9 @@ import {
   BENCH_ADMIN_TOKEN,
   BENCH_SECRET,
   intFlag,
+  machine,
   onlyFlags,
+  printMachine,
   printResult,
   printTable,
   quantile,
@@ -40,6 +42,8 @@ function timeEach(runs: number, fn: (i: number) => void): Float64Array {
  */
 export async function renderBench(flags: Map<string, string>): Promise<void> {
   onlyFlags(flags, ["runs", "papers"]);
+  const m = await machine();
+  printMachine(m);
   const runs = intFlag(flags, "runs", 20_000);
   const count = intFlag(flags, "papers", 20);
   const config = loadConfig({ APP_SECRET: BENCH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN });
@@ -108,6 +112,7 @@ export async function renderBench(flags: Map<string, string>): Promise<void> {
   ]);
   printResult({
     bench: "render",
+    machine: m,
     papers: count,
     runs,
     fillMedianUs: round(quantile(fill, 0.5)),
