@@ -112,6 +112,37 @@ const formBody = fc.oneof(
     }),
   junk,
 );
+const slugs = fc.array(fc.constantFrom(...TOPICS.map((t) => t.slug)), { maxLength: 3 });
+/** Well-formed bodies, so the fuzzing also reaches past validation into the accepting paths. */
+const plausibleJson = fc.oneof(
+  fc.record(
+    {
+      email: fc.emailAddress().map((e) => `fuzz.${e}`),
+      topics: slugs,
+      timezone: fc.constantFrom("Europe/Berlin", "UTC", "America/New_York"),
+      frequency: fc.constantFrom("daily", "weekly"),
+    },
+    { requiredKeys: ["email"] },
+  ),
+  fc.record(
+    {
+      topics: slugs,
+      keywords: fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }),
+      send_hour: fc.integer({ min: 0, max: 23 }),
+      frequency: fc.constantFrom("daily", "weekly"),
+      max_papers: fc.integer({ min: 1, max: 50 }),
+      skip_empty: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+);
+const plausibleForm = plausibleJson.map((r) => {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(r)) {
+    for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
+  }
+  return params.toString();
+});
 const jsonBody = fc.oneof(
   fc
     .record(
@@ -205,8 +236,19 @@ function routeCases(victim: Victim, secret: string): CaseGen[] {
         },
         ...(body !== null ? { payload: c.body } : {}),
       }));
-  const formType = fc.oneof(fc.constant("application/x-www-form-urlencoded"), contentType);
-  const jsonType = fc.oneof(fc.constant("application/json"), contentType);
+  const formType = fc.oneof(
+    { weight: 3, arbitrary: fc.constant("application/x-www-form-urlencoded") },
+    { weight: 1, arbitrary: contentType },
+  );
+  const jsonType = fc.oneof(
+    { weight: 3, arbitrary: fc.constant("application/json") },
+    { weight: 1, arbitrary: contentType },
+  );
+  const jsonish = fc.oneof(
+    plausibleJson.map((b) => JSON.stringify(b)),
+    anyBody,
+  );
+  const formish = fc.oneof(plausibleForm, anyBody);
   return [
     {
       route: "GET /",
@@ -216,10 +258,10 @@ function routeCases(victim: Victim, secret: string): CaseGen[] {
         null,
       ),
     },
-    { route: "POST /subscribe", arb: req("POST", fc.constant("/subscribe"), anyBody, formType) },
+    { route: "POST /subscribe", arb: req("POST", fc.constant("/subscribe"), formish, formType) },
     {
       route: "POST /api/subscriptions",
-      arb: req("POST", fc.constant("/api/subscriptions"), anyBody, jsonType),
+      arb: req("POST", fc.constant("/api/subscriptions"), jsonish, jsonType),
     },
     {
       route: "GET /confirm/:token",
@@ -256,7 +298,7 @@ function routeCases(victim: Victim, secret: string): CaseGen[] {
     },
     {
       route: "POST /preferences/:token (genuine, fuzzed form)",
-      arb: req("POST", fc.constant(`/preferences/${victim.manage}`), anyBody, formType),
+      arb: req("POST", fc.constant(`/preferences/${victim.manage}`), formish, formType),
       valid: true,
     },
     {
@@ -278,7 +320,7 @@ function routeCases(victim: Victim, secret: string): CaseGen[] {
     },
     {
       route: "PUT /api/preferences/:token (genuine, fuzzed JSON)",
-      arb: req("PUT", fc.constant(`/api/preferences/${victim.manage}`), anyBody, jsonType),
+      arb: req("PUT", fc.constant(`/api/preferences/${victim.manage}`), jsonish, jsonType),
       valid: true,
     },
     {

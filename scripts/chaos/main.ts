@@ -342,11 +342,11 @@ function verdict(r: Record<string, unknown>): string[] {
 function summary(r: Record<string, unknown>): string {
   const rows = (r.trials as TrialResult[]).map(
     (t) =>
-      `| ${t.name} | ${t.edition} | ${t.kills} | ${t.restarts} | ${t.crashes} | ${t.faults.join("; ") || "–"} | ${t.expected} | ${t.received} | ${t.lost} | ${t.duplicated} | ${t.forbidden} | ${t.tableMismatches} | ${t.released} (${t.releasedAfterHandOff}) | ${t.promoted} | ${t.seconds} |`,
+      `| ${t.name} | ${t.edition} | ${t.kills} | ${t.restarts} | ${t.crashes} | ${t.faults.join("; ") || "–"} | ${t.expected} | ${t.received} | ${t.lost} | ${t.duplicated} | ${t.forbidden} | ${t.tableMismatches} | ${t.released} (${t.releasedAfterHandOff}) | ${t.orphans} | ${t.promoted} | ${t.seconds} |`,
   );
   return [
-    "| trial | edition | kills | restarts | crashes | faults | expected | received | lost | duplicated | forbidden | table ≠ sink | released (after hand-off) | retries promoted | s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| trial | edition | kills | process starts | crashes | faults | expected | received | lost | duplicated | forbidden | table ≠ sink | claims released (after hand-off) | orphans re-enqueued | retries promoted | s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     "```json",

@@ -33,6 +33,8 @@ export interface TrialResult extends TrialCheck {
   recoveries: number;
   released: number;
   releasedAfterHandOff: number;
+  /** Pending rows whose job was lost (a planner killed between insert and enqueue), re-enqueued. */
+  orphans: number;
   /** Delayed retry jobs promoted instead of waiting out their backoff. */
   promoted: number;
   seconds: number;
@@ -88,6 +90,7 @@ type Unstuck = {
   recoveries: number;
   released: number;
   releasedAfterHandOff: number;
+  orphans: number;
   promoted: number;
 };
 
@@ -111,7 +114,8 @@ async function unstick(world: ChaosWorld, result: Unstuck, options: DrainOptions
     );
     if (recovery) {
       result.recoveries++;
-      result.released += recovery.released + recovery.orphans;
+      result.released += recovery.released;
+      result.orphans += recovery.orphans;
       result.releasedAfterHandOff += recovery.possibleDuplicates;
     }
   }
@@ -148,6 +152,7 @@ export async function deliveryTrial(
     recoveries: 0,
     released: 0,
     releasedAfterHandOff: 0,
+    orphans: 0,
     promoted: 0,
   };
   const killsBefore = world.workers.reduce((n, w) => n + w.kills, 0);
