@@ -64,13 +64,13 @@ async function averageMessageBytes(deps: Deps, edition: string, sample: number):
   return Math.round(total / counted);
 }
 
-interface WorkerProcess {
+export interface WorkerProcess {
   child: ChildProcess;
   pid: number;
 }
 
 /** `paperboy worker`, resolved once it has logged "worker started". */
-async function startWorkerProcess(
+export async function startWorkerProcess(
   env: Record<string, string>,
   nodeArgs: string[],
 ): Promise<WorkerProcess> {
@@ -105,7 +105,7 @@ async function startWorkerProcess(
   return { child, pid: child.pid! };
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((ok) => child.once("exit", ok));
   child.kill("SIGTERM");

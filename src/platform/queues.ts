@@ -12,6 +12,10 @@ export interface JobPayloads {
   "plan-deliveries": { at?: string };
   /** Render and send a batch of deliveries (ids of `deliveries` rows). */
   "send-deliveries": { deliveryIds: number[] };
+  /** Render and send one transactional mail from the subscriber's row as it is at send time. */
+  "send-transactional":
+    | { kind: "confirmation"; subscriberId: number; claimedAt: string }
+    | { kind: "welcome"; subscriberId: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -19,6 +23,8 @@ export const jobQueue = {
   "ingest-hf-today": "ingest",
   "plan-deliveries": "plan",
   "send-deliveries": "send",
+  // Its own queue, so a confirmation never waits behind a morning's digest batches.
+  "send-transactional": "mail",
 } as const satisfies Record<JobName, string>;
 export type QueueName = (typeof jobQueue)[JobName];
 export const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];

@@ -5,6 +5,7 @@ import type { SenderOptions } from "../delivery/send.ts";
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
+import { subscriberJobHandlers } from "../subscribers/transactional.ts";
 import { upsertSchedules } from "./schedules.ts";
 
 /** Every job's handler; startWorkers refuses to boot if one is missing. */
@@ -12,6 +13,7 @@ export function jobHandlers(deps: Deps, delivery: SenderOptions = {}): JobHandle
   return {
     ...ingestJobHandlers(deps),
     ...deliveryJobHandlers(deps, delivery),
+    ...subscriberJobHandlers(deps),
   };
 }
 
@@ -20,6 +22,8 @@ export async function startWorker(deps: Deps): Promise<Worker[]> {
     connection: deps.redis,
     prefix: deps.config.REDIS_PREFIX,
     options: {
+      // Confirmation and welcome mails: one at a time per pooled SMTP connection.
+      mail: { concurrency: Math.max(1, deps.config.SEND_CONCURRENCY) },
       // A send job is a batch; its messages share SEND_CONCURRENCY SMTP connections. Two batches
       // at once keep the pool busy while the next one is claimed and composed.
       send: {

@@ -46,13 +46,21 @@ export function findSubscriber(db: Db, id: number): Promise<Subscriber | undefin
   return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-export async function isSuppressed(db: Db, email: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("suppressions")
-    .select("email")
-    .where(sql`lower(email)`, "=", email.toLowerCase())
+/** The subscriber and whether their address is suppressed, as a mail is about to go out. */
+export function findMailRecipient(
+  db: Db,
+  id: number,
+): Promise<(Subscriber & { suppressed: boolean }) | undefined> {
+  return db
+    .selectFrom("subscribers as s")
+    .selectAll("s")
+    .select(
+      sql<boolean>`exists (select 1 from suppressions where lower(suppressions.email) = lower(s.email))`.as(
+        "suppressed",
+      ),
+    )
+    .where("s.id", "=", id)
     .executeTakeFirst();
-  return row !== undefined;
 }
 
 async function replaceTopics(tx: Executor, subscriberId: number, topics: string[]): Promise<void> {
@@ -64,64 +72,64 @@ async function replaceTopics(tx: Executor, subscriberId: number, topics: string[
     .execute();
 }
 
+export type SubscribeOutcome =
+  | { kind: "unknown-topics"; topics: string[] }
+  /** Suppressed, or already active/bounced/complained: nothing changed. */
+  | { kind: "unchanged" }
+  /** A new pending row; it holds the confirmation slot already. */
+  | { kind: "created"; subscriberId: number }
+  /** A pending or unsubscribed reader chose anew; the slot still has to be claimed. */
+  | { kind: "choices-replaced"; subscriberId: number };
+
 /**
- * The subscriber with this address, created as pending with `choices` when new. Concurrent
- * calls for one address end with one row (unique index on lower(email)).
+ * Record a subscribe request in one statement (one round trip, one commit): refuse unknown
+ * topics, skip suppressed addresses, create the pending row (with its confirmation slot taken,
+ * preferences, topics and event) or replace a not-yet-active reader's choices (an active one's
+ * settings stay). Concurrent calls for one address end with one row (unique lower(email)).
  */
-export async function findOrCreateSubscriber(
+export async function recordSubscribeRequest(
   db: Db,
   email: string,
   choices: SubscriberChoices,
   now: Date,
-): Promise<{ subscriber: Subscriber; created: boolean }> {
-  return db.transaction().execute(async (tx) => {
-    const inserted = await tx
-      .insertInto("subscribers")
-      .values({ email, timezone: choices.timezone, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (inserted) {
-      await tx
-        .insertInto("preferences")
-        .values({ subscriber_id: inserted.id, frequency: choices.frequency, updated_at: now })
-        .execute();
-      await replaceTopics(tx, inserted.id, choices.topics);
-      return { subscriber: inserted, created: true };
-    }
-    const existing = await tx
-      .selectFrom("subscribers")
-      .selectAll()
-      .where(sql`lower(email)`, "=", email.toLowerCase())
-      .executeTakeFirstOrThrow();
-    return { subscriber: existing, created: false };
-  });
-}
-
-/** A not-yet-active reader who subscribes again chose anew; an active one's settings stay. */
-export async function replaceChoicesIfInactive(
-  db: Db,
-  subscriberId: number,
-  choices: SubscriberChoices,
-  now: Date,
-): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable("subscribers")
-      .set({ timezone: choices.timezone, updated_at: now })
-      .where("id", "=", subscriberId)
-      .where("status", "in", ["pending", "unsubscribed"])
-      .returning("id")
-      .executeTakeFirst();
-    if (!row) return false;
-    await tx
-      .updateTable("preferences")
-      .set({ frequency: choices.frequency, updated_at: now })
-      .where("subscriber_id", "=", subscriberId)
-      .execute();
-    await replaceTopics(tx, subscriberId, choices.topics);
-    return true;
-  });
+): Promise<SubscribeOutcome> {
+  const { rows } = await sql<{ unknown: string[] | null; id: number | null; created: boolean }>`
+    with wanted(slug) as (select unnest(${choices.topics}::text[])),
+    unknown as (
+      select w.slug from wanted w where not exists (select 1 from topics t where t.slug = w.slug)),
+    allowed as (
+      select 1 where not exists (select 1 from unknown)
+        and not exists (select 1 from suppressions where lower(email) = lower(${email}))),
+    upserted as (
+      insert into subscribers (email, timezone, confirmation_sent_at, created_at, updated_at)
+      select ${email}, ${choices.timezone}, ${now}, ${now}, ${now} from allowed
+      on conflict (lower(email)) do update
+        set timezone = excluded.timezone, updated_at = excluded.updated_at
+        where subscribers.status in ('pending', 'unsubscribed')
+      returning id, (xmax = 0) as created),
+    prefs as (
+      insert into preferences (subscriber_id, frequency, updated_at)
+      select id, ${choices.frequency}, ${now} from upserted
+      on conflict (subscriber_id) do update
+        set frequency = excluded.frequency, updated_at = excluded.updated_at),
+    dropped as (
+      delete from subscriber_topics st using upserted u
+       where st.subscriber_id = u.id and st.topic_slug <> all(${choices.topics}::text[])),
+    added as (
+      insert into subscriber_topics (subscriber_id, topic_slug)
+      select u.id, w.slug from upserted u, wanted w on conflict do nothing),
+    logged as (
+      insert into events (type, subscriber_id, data)
+      select case when created then 'subscriber.created' else 'subscriber.choices_replaced' end,
+             id, case when created then '{"source":"web"}'::jsonb else '{}'::jsonb end
+        from upserted)
+    select (select array_agg(slug) from unknown) as unknown,
+           (select id from upserted) as id, coalesce((select created from upserted), false) as created
+  `.execute(db);
+  const row = rows[0]!;
+  if (row.unknown?.length) return { kind: "unknown-topics", topics: row.unknown };
+  if (row.id === null) return { kind: "unchanged" };
+  return { kind: row.created ? "created" : "choices-replaced", subscriberId: row.id };
 }
 
 /**
@@ -177,33 +185,34 @@ export function activateSubscriber(
 }
 
 /**
- * Unsubscribe at once and cancel every delivery not yet sent. Idempotent: `changed` is false
- * when the reader had already left.
+ * Unsubscribe at once, cancel every delivery not yet sent and log the event, in one statement
+ * (one commit). Idempotent: `changed` is false when the reader had already left.
  */
-export function unsubscribeSubscriber(
+export async function unsubscribeSubscriber(
   db: Db,
   subscriberId: number,
   now: Date,
+  /** How the reader left ("one-click", "page"), for the event. */
+  via?: string,
 ): Promise<{ changed: boolean; cancelledDeliveries: number }> {
-  return db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable("subscribers")
-      .set({ status: "unsubscribed", unsubscribed_at: now, updated_at: now })
-      .where("id", "=", subscriberId)
-      .where("status", "in", ["pending", "active"])
-      .returning("id")
-      .executeTakeFirst();
-    const cancelled = await tx
-      .updateTable("deliveries")
-      .set({ status: "cancelled", updated_at: now })
-      .where("subscriber_id", "=", subscriberId)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    return {
-      changed: row !== undefined,
-      cancelledDeliveries: Number(cancelled.numUpdatedRows),
-    };
-  });
+  const { rows } = await sql<{ changed: boolean; cancelled: number }>`
+    with changed as (
+      update subscribers set status = 'unsubscribed', unsubscribed_at = ${now}, updated_at = ${now}
+       where id = ${subscriberId} and status in ('pending', 'active')
+      returning id),
+    cancelled as (
+      update deliveries set status = 'cancelled', updated_at = ${now}
+       where subscriber_id = ${subscriberId} and status = 'pending'
+      returning id),
+    logged as (
+      insert into events (type, subscriber_id, data)
+      select 'subscriber.unsubscribed', id,
+             jsonb_strip_nulls(jsonb_build_object('via', ${via ?? null}::text,
+                                'cancelledDeliveries', (select count(*) from cancelled)))
+        from changed)
+    select exists (select 1 from changed) as changed, (select count(*) from cancelled)::int as cancelled
+  `.execute(db);
+  return { changed: rows[0]!.changed, cancelledDeliveries: rows[0]!.cancelled };
 }
 
 /** unsubscribed → active again (the reader confirmed before; their unsubscribe link proves it). */

@@ -6,7 +6,6 @@ import { type RoutePlugin, sendError } from "../platform/http/app.ts";
 import { createFailFastRedis } from "../platform/redis.ts";
 import { landingPage } from "../web/landing.ts";
 import { asForm, formText, preferencesFormInput, subscribeFormInput } from "./forms.ts";
-import { loadSubscriberMails } from "./mails.ts";
 import {
   checkInboxPage,
   confirmPage,
@@ -28,6 +27,7 @@ import {
   updatePreferences,
 } from "./service.ts";
 import { subscriberLinks, type TokenPurpose } from "./tokens.ts";
+import { createTransactionalDispatch } from "./transactional.ts";
 import {
   firstIssue,
   preferencesPatchSchema,
@@ -67,23 +67,13 @@ const requireType = (type: string) => async (request: FastifyRequest, reply: Fas
 
 /**
  * The reader's routes: landing page, subscribe, confirm, preferences, unsubscribe.
- * Mail templates compile once here; mails go out after the answer, tracked until close.
+ * Confirmation and welcome mails are queued for the worker (see transactional.ts).
  */
 export const subscriberRoutes: RoutePlugin = async (app, deps) => {
-  const mails = await loadSubscriberMails();
+  const mails = await createTransactionalDispatch(deps);
   await app.register(async (scope) => {
-    const inflight = new Set<Promise<void>>();
-    const ctx: SubscriberContext = {
-      deps,
-      mails,
-      defer: (task) => {
-        const run = task().finally(() => inflight.delete(run));
-        inflight.add(run);
-      },
-    };
-    scope.addHook("onClose", async () => {
-      await Promise.allSettled([...inflight]);
-    });
+    const ctx: SubscriberContext = { deps, mail: mails.dispatch };
+    scope.addHook("onClose", () => mails.close());
     // Its own fail-fast connection: while Redis is away the limit is skipped (the per-address
     // confirmation limit lives in Postgres, so nobody can be mail-bombed meanwhile) instead of
     // every subscribe request hanging until Redis returns.

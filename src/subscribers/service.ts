@@ -2,24 +2,21 @@ import type { Subscriber } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import { recordEvent } from "../platform/events.ts";
 import { describeChanges } from "./changes.ts";
-import { type SubscriberMails, sendTransactional } from "./mails.ts";
 import {
   activateSubscriber,
   claimConfirmationSlot,
-  findOrCreateSubscriber,
   findSubscriber,
   getPreferences,
-  isSuppressed,
   listTopics,
   type PreferencesView,
-  releaseConfirmationSlot,
-  replaceChoicesIfInactive,
+  recordSubscribeRequest,
   resubscribeSubscriber,
   savePreferences,
   unknownTopics,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { confirmLink, subscriberLinks, type TokenPurpose, verifyToken } from "./tokens.ts";
+import { type TokenPurpose, verifyToken } from "./tokens.ts";
+import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
 /** The reader's journey: subscribe, confirm, change preferences, leave, come back. */
@@ -27,13 +24,10 @@ import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 /** Bad input found after parsing (e.g. a topic that does not exist): a 400, nothing changed. */
 export class InputError extends Error {}
 
-/** Runs a mail send after the answer went out (so timing reveals nothing) and tracks it. */
-export type Defer = (task: () => Promise<void>) => void;
-
 export interface SubscriberContext {
   deps: Deps;
-  mails: SubscriberMails;
-  defer: Defer;
+  /** Queue a transactional mail; a worker renders it from the row and sends it. */
+  mail: TransactionalDispatch["dispatch"];
 }
 
 async function assertTopicsExist(deps: Deps, topics: string[]): Promise<void> {
@@ -48,28 +42,23 @@ async function assertTopicsExist(deps: Deps, topics: string[]): Promise<void> {
  */
 export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): Promise<void> {
   const { deps } = ctx;
-  await assertTopicsExist(deps, input.topics);
-  if (await isSuppressed(deps.db, input.email)) return;
   const now = deps.clock.now();
-  const { subscriber, created } = await findOrCreateSubscriber(deps.db, input.email, input, now);
-  if (created) {
-    await recordEvent(deps.db, "subscriber.created", subscriber.id, { source: "web" });
-  } else if (await replaceChoicesIfInactive(deps.db, subscriber.id, input, now)) {
-    await recordEvent(deps.db, "subscriber.choices_replaced", subscriber.id);
+  const outcome = await recordSubscribeRequest(deps.db, input.email, input, now);
+  if (outcome.kind === "unknown-topics") {
+    throw new InputError(`unknown topic: ${outcome.topics.join(", ")}`);
   }
-  if (!(await claimConfirmationSlot(deps.db, subscriber.id, now))) return;
-  const link = confirmLink(deps.config.PUBLIC_URL, deps.config.APP_SECRET, subscriber, now);
-  const mail = ctx.mails.confirmation(subscriber.email, link);
-  ctx.defer(async () => {
-    try {
-      await sendTransactional(deps, "confirmation", subscriber.id, mail);
-    } catch (error) {
-      await releaseConfirmationSlot(deps.db, subscriber.id, now);
-      deps.logger.error(
-        { subscriberId: subscriber.id, err: (error as Error).message },
-        "confirmation mail failed",
-      );
-    }
+  if (outcome.kind === "unchanged") return;
+  // A new row holds its slot already; a returning reader claims it with one atomic UPDATE.
+  if (
+    outcome.kind === "choices-replaced" &&
+    !(await claimConfirmationSlot(deps.db, outcome.subscriberId, now))
+  ) {
+    return;
+  }
+  await ctx.mail({
+    kind: "confirmation",
+    subscriberId: outcome.subscriberId,
+    claimedAt: now.toISOString(),
   });
 }
 
@@ -107,28 +96,7 @@ export async function confirm(
   const activated = await activateSubscriber(deps.db, subscriber.id, deps.clock.now());
   if (!activated) return subscriber.status === "active" ? "already-active" : "unavailable";
   await recordEvent(deps.db, "subscriber.confirmed", subscriber.id);
-  const [prefs, topics] = await Promise.all([
-    getPreferences(deps.db, subscriber.id),
-    listTopics(deps.db),
-  ]);
-  const names = new Map(topics.map((t) => [t.slug, t.name]));
-  const links = subscriberLinks(deps.config.PUBLIC_URL, deps.config.APP_SECRET, activated);
-  const mail = ctx.mails.welcome(
-    activated.email,
-    links,
-    prefs!,
-    prefs!.topics.map((t) => names.get(t) ?? t),
-  );
-  ctx.defer(async () => {
-    try {
-      await sendTransactional(deps, "welcome", subscriber.id, mail);
-    } catch (error) {
-      deps.logger.error(
-        { subscriberId: subscriber.id, err: (error as Error).message },
-        "welcome mail failed",
-      );
-    }
-  });
+  await ctx.mail({ kind: "welcome", subscriberId: subscriber.id });
   return "confirmed";
 }
 
@@ -166,14 +134,8 @@ export async function unsubscribe(
   subscriberId: number,
   via: "one-click" | "page",
 ): Promise<void> {
-  const result = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now());
-  if (result.changed) {
-    await recordEvent(deps.db, "subscriber.unsubscribed", subscriberId, {
-      via,
-      cancelledDeliveries: result.cancelledDeliveries,
-    });
-    deps.logger.info({ subscriberId, via }, "unsubscribed");
-  }
+  const result = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
+  if (result.changed) deps.logger.info({ subscriberId, via }, "unsubscribed");
 }
 
 export async function resubscribe(deps: Deps, subscriberId: number): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildServer } from "../../src/processes/server.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { buildServerWithMailWorker } from "../helpers/mail-worker.ts";
 import type { ReceivedMail } from "../helpers/smtp.ts";
 import {
   GMAIL_CLIP_BYTES,
@@ -19,7 +19,7 @@ let mails: ReaderMails;
 
 beforeAll(async () => {
   ctx = await createTestContext({ now: "2026-08-19T06:00:00Z" });
-  app = await buildServer(ctx.deps);
+  app = await buildServerWithMailWorker(ctx.deps);
   mails = await readerMails(ctx, app);
 });
 afterAll(async () => {

@@ -3,8 +3,8 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { buildServer } from "../../src/processes/server.ts";
 import { createTestContext, type TestContext } from "./context.ts";
+import { buildServerWithMailWorker } from "./mail-worker.ts";
 
 /**
  * The system Chromium for browser tests: `npm test` passes what scripts/chromium.mjs found as
@@ -63,7 +63,7 @@ export async function startLiveApp(
     ...options,
     env: { PUBLIC_URL: baseUrl, ...options.env },
   });
-  const app = await buildServer(ctx.deps);
+  const app = await buildServerWithMailWorker(ctx.deps);
   await app.listen({ host: "127.0.0.1", port });
   return {
     ctx,

@@ -6,9 +6,9 @@ import { scanLogs } from "../../scripts/chaos/logs.ts";
 import { deliverEdition } from "../../src/delivery/deliver-edition.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
-import { buildServer } from "../../src/processes/server.ts";
 import { seedEdition } from "../delivery/seed.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { buildServerWithMailWorker } from "../helpers/mail-worker.ts";
 import { linkIn } from "../subscribers/support.ts";
 
 /**
@@ -32,7 +32,8 @@ beforeAll(async () => {
     clock: ctx.clock,
     logger: pino({ level: "debug" }, sink),
   });
-  app = await buildServer(deps);
+  // The mail worker logs through the same debug logger, so its lines are checked too.
+  app = await buildServerWithMailWorker(deps);
   await seedEdition(deps.db, EDITION);
 });
 afterAll(async () => {

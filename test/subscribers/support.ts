@@ -1,13 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
-import { buildServer } from "../../src/processes/server.ts";
 import { subscriberLinks } from "../../src/subscribers/tokens.ts";
 import type { TestContext } from "../helpers/context.ts";
+import { buildServerWithMailWorker } from "../helpers/mail-worker.ts";
 
-/** Shared steps of the subscriber tests: the real server, real mail, real database. */
+/** Shared steps of the subscriber tests: the real server and mail worker, real mail and database. */
 
 export function startApp(ctx: TestContext): Promise<FastifyInstance> {
-  return buildServer(ctx.deps);
+  return buildServerWithMailWorker(ctx.deps);
 }
 
 export const form = (fields: Record<string, string | string[]>) => {

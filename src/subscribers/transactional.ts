@@ -1,0 +1,164 @@
+import { type Job, type JobsOptions, Queue, UnrecoverableError } from "bullmq";
+import { classifySendError } from "../delivery/smtp-errors.ts";
+import type { Deps } from "../platform/deps.ts";
+import { type JobHandlers, type JobPayloads, jobQueue } from "../platform/queues.ts";
+import { createFailFastRedis } from "../platform/redis.ts";
+import { loadSubscriberMails, type SubscriberMails, sendTransactional } from "./mails.ts";
+import {
+  findMailRecipient,
+  getPreferences,
+  listTopics,
+  releaseConfirmationSlot,
+} from "./repository.ts";
+import { confirmLink, subscriberLinks } from "./tokens.ts";
+
+/**
+ * Confirmation and welcome mails leave the request: the request records state and enqueues,
+ * a worker renders from the subscriber's row at send time (signing the link then) and sends,
+ * retrying transient SMTP failures with backoff.
+ */
+
+export type TransactionalJob = JobPayloads["send-transactional"];
+
+/** 2, 4, 8, 16, 32 s (±50 %) between tries: about a minute of relay trouble is absorbed. */
+export const TRANSACTIONAL_JOB_OPTIONS: JobsOptions = {
+  attempts: 6,
+  backoff: { type: "exponential", delay: 2_000, jitter: 0.5 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 },
+};
+
+type MailDeps = Pick<Deps, "db" | "mailer" | "metrics" | "clock" | "config">;
+
+/**
+ * Send the mail if it still applies to the reader as they are now: never to a suppressed
+ * address, a confirmation only for the current claim of a pending or unsubscribed reader, a
+ * welcome only to an active one.
+ */
+export async function sendTransactionalJob(
+  deps: MailDeps,
+  mails: SubscriberMails,
+  job: TransactionalJob,
+): Promise<"sent" | "skipped"> {
+  const reader = await findMailRecipient(deps.db, job.subscriberId);
+  if (!reader || reader.suppressed) return "skipped";
+  const { PUBLIC_URL, APP_SECRET } = deps.config;
+  if (job.kind === "confirmation") {
+    const current = reader.confirmation_sent_at?.toISOString() === job.claimedAt;
+    if (!current || !["pending", "unsubscribed"].includes(reader.status)) return "skipped";
+    const link = confirmLink(PUBLIC_URL, APP_SECRET, reader, deps.clock.now());
+    await sendTransactional(
+      deps,
+      "confirmation",
+      reader.id,
+      mails.confirmation(reader.email, link),
+    );
+    return "sent";
+  }
+  if (reader.status !== "active") return "skipped";
+  const [prefs, topics] = await Promise.all([
+    getPreferences(deps.db, reader.id),
+    listTopics(deps.db),
+  ]);
+  const names = new Map(topics.map((t) => [t.slug, t.name]));
+  const mail = mails.welcome(
+    reader.email,
+    subscriberLinks(PUBLIC_URL, APP_SECRET, reader),
+    prefs!,
+    prefs!.topics.map((t) => names.get(t) ?? t),
+  );
+  await sendTransactional(deps, "welcome", reader.id, mail);
+  return "sent";
+}
+
+/** A confirmation that will not go out gives its slot back, so the reader can retry at once. */
+async function giveUp(deps: MailDeps, job: TransactionalJob): Promise<void> {
+  if (job.kind === "confirmation") {
+    await releaseConfirmationSlot(deps.db, job.subscriberId, new Date(job.claimedAt));
+  }
+}
+
+export function subscriberJobHandlers(deps: Deps): Pick<JobHandlers, "send-transactional"> {
+  let mails: Promise<SubscriberMails> | undefined;
+  return {
+    "send-transactional": async (data, job: Job) => {
+      mails ??= loadSubscriberMails();
+      try {
+        return await sendTransactionalJob(deps, await mails, data);
+      } catch (error) {
+        const failure = classifySendError(error);
+        const last =
+          failure.kind === "permanent" || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        deps.logger.warn(
+          { subscriberId: data.subscriberId, kind: data.kind, attempt: job.attemptsMade + 1, last },
+          `${data.kind} mail failed: ${failure.reason}`,
+        );
+        if (last) await giveUp(deps, data);
+        throw failure.kind === "permanent" ? new UnrecoverableError(failure.reason) : error;
+      }
+    },
+  };
+}
+
+export interface TransactionalDispatch {
+  /** Hand a mail to the workers; resolves once it is queued (or, see below, scheduled here). */
+  dispatch(job: TransactionalJob): Promise<void>;
+  /** Wait for mails sent from this process, then drop the queue connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * The request side. Its Redis connection fails fast: while Redis is unreachable the mail is
+ * sent from this process after the answer (one try, as before the queue existed), so a reader
+ * never waits on an outage and still gets their link.
+ */
+export async function createTransactionalDispatch(deps: Deps): Promise<TransactionalDispatch> {
+  const mails = await loadSubscriberMails();
+  const redis = createFailFastRedis(deps.config.REDIS_URL, "paperboy-mail-enqueue");
+  const name = "send-transactional";
+  const queue = new Queue(jobQueue[name], { connection: redis, prefix: deps.config.REDIS_PREFIX });
+  queue.on("error", () => {});
+  // Give the connection a moment at boot, so the first requests use the queue when Redis is up.
+  await new Promise<void>((ok) => {
+    const timer = setTimeout(ok, 1_000);
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      ok();
+    });
+  });
+  const inflight = new Set<Promise<void>>();
+  const sendHere = (job: TransactionalJob) => {
+    const run = sendTransactionalJob(deps, mails, job)
+      .then(() => {})
+      .catch(async (error) => {
+        await giveUp(deps, job).catch(() => {});
+        deps.logger.error(
+          { subscriberId: job.subscriberId, err: classifySendError(error).reason },
+          `${job.kind} mail failed`,
+        );
+      })
+      .finally(() => inflight.delete(run));
+    inflight.add(run);
+  };
+  return {
+    async dispatch(job) {
+      if (redis.status === "ready") {
+        try {
+          await queue.add(name, job, TRANSACTIONAL_JOB_OPTIONS);
+          return;
+        } catch (error) {
+          deps.logger.warn(
+            { subscriberId: job.subscriberId, err: (error as Error).message },
+            "mail queue unreachable: sending from the server",
+          );
+        }
+      }
+      sendHere(job);
+    },
+    async close() {
+      await Promise.allSettled([...inflight]);
+      await queue.close().catch(() => {});
+      redis.disconnect();
+    },
+  };
+}
