@@ -4,6 +4,7 @@ import { cpus, totalmem } from "node:os";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createTestDatabase, prepareTemplate, serverUrl } from "../../test/helpers/database.ts";
+import { deleteRedisKeys } from "../../test/helpers/redis.ts";
 
 /** The real sample days, read in place (never copied into the repo). */
 export const DATA_DIR = new URL("../../../shared/data/hf-daily-papers/", import.meta.url);
@@ -78,24 +79,10 @@ export async function createBenchState(extraEnv: Record<string, string> = {}): P
     redisPrefix,
     env,
     async cleanup() {
-      await deleteRedisKeys(redisPrefix);
+      await deleteRedisKeys(REDIS_URL, redisPrefix);
       await database.drop();
     },
   };
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export interface Machine {

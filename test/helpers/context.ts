@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Redis } from "ioredis";
 import { ManualClock } from "../../src/platform/clock.ts";
 import { type Config, loadConfig } from "../../src/platform/config.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
 import { createTestDatabase } from "./database.ts";
+import { deleteRedisKeys } from "./redis.ts";
 import { TestSmtpServer } from "./smtp.ts";
 
 export interface TestContext {
@@ -59,22 +59,8 @@ export async function createTestContext(
     async close() {
       await deps.close();
       await smtp.stop();
-      await deleteKeys(env.REDIS_URL!, prefix);
+      await deleteRedisKeys(env.REDIS_URL!, prefix);
       await database.drop();
     },
   };
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }
