@@ -5,7 +5,7 @@ import { createTestContext, type TestContext } from "../helpers/context.ts";
 import { startApp } from "../subscribers/support.ts";
 
 /** The fuzzing of `npm run chaos`, with fewer cases per route (the full run does 300 each). */
-const RUNS = 20;
+const RUNS = 10;
 const SEED = 20260818;
 let ctx: TestContext;
 let app: FastifyInstance;

@@ -120,7 +120,8 @@ describe.skipIf(!CHROMIUM_PATH)("XSS corpus in a real browser", () => {
   });
 
   it("pages echoing form fields stay inert (subscribe error page, preferences)", async () => {
-    for (const payload of CORPUS) {
+    // The ones that break out of an attribute or element; the rest are covered by the pages above.
+    for (const payload of CORPUS.slice(1, 5)) {
       await page.goto("/");
       // Submit the real form with the payload as the address (the browser's own checks off).
       await page.evaluate(`(() => {
