@@ -128,7 +128,7 @@ describe("admin views", () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(["ingest", "plan", "send"]);
+    ).toEqual(["ingest", "mail", "plan", "send"]);
     expect((await app.inject("/admin/queues/api/queues")).statusCode).toBe(401);
   });
 
