@@ -123,5 +123,5 @@ describe("chaos smoke", () => {
     expect(duplicated).toBeLessThanOrEqual(1);
     expect(sink.digests.has("smoke-left@r.test")).toBe(false);
     expect(await statusCounts(ctx.deps.db)).toEqual({ sent: READERS });
-  }, 60_000);
+  }, 120_000);
 });
