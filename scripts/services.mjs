@@ -123,7 +123,8 @@ async function postgresUp(url) {
   return (await tryConnect(url)) === "ok";
 }
 
-async function redisUp(url) {
+/** True when a Redis at `url` answers PING (no retries). */
+export async function redisUp(url) {
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 2000,
@@ -149,7 +150,8 @@ function dockerWorks() {
   return r.status === 0;
 }
 
-function freePort() {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, "127.0.0.1", () => {

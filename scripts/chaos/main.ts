@@ -23,16 +23,38 @@ import { ChaosSink } from "./sink.ts";
 import { type ChaosWorld, deliveryTrial, randomKills, sleep, type TrialResult } from "./trials.ts";
 import { seedReaders } from "./world.ts";
 
-const { values: flags } = parseArgs({
-  options: {
-    subscribers: { type: "string", default: "5000" },
-    trials: { type: "string", default: "5" },
-    kills: { type: "string", default: "3" },
-    workers: { type: "string", default: "2" },
-    "fuzz-runs": { type: "string", default: "300" },
-    seed: { type: "string", default: String(Date.now() % 1_000_000) },
-  },
-});
+const USAGE =
+  "usage: npm run chaos -- [--subscribers N] [--trials N] [--kills N] [--workers N] [--fuzz-runs N] [--seed N]";
+
+/** Flags as positive integers; anything else is a one-line usage error, not a stack trace. */
+function readFlags() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        subscribers: { type: "string", default: "5000" },
+        trials: { type: "string", default: "5" },
+        kills: { type: "string", default: "3" },
+        workers: { type: "string", default: "2" },
+        "fuzz-runs": { type: "string", default: "300" },
+        seed: { type: "string", default: String(Date.now() % 1_000_000) },
+      },
+    });
+    for (const [name, value] of Object.entries(values)) {
+      if (
+        !/^[0-9]+$/.test(value) ||
+        ((name === "subscribers" || name === "workers") && Number(value) < 1)
+      ) {
+        throw new Error(`--${name} must be a whole number (subscribers and workers at least 1)`);
+      }
+    }
+    return values;
+  } catch (error) {
+    console.error(`chaos: ${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const flags = readFlags();
 const SUBSCRIBERS = Number(flags.subscribers);
 const TRIALS = Number(flags.trials);
 const KILLS = Number(flags.kills);

@@ -1,25 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { freePort, redisUp } from "../services.mjs";
 
 /**
  * Throwaway Redis and Postgres servers for the chaos run, on free ports under a temp dir, so
  * restarting them never touches the machine's shared services (other people's tests use them).
  */
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
+export { freePort };
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -28,24 +19,6 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`chaos: ${what} did not come up`);
     await sleep(100);
-  }
-}
-
-export async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on("error", () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
   }
 }
 
@@ -72,7 +45,7 @@ export class ChaosRedis {
       { encoding: "utf8" },
     );
     if (r.status !== 0) throw new Error(`redis-server failed: ${r.stderr || r.stdout}`);
-    await until(() => redisAnswers(this.url), "redis");
+    await until(() => redisUp(this.url), "redis");
     return this;
   }
 
@@ -97,7 +70,7 @@ export class ChaosRedis {
     redis.on("error", () => {});
     await redis.call("shutdown", "nosave").catch(() => {});
     redis.disconnect();
-    await until(async () => !(await redisAnswers(this.url)), "redis shutdown", 10_000);
+    await until(async () => !(await redisUp(this.url)), "redis shutdown", 10_000);
   }
 }
 
