@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
+import { composeInputFor } from "../../src/delivery/compose-input.ts";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
 import { readerContexts } from "../../src/delivery/repository.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
@@ -42,21 +43,7 @@ async function averageMessageBytes(deps: Deps, edition: string, sample: number):
   let counted = 0;
   for (const r of readers) {
     const papers = await loadEditionPapers(deps.db, edition, r.frequency);
-    const digest = composer.compose({
-      subscriber: { id: r.id, email: r.email, token_version: r.token_version },
-      preferences: {
-        topics: r.topics,
-        keywords: r.keywords,
-        authors: r.authors,
-        maxPapers: r.max_papers,
-        minUpvotes: r.min_upvotes,
-        skipEmpty: r.skip_empty,
-        frequency: r.frequency,
-      },
-      editionDate: edition,
-      papers,
-      alreadySent: new Set(),
-    });
+    const digest = composer.compose(composeInputFor(r, edition, papers, new Set()));
     if (!digest) continue;
     total += build({ to: r.email, ...digest, date: new Date() }).length;
     counted++;

@@ -6,6 +6,7 @@ import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
+import { composeInputFor } from "./compose-input.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
 import { LEASE_MS, MAX_ATTEMPTS } from "./plan.ts";
@@ -217,21 +218,14 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
       const reader = contexts.get(claim.subscriber_id);
       if (!reader) continue;
       try {
-        const digest = compose.compose({
-          subscriber: { id: reader.id, email: reader.email, token_version: reader.token_version },
-          preferences: {
-            topics: reader.topics,
-            keywords: reader.keywords,
-            authors: reader.authors,
-            maxPapers: reader.max_papers,
-            minUpvotes: reader.min_upvotes,
-            skipEmpty: reader.skip_empty,
-            frequency: reader.frequency,
-          },
-          editionDate: claim.edition_date,
-          papers: papersByClaim.get(claim.id) ?? [],
-          alreadySent: sent.get(reader.id) ?? new Set(),
-        });
+        const digest = compose.compose(
+          composeInputFor(
+            reader,
+            claim.edition_date,
+            papersByClaim.get(claim.id) ?? [],
+            sent.get(reader.id) ?? new Set(),
+          ),
+        );
         result.set(claim.id, digest ? prepare(digest, reader.email) : null);
       } catch (err) {
         logger.error({ err, deliveryId: claim.id }, "composing a digest failed");

@@ -1,9 +1,11 @@
+import { composeInputFor } from "../delivery/compose-input.ts";
+import { readerContexts } from "../delivery/repository.ts";
 import { latestEditionDate } from "../papers/repository.ts";
 import { isIsoDate } from "../platform/clock.ts";
 import type { Deps } from "../platform/deps.ts";
-import { getPreferences } from "../subscribers/repository.ts";
+import { findSubscriberByEmail } from "../subscribers/repository.ts";
 import { loadEditionPapers } from "./edition.ts";
-import { findSubscriberByEmail, paperIdsSentBefore } from "./repository.ts";
+import { paperIdsSentBefore } from "./repository.ts";
 import type { ComposedDigest, DigestComposer } from "./types.ts";
 
 export type PreviewResult =
@@ -27,27 +29,13 @@ export async function previewDigest(
   if (!subscriber) return { ok: false, error: "no subscriber with that email address" };
   const editionDate = date ?? (await latestEditionDate(deps.db));
   if (!editionDate) return { ok: false, error: "no papers have been ingested yet" };
-  const prefs = await getPreferences(deps.db, subscriber.id);
-  if (!prefs) return { ok: false, error: "no subscriber with that email address" };
+  const [reader] = await readerContexts(deps.db, [subscriber.id]);
+  if (!reader) return { ok: false, error: "no subscriber with that email address" };
 
   const [papers, alreadySent] = await Promise.all([
-    loadEditionPapers(deps.db, editionDate, prefs.frequency),
+    loadEditionPapers(deps.db, editionDate, reader.frequency),
     paperIdsSentBefore(deps.db, subscriber.id, editionDate),
   ]);
-  const digest = composer.compose({
-    subscriber,
-    preferences: {
-      topics: prefs.topics,
-      keywords: prefs.keywords,
-      authors: prefs.authors,
-      maxPapers: prefs.max_papers,
-      minUpvotes: prefs.min_upvotes,
-      skipEmpty: prefs.skip_empty,
-      frequency: prefs.frequency,
-    },
-    editionDate,
-    papers,
-    alreadySent,
-  });
+  const digest = composer.compose(composeInputFor(reader, editionDate, papers, alreadySent));
   return { ok: true, editionDate, digest };
 }

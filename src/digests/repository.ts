@@ -1,9 +1,8 @@
 import type { Selectable } from "kysely";
-import { sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
 import type { EditionsTable } from "../platform/db/schema.ts";
 
-/** SQL the digests capability needs beyond paper reads: editions, and a reader for previews. */
+/** SQL the digests capability needs beyond paper reads: editions, and what a reader was sent. */
 
 export type Edition = Selectable<EditionsTable>;
 
@@ -44,14 +43,6 @@ export async function neighbourEditions(
       .executeTakeFirst(),
   ]);
   return { previous: previous?.edition_date ?? null, next: next?.edition_date ?? null };
-}
-
-export function findSubscriberByEmail(db: Db, email: string) {
-  return db
-    .selectFrom("subscribers")
-    .select(["id", "email", "token_version", "status"])
-    .where(sql`lower(email)`, "=", email.trim().toLowerCase())
-    .executeTakeFirst();
 }
 
 /** Papers mailed to a reader before `editionDate`'s delivery (that one is what we preview). */

@@ -47,6 +47,15 @@ export function findSubscriber(db: Db, id: number): Promise<Subscriber | undefin
 }
 
 /** The subscriber and whether their address is suppressed, as a mail is about to go out. */
+/** A subscriber by address, ignoring case (as the unique index does). */
+export function findSubscriberByEmail(db: Db, email: string) {
+  return db
+    .selectFrom("subscribers")
+    .select(["id", "email", "token_version", "status"])
+    .where(sql`lower(email)`, "=", email.trim().toLowerCase())
+    .executeTakeFirst();
+}
+
 export function findMailRecipient(
   db: Db,
   id: number,
