@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import Handlebars from "handlebars";
 import mjml2html from "mjml";
+import { safeUrl } from "./http/html.ts";
 
 export type TemplateFn<T = Record<string, unknown>> = (data: T) => string;
 
@@ -12,15 +13,9 @@ export const templatesDir = new URL("../../templates/", import.meta.url);
  */
 export function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.registerHelper("safeUrl", (value: unknown) => {
-    if (typeof value !== "string") return "#";
-    try {
-      const u = new URL(value);
-      return u.protocol === "http:" || u.protocol === "https:" ? u.toString() : "#";
-    } catch {
-      return "#";
-    }
-  });
+  hb.registerHelper("safeUrl", (value: unknown) =>
+    typeof value === "string" ? (safeUrl(value) ?? "#") : "#",
+  );
   hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
   return hb;
 }
