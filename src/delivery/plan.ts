@@ -1,4 +1,5 @@
 import type { JobsOptions } from "bullmq";
+import { recentEditions } from "../papers/repository.ts";
 import { utcDate } from "../platform/clock.ts";
 import type { Config } from "../platform/config.ts";
 import type { Deps } from "../platform/deps.ts";
@@ -13,7 +14,6 @@ import {
   maxSubscriberId,
   type PlannedDelivery,
   pendingDeliveries,
-  recentEditions,
   releaseExpiredLeases,
   undeliveredReaders,
 } from "./repository.ts";

@@ -18,27 +18,6 @@ import type {
 const suppressed = (emailColumn: string) =>
   sql<boolean>`exists (select 1 from suppressions x where lower(x.email) = lower(${sql.ref(emailColumn)}))`;
 
-/** The newest ingested editions up to a date, newest first. */
-export async function recentEditions(db: Db, upTo: string, limit = 8): Promise<string[]> {
-  const rows = await db
-    .selectFrom("editions")
-    .select("edition_date")
-    .where("edition_date", "<=", upTo)
-    .orderBy("edition_date", "desc")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.edition_date);
-}
-
-export async function editionExists(db: Db, date: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("editions")
-    .select("edition_date")
-    .where("edition_date", "=", date)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export interface ScheduleGroup {
   timezone: string;
   send_hour: number;

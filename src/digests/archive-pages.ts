@@ -1,8 +1,7 @@
-import type { EditionPaper } from "../papers/repository.ts";
+import type { Edition, EditionPaper } from "../papers/repository.ts";
 import { html, page } from "../platform/http/html.ts";
 import { paperCard } from "../web/paper-card.ts";
 import { longDate } from "./format.ts";
-import type { Edition } from "./repository.ts";
 
 /** Web archive pages: the list of editions and one edition's trending papers. */
 

@@ -1,4 +1,4 @@
-import { TOPICS } from "../papers/taxonomy.ts";
+import { topicNames } from "../papers/repository.ts";
 import type { Deps } from "../platform/deps.ts";
 import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
 import { subscriberLinks } from "../subscribers/tokens.ts";
@@ -8,30 +8,21 @@ import { selectPapers } from "./select.ts";
 import type { ComposedDigest, ComposeInput, DigestComposer } from "./types.ts";
 import { type DigestView, digestView } from "./view.ts";
 
-export interface LoadedDigestComposer extends DigestComposer {
-  /** Slug → display name of every topic, as loaded at start. */
-  readonly topicNames: Readonly<Record<string, string>>;
-}
-
 /**
  * Compile the digest template and load topic names once; compose() is then synchronous and
  * pure given its inputs (no MJML, no template compilation, no I/O per reader).
  */
 export async function createDigestComposer(
   deps: Pick<Deps, "config" | "db">,
-): Promise<LoadedDigestComposer> {
+): Promise<DigestComposer> {
   const { config } = deps;
   const template: TemplateFn<DigestView> = await loadMjmlTemplate<DigestView>("digest");
-  const rows = await deps.db.selectFrom("topics").select(["slug", "name"]).execute();
-  const topicNames: Record<string, string> = Object.fromEntries(
-    [...TOPICS, ...rows].map((t) => [t.slug, t.name]),
-  );
+  const names = await topicNames(deps.db);
 
   return {
-    topicNames,
     compose(input: ComposeInput): ComposedDigest | null {
       const { subscriber, preferences } = input;
-      const selection = selectPapers(preferences, input.papers, input.alreadySent, topicNames);
+      const selection = selectPapers(preferences, input.papers, input.alreadySent, names);
       if (selection.papers.length === 0 && preferences.skipEmpty) return null;
 
       const links = subscriberLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber);
@@ -40,7 +31,7 @@ export async function createDigestComposer(
         editionDate: input.editionDate,
         frequency: preferences.frequency,
         selection,
-        topicNames: preferences.topics.map((slug) => topicNames[slug] ?? slug),
+        topicNames: preferences.topics.map((slug) => names[slug] ?? slug),
         publicUrl: config.PUBLIC_URL,
         links,
       });

@@ -1,22 +1,28 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { findPapersListedBetween } from "../papers/repository.ts";
+import {
+  findEdition,
+  findPapersListedBetween,
+  listEditions,
+  neighbourEditions,
+  topicNames,
+} from "../papers/repository.ts";
 import { isIsoDate } from "../platform/clock.ts";
 import type { Deps } from "../platform/deps.ts";
 import { requireAdmin } from "../platform/http/admin-auth.ts";
 import { type RoutePlugin, sendError } from "../platform/http/app.ts";
 import { html, page } from "../platform/http/html.ts";
 import { editionPage, editionsPage } from "./archive-pages.ts";
-import { createDigestComposer, type LoadedDigestComposer } from "./compose.ts";
+import { createDigestComposer } from "./compose.ts";
 import { buildFeed, FEED_EDITIONS, type FeedEdition, jsonFeed, rssFeed } from "./feeds.ts";
 import { previewDigest } from "./preview.ts";
-import { findEdition, listEditions, neighbourEditions } from "./repository.ts";
+import type { DigestComposer } from "./types.ts";
 
 const ARCHIVE_LIMIT = 400;
 
 /** Web archive, RSS / JSON feeds and the admin digest preview. */
 export const digestRoutes: RoutePlugin = async (app: FastifyInstance, deps: Deps) => {
   // Compiled on first use, so the server starts without waiting for MJML or the database.
-  let composer: Promise<LoadedDigestComposer> | undefined;
+  let composer: Promise<DigestComposer> | undefined;
   const getComposer = () => {
     composer ??= createDigestComposer(deps).catch((err) => {
       composer = undefined;
@@ -43,11 +49,11 @@ export const digestRoutes: RoutePlugin = async (app: FastifyInstance, deps: Deps
         "That is not a date (use YYYY-MM-DD).",
       );
     }
-    const [edition, papers, nav, loaded] = await Promise.all([
+    const [edition, papers, nav, names] = await Promise.all([
       findEdition(deps.db, date),
       findPapersListedBetween(deps.db, date, date),
       neighbourEditions(deps.db, date),
-      getComposer(),
+      topicNames(deps.db),
     ]);
     if (!edition && papers.length === 0) {
       return sendError(request.headers.accept, request.url, reply, 404, `No edition for ${date}.`);
@@ -55,7 +61,7 @@ export const digestRoutes: RoutePlugin = async (app: FastifyInstance, deps: Deps
     return reply
       .type("text/html; charset=utf-8")
       .header("cache-control", "public, max-age=300")
-      .send(editionPage(date, papers, loaded.topicNames, nav));
+      .send(editionPage(date, papers, names, nav));
   });
 
   app.get("/feed.xml", async (_request, reply) => {

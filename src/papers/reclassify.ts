@@ -1,7 +1,6 @@
 import type { Db } from "../platform/db/index.ts";
 import { classifyPaper } from "./classify.ts";
-import { papersForClassification, replacePaperTopics } from "./repository.ts";
-import { syncTopics } from "./taxonomy.ts";
+import { papersForClassification, replacePaperTopics, syncTopics } from "./repository.ts";
 
 const PAGE = 1000;
 

@@ -1,8 +1,11 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
-import type { Paper } from "../platform/db/schema.ts";
+import type { EditionsTable, Paper, Topic } from "../platform/db/schema.ts";
 import type { ClassifiablePaper } from "./classify.ts";
 import type { IncomingPaper } from "./paper.ts";
+import { TOPICS } from "./taxonomy.ts";
+
+/** Every SQL statement on papers, paper_topics, editions and topics: papers/ owns these tables. */
 
 /** A paper with the topics the classifier gave it (highest score first). */
 export interface EditionPaper extends Paper {
@@ -206,4 +209,90 @@ export async function papersForClassification(
     if (which.afterId !== null) query = query.where("id", ">", which.afterId);
   }
   return query.execute();
+}
+
+/** Make the topics table match TOPICS (insert, rename, reorder; never drop readers' choices). */
+export async function syncTopics(db: Db): Promise<void> {
+  await db
+    .insertInto("topics")
+    .values(TOPICS.map((t, position) => ({ ...t, position })))
+    .onConflict((oc) =>
+      oc.column("slug").doUpdateSet((eb) => ({
+        name: eb.ref("excluded.name"),
+        description: eb.ref("excluded.description"),
+        position: eb.ref("excluded.position"),
+      })),
+    )
+    .execute();
+}
+
+export function listTopics(db: Db): Promise<Topic[]> {
+  return db.selectFrom("topics").selectAll().orderBy("position").orderBy("slug").execute();
+}
+
+/** The slugs in `slugs` that are not topics. */
+export async function unknownTopics(db: Db, slugs: string[]): Promise<string[]> {
+  if (slugs.length === 0) return [];
+  const known = await db.selectFrom("topics").select("slug").where("slug", "in", slugs).execute();
+  const set = new Set(known.map((t) => t.slug));
+  return slugs.filter((s) => !set.has(s));
+}
+
+/**
+ * Slug → display name of every topic: the taxonomy's, plus rows it no longer has (a topic
+ * dropped from TOPICS stays in the table while readers still choose it).
+ */
+export async function topicNames(db: Db): Promise<Record<string, string>> {
+  const rows = await db.selectFrom("topics").select(["slug", "name"]).execute();
+  return Object.fromEntries([...TOPICS, ...rows].map((t) => [t.slug, t.name]));
+}
+
+export type Edition = Selectable<EditionsTable>;
+
+/** Editions with at least one paper, newest first. */
+export function listEditions(db: Db, limit: number): Promise<Edition[]> {
+  return db
+    .selectFrom("editions")
+    .selectAll()
+    .where("paper_count", ">", 0)
+    .orderBy("edition_date", "desc")
+    .limit(limit)
+    .execute();
+}
+
+export function findEdition(db: Db, date: string): Promise<Edition | undefined> {
+  return db.selectFrom("editions").selectAll().where("edition_date", "=", date).executeTakeFirst();
+}
+
+export async function editionExists(db: Db, date: string): Promise<boolean> {
+  return (await findEdition(db, date)) !== undefined;
+}
+
+/** The newest ingested editions up to a date, newest first (what delivery may send). */
+export async function recentEditions(db: Db, upTo: string, limit = 8): Promise<string[]> {
+  const rows = await db
+    .selectFrom("editions")
+    .select("edition_date")
+    .where("edition_date", "<=", upTo)
+    .orderBy("edition_date", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.edition_date);
+}
+
+/** The editions with papers just before and after `date`, for archive navigation. */
+export async function neighbourEditions(
+  db: Db,
+  date: string,
+): Promise<{ previous: string | null; next: string | null }> {
+  const nearest = (direction: "<" | ">") =>
+    db
+      .selectFrom("editions")
+      .select("edition_date")
+      .where("edition_date", direction, date)
+      .where("paper_count", ">", 0)
+      .orderBy("edition_date", direction === "<" ? "desc" : "asc")
+      .executeTakeFirst();
+  const [previous, next] = await Promise.all([nearest("<"), nearest(">")]);
+  return { previous: previous?.edition_date ?? null, next: next?.edition_date ?? null };
 }

@@ -1,5 +1,3 @@
-import type { Db } from "../platform/db/index.ts";
-
 /** The curated topics readers choose from. Matching rules live in classify.ts. */
 export interface TopicDefinition {
   slug: string;
@@ -90,18 +88,3 @@ export const TOPICS: TopicDefinition[] = [
     description: "Learning theory, optimization theory, analyses of why models work.",
   },
 ];
-
-/** Make the topics table match TOPICS (insert, rename, reorder; never drop readers' choices). */
-export async function syncTopics(db: Db): Promise<void> {
-  await db
-    .insertInto("topics")
-    .values(TOPICS.map((t, position) => ({ ...t, position })))
-    .onConflict((oc) =>
-      oc.column("slug").doUpdateSet((eb) => ({
-        name: eb.ref("excluded.name"),
-        description: eb.ref("excluded.description"),
-        position: eb.ref("excluded.position"),
-      })),
-    )
-    .execute();
-}

@@ -1,5 +1,5 @@
 import type { MigrationResultSet } from "kysely";
-import { syncTopics } from "../papers/taxonomy.ts";
+import { syncTopics } from "../papers/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import { migrateToLatest } from "../platform/db/migrate.ts";
 

@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 import { type CsvError, parse } from "csv-parse";
+import { listTopics } from "../papers/repository.ts";
 import type { Db } from "../platform/db/index.ts";
-import { type ImportRow, listTopics, suppressedAmong, upsertImportBatch } from "./repository.ts";
+import { type ImportRow, suppressedAmong, upsertImportBatch } from "./repository.ts";
 import { firstIssue, subscribeSchema } from "./validation.ts";
 
 /** CSV import: streamed, validated row by row, stored in batches. */

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Db } from "../platform/db/index.ts";
-import type { Database, Frequency, Subscriber, Topic } from "../platform/db/schema.ts";
+import type { Database, Frequency, Subscriber } from "../platform/db/schema.ts";
 
 /** All SQL about subscribers, their preferences and topics. */
 
@@ -29,18 +29,6 @@ export interface PreferencesView {
 }
 
 type Executor = Kysely<Database> | Transaction<Database>;
-
-export function listTopics(db: Db): Promise<Topic[]> {
-  return db.selectFrom("topics").selectAll().orderBy("position").orderBy("slug").execute();
-}
-
-/** The slugs in `slugs` that are not topics. */
-export async function unknownTopics(db: Db, slugs: string[]): Promise<string[]> {
-  if (slugs.length === 0) return [];
-  const known = await db.selectFrom("topics").select("slug").where("slug", "in", slugs).execute();
-  const set = new Set(known.map((t) => t.slug));
-  return slugs.filter((s) => !set.has(s));
-}
 
 export function findSubscriber(db: Db, id: number): Promise<Subscriber | undefined> {
   return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();

@@ -1,6 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { findPapersListedBetween, latestEditionDate } from "../papers/repository.ts";
+import { findPapersListedBetween, latestEditionDate, listTopics } from "../papers/repository.ts";
 import type { Subscriber } from "../platform/db/schema.ts";
 import { type RoutePlugin, sendError } from "../platform/http/app.ts";
 import { createFailFastRedis } from "../platform/redis.ts";
@@ -15,7 +15,7 @@ import {
   unsubscribePage,
   welcomePage,
 } from "./pages.ts";
-import { getPreferences, listTopics } from "./repository.ts";
+import { getPreferences } from "./repository.ts";
 import {
   confirm,
   InputError,

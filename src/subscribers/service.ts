@@ -1,3 +1,4 @@
+import { listTopics, unknownTopics } from "../papers/repository.ts";
 import type { Subscriber } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import { recordEvent } from "../platform/events.ts";
@@ -7,12 +8,10 @@ import {
   claimConfirmationSlot,
   findSubscriber,
   getPreferences,
-  listTopics,
   type PreferencesView,
   recordSubscribeRequest,
   resubscribeSubscriber,
   savePreferences,
-  unknownTopics,
   unsubscribeSubscriber,
 } from "./repository.ts";
 import { type TokenPurpose, verifyToken } from "./tokens.ts";

@@ -1,7 +1,7 @@
 import cliProgress from "cli-progress";
 import { deliverEdition, type EditionProgress } from "../../delivery/deliver-edition.ts";
 import { currentEdition } from "../../delivery/plan.ts";
-import { editionExists } from "../../delivery/repository.ts";
+import { editionExists } from "../../papers/repository.ts";
 import { isIsoDate } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDeps } from "../../platform/deps.ts";
