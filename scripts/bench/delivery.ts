@@ -3,12 +3,12 @@ import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { composeInputFor } from "../../src/delivery/compose-input.ts";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
-import { readerContexts } from "../../src/delivery/repository.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
 import { loadEditionPapers } from "../../src/digests/edition.ts";
 import { addDays, utcDate } from "../../src/platform/clock.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
+import { readerContexts } from "../../src/subscribers/repository.ts";
 import {
   type BenchState,
   cpuSeconds,

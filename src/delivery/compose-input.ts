@@ -1,6 +1,6 @@
 import type { ComposeInput } from "../digests/types.ts";
 import type { EditionPaper } from "../papers/repository.ts";
-import type { ReaderContext } from "./repository.ts";
+import type { ReaderContext } from "../subscribers/repository.ts";
 
 /** One reader's row (readerContexts) as the composer's input: the only place this mapping lives. */
 export function composeInputFor(

@@ -1,22 +1,14 @@
 import { sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
-import type {
-  DeliveryStatus,
-  Frequency,
-  SubscriberStatus,
-  SuppressionReason,
-} from "../platform/db/schema.ts";
+import type { DeliveryStatus, Frequency } from "../platform/db/schema.ts";
+import { insertEvents, mayReceiveMail } from "../subscribers/repository.ts";
 
 /**
- * Every SQL statement of delivery. The state machine of a `deliveries` row:
+ * Every SQL statement on deliveries: delivery/ owns that table. The state machine of a `deliveries` row:
  *   pending → sending (claimed; attempts + 1 is the claim's fencing token, lease set)
  *   sending with message_id = handed to SMTP, outcome unknown until marked
  *   sending → sent | failed | cancelled | skipped, or back to pending (retry, expired lease)
  */
-
-/** A subscriber's address in suppressions, compared case-insensitively (unique index). */
-const suppressed = (emailColumn: string) =>
-  sql<boolean>`exists (select 1 from suppressions x where lower(x.email) = lower(${sql.ref(emailColumn)}))`;
 
 export interface ScheduleGroup {
   timezone: string;
@@ -243,10 +235,10 @@ export async function claimDeliveries(
   if (ids.length === 0) return [];
   const { rows } = await sql<ClaimedDelivery>`
     with batch as (
-      select d.id, (s.status = 'active' and not ${suppressed("s.email")}) as ok
-      from deliveries d join subscribers s on s.id = d.subscriber_id
+      select d.id, ${mayReceiveMail(sql.ref<number>("d.subscriber_id"))} as ok
+      from deliveries d
       where d.id = any(${ids}::int[]) and d.status = 'pending'
-      for update of d skip locked
+      for update skip locked
     )
     update deliveries d set
       status = case when batch.ok then 'sending' else 'cancelled' end,
@@ -257,32 +249,6 @@ export async function claimDeliveries(
     returning d.id, d.subscriber_id, d.edition_date::text as edition_date, d.attempts,
               d.status`.execute(db);
   return rows.sort((a, b) => a.id - b.id);
-}
-
-export interface ReaderContext {
-  id: number;
-  email: string;
-  token_version: number;
-  frequency: Frequency;
-  max_papers: number;
-  min_upvotes: number;
-  skip_empty: boolean;
-  keywords: string[];
-  authors: string[];
-  topics: string[];
-}
-
-/** Address, link version, preferences and topics of a batch of readers, in one query. */
-export async function readerContexts(db: Db, subscriberIds: number[]): Promise<ReaderContext[]> {
-  if (subscriberIds.length === 0) return [];
-  const { rows } = await sql<ReaderContext>`
-    select s.id, s.email, s.token_version, p.frequency, p.max_papers, p.min_upvotes,
-           p.skip_empty, p.keywords, p.authors,
-           coalesce((select array_agg(t.topic_slug order by t.topic_slug)
-                     from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics
-    from subscribers s join preferences p on p.subscriber_id = s.id
-    where s.id = any(${subscriberIds}::int[])`.execute(db);
-  return rows;
 }
 
 /** Which of `paperIds` each reader has already been sent. */
@@ -329,8 +295,7 @@ export async function markHandOff(
     update deliveries d set message_id = ${messageId}, lease_expires_at = ${leaseUntil},
                             updated_at = ${now}
     where d.id = ${claim.id} and d.status = 'sending' and d.attempts = ${claim.attempts}
-      and exists (select 1 from subscribers s where s.id = d.subscriber_id
-                  and s.status = 'active' and not ${suppressed("s.email")})
+      and ${mayReceiveMail(sql.ref<number>("d.subscriber_id"))}
       and set_config('synchronous_commit', 'off', true) = 'off'
     returning d.id`.execute(db);
   return rows.length > 0;
@@ -387,87 +352,12 @@ export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<vo
              as p(delivery_id, paper_id) on p.delivery_id = d.id
       on conflict do nothing
     )
-    insert into events (subscriber_id, type, data, created_at)
-    select d.subscriber_id, 'digest.sent',
-           jsonb_build_object('deliveryId', d.id, 'papers', d.papers, 'edition', d.edition_date),
-           ${now}
-    from d`.execute(db);
-}
-
-export async function recordDeliveryEvents(
-  db: Db,
-  type: string,
-  rows: { subscriber_id: number; id: number; edition_date: string }[],
-  now: Date,
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto("events")
-    .values(
-      rows.map((r) => ({
-        subscriber_id: r.subscriber_id,
-        type,
-        data: JSON.stringify({ deliveryId: r.id, edition: r.edition_date, ...extra }),
-        created_at: now,
-      })),
-    )
-    .execute();
-}
-
-const STATUS_FOR_REASON: Record<SuppressionReason, SubscriberStatus> = {
-  hard_bounce: "bounced",
-  complaint: "complained",
-  manual: "unsubscribed",
-};
-
-/**
- * Never mail this address again: add it to suppressions, mark its reader bounced/complained and
- * cancel their pending deliveries, in one transaction. Returns the reader's id, if any.
- */
-export function suppressAddress(
-  db: Db,
-  email: string,
-  reason: SuppressionReason,
-  detail: string | null,
-  now: Date,
-): Promise<number | null> {
-  return db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto("suppressions")
-      .values({ email: email.toLowerCase(), reason, detail, created_at: now })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    const reader = await tx
-      .selectFrom("subscribers")
-      .select(["id", "status"])
-      .where(sql`lower(email)`, "=", email.toLowerCase())
-      .executeTakeFirst();
-    if (!reader) return null;
-    if (reader.status === "active" || reader.status === "pending") {
-      await tx
-        .updateTable("subscribers")
-        .set({ status: STATUS_FOR_REASON[reason], updated_at: now })
-        .where("id", "=", reader.id)
-        .execute();
-    }
-    await tx
-      .updateTable("deliveries")
-      .set({ status: "cancelled", error: `suppressed: ${reason}`, updated_at: now })
-      .where("subscriber_id", "=", reader.id)
-      .where("status", "=", "pending")
-      .execute();
-    await tx
-      .insertInto("events")
-      .values({
-        subscriber_id: reader.id,
-        type: "subscriber.suppressed",
-        data: JSON.stringify({ reason }),
-        created_at: now,
-      })
-      .execute();
-    return reader.id;
-  });
+    ${insertEvents(
+      sql`select d.subscriber_id, 'digest.sent',
+                 jsonb_build_object('deliveryId', d.id, 'papers', d.papers, 'edition', d.edition_date)
+            from d`,
+      now,
+    )}`.execute(db);
 }
 
 export interface EditionStats {

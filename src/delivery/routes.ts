@@ -7,7 +7,8 @@ import { z } from "zod";
 import type { Deps } from "../platform/deps.ts";
 import { requireAdmin } from "../platform/http/admin-auth.ts";
 import type { RoutePlugin } from "../platform/http/app.ts";
-import { deliveryStats, suppressAddress } from "./repository.ts";
+import { suppressAddress } from "../subscribers/repository.ts";
+import { deliveryStats } from "./repository.ts";
 
 const bounceSchema = z.strictObject({
   email: z.email().max(254),

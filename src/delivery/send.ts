@@ -6,6 +6,12 @@ import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
+import {
+  type ReaderContext,
+  readerContexts,
+  recordEvents,
+  suppressAddress,
+} from "../subscribers/repository.ts";
 import { composeInputFor } from "./compose-input.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
@@ -17,12 +23,8 @@ import {
   markHandOff,
   markSent,
   type PlannedDelivery,
-  type ReaderContext,
-  readerContexts,
-  recordDeliveryEvents,
   type SentMark,
   settleClaims,
-  suppressAddress,
 } from "./repository.ts";
 import { createSemaphore } from "./semaphore.ts";
 import { classifySendError } from "./smtp-errors.ts";
@@ -334,7 +336,12 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     if (claims.length === 0) return;
     outcome[status] += claims.length;
     metrics.deliveries.inc({ status }, claims.length);
-    await recordDeliveryEvents(db, `digest.${status}`, claims, now, extra);
+    const events = claims.map((c) => ({
+      type: `digest.${status}`,
+      subscriberId: c.subscriber_id,
+      data: { deliveryId: c.id, edition: c.edition_date, ...extra },
+    }));
+    await recordEvents(db, events, now);
   }
 
   return { sendBatch };

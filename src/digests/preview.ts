@@ -1,9 +1,8 @@
 import { composeInputFor } from "../delivery/compose-input.ts";
-import { readerContexts } from "../delivery/repository.ts";
 import { latestEditionDate } from "../papers/repository.ts";
 import { isIsoDate } from "../platform/clock.ts";
 import type { Deps } from "../platform/deps.ts";
-import { findSubscriberByEmail } from "../subscribers/repository.ts";
+import { findSubscriberByEmail, readerContexts } from "../subscribers/repository.ts";
 import { loadEditionPapers } from "./edition.ts";
 import { paperIdsSentBefore } from "./repository.ts";
 import type { ComposedDigest, DigestComposer } from "./types.ts";

@@ -1,9 +1,8 @@
 import type { Deps } from "../platform/deps.ts";
-import { recordEvent } from "../platform/events.ts";
 import type { OutgoingMail } from "../platform/mailer.ts";
 import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
 import { hourLabel, WEEKDAYS } from "./changes.ts";
-import type { PreferencesView } from "./repository.ts";
+import { type PreferencesView, recordEvents } from "./repository.ts";
 
 /** Transactional mails: answers to something the reader just did, so no list headers. */
 const TRANSACTIONAL_HEADERS = { "Auto-Submitted": "auto-generated" };
@@ -88,12 +87,12 @@ function confirmationMail(
 
 /** Send one transactional mail and log it as an event (kind only: never the address). */
 export async function sendTransactional(
-  deps: Pick<Deps, "db" | "mailer" | "metrics">,
+  deps: Pick<Deps, "db" | "mailer" | "metrics" | "clock">,
   kind: "confirmation" | "welcome",
   subscriberId: number,
   mail: OutgoingMail,
 ): Promise<void> {
   await deps.mailer.send(mail);
   deps.metrics.mailsSent.inc({ kind });
-  await recordEvent(deps.db, `mail.${kind}_sent`, subscriberId);
+  await recordEvents(deps.db, [{ type: `mail.${kind}_sent`, subscriberId }], deps.clock.now());
 }

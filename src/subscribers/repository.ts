@@ -1,8 +1,18 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Expression, type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { Db } from "../platform/db/index.ts";
-import type { Database, Frequency, Subscriber } from "../platform/db/schema.ts";
+import type {
+  Database,
+  Frequency,
+  Subscriber,
+  SubscriberStatus,
+  SuppressionReason,
+} from "../platform/db/schema.ts";
 
-/** All SQL about subscribers, their preferences and topics. */
+/**
+ * Every write to subscribers, preferences, subscriber_topics, suppressions and events (the
+ * readers' history): subscribers/ owns these tables. Other folders call these functions or put
+ * the exported fragments (isSuppressed, mayReceiveMail, insertEvents) in their own statements.
+ */
 
 /** At most one confirmation mail per address in this window. */
 export const CONFIRMATION_INTERVAL_MS = 5 * 60 * 1000;
@@ -30,11 +40,53 @@ export interface PreferencesView {
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/**
+ * "Is this address suppressed?", the one spelling of it, for a column (`sql.ref`) or a value
+ * (`sql.val`): compared case-insensitively, as the unique index on lower(email) does.
+ */
+export function isSuppressed(email: Expression<string>): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from suppressions x where lower(x.email) = lower(${email}))`;
+}
+
+/**
+ * The reader may be mailed a digest now: still active, address not suppressed. Delivery checks
+ * it when it claims a delivery and again right before each message, so leaving, a bounce or a
+ * complaint stops mail that is already planned or queued.
+ */
+export function mayReceiveMail(subscriberId: Expression<number>): RawBuilder<boolean> {
+  return sql<boolean>`exists (select 1 from subscribers r where r.id = ${subscriberId}
+    and r.status = 'active' and not ${isSuppressed(sql.ref<string>("r.email"))})`;
+}
+
+export interface NewEvent {
+  type: string;
+  subscriberId: number | null;
+  /** What happened, never an address or a token. */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The one way events are written: `insert into events` from `rows`, a query yielding
+ * (subscriber_id, type, data). Alone through recordEvents, or as a CTE inside the statement
+ * whose change the event tells of, so both commit together. Stamped with the app's clock.
+ */
+export function insertEvents(rows: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
+  return sql`insert into events (subscriber_id, type, data, created_at)
+    select e.subscriber_id, e.type, e.data::jsonb, ${now}::timestamptz
+      from (${rows}) as e(subscriber_id, type, data)`;
+}
+
+export async function recordEvents(db: Executor, events: NewEvent[], now: Date): Promise<void> {
+  if (events.length === 0) return;
+  const rows = sql`select * from unnest(${events.map((e) => e.subscriberId)}::int[],
+    ${events.map((e) => e.type)}::text[], ${events.map((e) => JSON.stringify(e.data ?? {}))}::text[])`;
+  await insertEvents(rows, now).execute(db);
+}
+
 export function findSubscriber(db: Db, id: number): Promise<Subscriber | undefined> {
   return db.selectFrom("subscribers").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
-/** The subscriber and whether their address is suppressed, as a mail is about to go out. */
 /** A subscriber by address, ignoring case (as the unique index does). */
 export function findSubscriberByEmail(db: Db, email: string) {
   return db
@@ -44,6 +96,7 @@ export function findSubscriberByEmail(db: Db, email: string) {
     .executeTakeFirst();
 }
 
+/** The subscriber and whether their address is suppressed, as a mail is about to go out. */
 export function findMailRecipient(
   db: Db,
   id: number,
@@ -51,11 +104,7 @@ export function findMailRecipient(
   return db
     .selectFrom("subscribers as s")
     .selectAll("s")
-    .select(
-      sql<boolean>`exists (select 1 from suppressions where lower(suppressions.email) = lower(s.email))`.as(
-        "suppressed",
-      ),
-    )
+    .select(isSuppressed(sql.ref<string>("s.email")).as("suppressed"))
     .where("s.id", "=", id)
     .executeTakeFirst();
 }
@@ -96,7 +145,7 @@ export async function recordSubscribeRequest(
       select w.slug from wanted w where not exists (select 1 from topics t where t.slug = w.slug)),
     allowed as (
       select 1 where not exists (select 1 from unknown)
-        and not exists (select 1 from suppressions where lower(email) = lower(${email}))),
+        and not ${isSuppressed(sql.val(email))}),
     upserted as (
       insert into subscribers (email, timezone, confirmation_sent_at, created_at, updated_at)
       select ${email}, ${choices.timezone}, ${now}, ${now}, ${now} from allowed
@@ -115,11 +164,12 @@ export async function recordSubscribeRequest(
     added as (
       insert into subscriber_topics (subscriber_id, topic_slug)
       select u.id, w.slug from upserted u, wanted w on conflict do nothing),
-    logged as (
-      insert into events (type, subscriber_id, data)
-      select case when created then 'subscriber.created' else 'subscriber.choices_replaced' end,
-             id, case when created then '{"source":"web"}'::jsonb else '{}'::jsonb end
-        from upserted)
+    logged as (${insertEvents(
+      sql`select id, case when created then 'subscriber.created' else 'subscriber.choices_replaced' end,
+                 case when created then '{"source":"web"}'::jsonb else '{}'::jsonb end
+            from upserted`,
+      now,
+    )})
     select (select array_agg(slug) from unknown) as unknown,
            (select id from upserted) as id, coalesce((select created from upserted), false) as created
   `.execute(db);
@@ -182,8 +232,9 @@ export function activateSubscriber(
 }
 
 /**
- * Unsubscribe at once, cancel every delivery not yet sent and log the event, in one statement
- * (one commit). Idempotent: `changed` is false when the reader had already left.
+ * Unsubscribe at once and log the event, in one statement (one commit). From this commit on,
+ * delivery refuses the reader's planned digests (mayReceiveMail). Idempotent: false when the
+ * reader had already left.
  */
 export async function unsubscribeSubscriber(
   db: Db,
@@ -191,25 +242,20 @@ export async function unsubscribeSubscriber(
   now: Date,
   /** How the reader left ("one-click", "page"), for the event. */
   via?: string,
-): Promise<{ changed: boolean; cancelledDeliveries: number }> {
-  const { rows } = await sql<{ changed: boolean; cancelled: number }>`
+): Promise<boolean> {
+  const { rows } = await sql<{ changed: boolean }>`
     with changed as (
       update subscribers set status = 'unsubscribed', unsubscribed_at = ${now}, updated_at = ${now}
        where id = ${subscriberId} and status in ('pending', 'active')
       returning id),
-    cancelled as (
-      update deliveries set status = 'cancelled', updated_at = ${now}
-       where subscriber_id = ${subscriberId} and status = 'pending'
-      returning id),
-    logged as (
-      insert into events (type, subscriber_id, data)
-      select 'subscriber.unsubscribed', id,
-             jsonb_strip_nulls(jsonb_build_object('via', ${via ?? null}::text,
-                                'cancelledDeliveries', (select count(*) from cancelled)))
-        from changed)
-    select exists (select 1 from changed) as changed, (select count(*) from cancelled)::int as cancelled
+    logged as (${insertEvents(
+      sql`select id, 'subscriber.unsubscribed', jsonb_strip_nulls(jsonb_build_object('via', ${via ?? null}::text))
+            from changed`,
+      now,
+    )})
+    select exists (select 1 from changed) as changed
   `.execute(db);
-  return { changed: rows[0]!.changed, cancelledDeliveries: rows[0]!.cancelled };
+  return rows[0]!.changed;
 }
 
 /** unsubscribed → active again (the reader confirmed before; their unsubscribe link proves it). */
@@ -224,16 +270,7 @@ export async function resubscribeSubscriber(
     .where("id", "=", subscriberId)
     .where("status", "=", "unsubscribed")
     .where("confirmed_at", "is not", null)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom("suppressions")
-            .select("suppressions.email")
-            .where(sql`lower(suppressions.email)`, "=", sql`lower(subscribers.email)`),
-        ),
-      ),
-    )
+    .where((eb) => eb.not(isSuppressed(sql.ref<string>("subscribers.email"))))
     .returning("id")
     .executeTakeFirst();
   return row !== undefined;
@@ -325,7 +362,8 @@ export interface ImportRow {
  * Upsert a batch of imported rows in one transaction, a handful of set-based statements
  * whatever the batch size. New rows take the row's status; existing ones keep theirs except
  * pending → active (--confirmed) and any → left (unsubscribed/bounced/complained): an import
- * never brings back someone who left. Topics, time zone and frequency are replaced.
+ * never brings back someone who left, and delivery refuses whom it marks as left. Topics, time
+ * zone and frequency are replaced.
  */
 export function upsertImportBatch(
   db: Db,
@@ -377,22 +415,12 @@ export function upsertImportBatch(
         select * from unnest(${pairs.map((p) => p[0])}::int[], ${pairs.map((p) => p[1])}::text[])
         on conflict do nothing`.execute(tx);
     }
-    const gone = upserted.rows.filter((r) => left.includes(r.status)).map((r) => r.id);
-    if (gone.length) {
-      await tx
-        .updateTable("deliveries")
-        .set({ status: "cancelled", updated_at: now })
-        .where("subscriber_id", "in", gone)
-        .where("status", "=", "pending")
-        .execute();
-    }
-    await sql`
-      insert into events (subscriber_id, type, data)
-      select id, 'subscriber.imported', jsonb_build_object('created', inserted, 'status', status)
-        from unnest(${upserted.rows.map((r) => r.id)}::int[], ${upserted.rows.map((r) => r.inserted)}::bool[],
-                    ${upserted.rows.map((r) => r.status)}::text[]) as t(id, inserted, status)`.execute(
-      tx,
-    );
+    await insertEvents(
+      sql`select id, 'subscriber.imported', jsonb_build_object('created', inserted, 'status', status)
+            from unnest(${upserted.rows.map((r) => r.id)}::int[], ${upserted.rows.map((r) => r.inserted)}::bool[],
+                        ${upserted.rows.map((r) => r.status)}::text[]) as t(id, inserted, status)`,
+      now,
+    ).execute(tx);
     const imported = upserted.rows.filter((r) => r.inserted).length;
     return { imported, updated: upserted.rows.length - imported };
   });
@@ -401,10 +429,10 @@ export function upsertImportBatch(
 /** Lower-cased addresses among `emails` that are suppressed. */
 export async function suppressedAmong(db: Db, emails: string[]): Promise<Set<string>> {
   if (emails.length === 0) return new Set();
-  const rows = await sql<{ key: string }>`
-    select lower(email) as key from suppressions
-     where lower(email) = any(${emails.map((e) => e.toLowerCase())}::text[])`.execute(db);
-  return new Set(rows.rows.map((r) => r.key));
+  const { rows } = await sql<{ email: string }>`
+    select e.email from unnest(${emails}::text[]) as e(email)
+     where ${isSuppressed(sql.ref<string>("e.email"))}`.execute(db);
+  return new Set(rows.map((r) => r.email.toLowerCase()));
 }
 
 /** Every subscriber for export, oldest first, read through a cursor (constant memory). */
@@ -424,4 +452,76 @@ export function streamSubscribersForExport(db: Db) {
     ])
     .orderBy("s.id")
     .stream(1000);
+}
+
+export interface ReaderContext {
+  id: number;
+  email: string;
+  token_version: number;
+  frequency: Frequency;
+  max_papers: number;
+  min_upvotes: number;
+  skip_empty: boolean;
+  keywords: string[];
+  authors: string[];
+  topics: string[];
+}
+
+/** Address, link version, preferences and topics of a batch of readers, in one query. */
+export async function readerContexts(db: Db, subscriberIds: number[]): Promise<ReaderContext[]> {
+  if (subscriberIds.length === 0) return [];
+  const { rows } = await sql<ReaderContext>`
+    select s.id, s.email, s.token_version, p.frequency, p.max_papers, p.min_upvotes,
+           p.skip_empty, p.keywords, p.authors,
+           coalesce((select array_agg(t.topic_slug order by t.topic_slug)
+                     from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics
+    from subscribers s join preferences p on p.subscriber_id = s.id
+    where s.id = any(${subscriberIds}::int[])`.execute(db);
+  return rows;
+}
+
+const STATUS_FOR_REASON: Record<SuppressionReason, SubscriberStatus> = {
+  hard_bounce: "bounced",
+  complaint: "complained",
+  manual: "unsubscribed",
+};
+
+/**
+ * Never mail this address again: add it to suppressions and mark its reader bounced or
+ * complained, with an event, in one transaction. Digests already planned for them are refused
+ * by delivery from this commit on (mayReceiveMail). Returns the reader's id, if any.
+ */
+export function suppressAddress(
+  db: Db,
+  email: string,
+  reason: SuppressionReason,
+  detail: string | null,
+  now: Date,
+): Promise<number | null> {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto("suppressions")
+      .values({ email: email.toLowerCase(), reason, detail, created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const reader = await tx
+      .selectFrom("subscribers")
+      .select(["id", "status"])
+      .where(sql`lower(email)`, "=", email.toLowerCase())
+      .executeTakeFirst();
+    if (!reader) return null;
+    if (reader.status === "active" || reader.status === "pending") {
+      await tx
+        .updateTable("subscribers")
+        .set({ status: STATUS_FOR_REASON[reason], updated_at: now })
+        .where("id", "=", reader.id)
+        .execute();
+    }
+    await recordEvents(
+      tx,
+      [{ type: "subscriber.suppressed", subscriberId: reader.id, data: { reason } }],
+      now,
+    );
+    return reader.id;
+  });
 }

@@ -1,7 +1,6 @@
 import { listTopics, unknownTopics } from "../papers/repository.ts";
 import type { Subscriber } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
-import { recordEvent } from "../platform/events.ts";
 import { describeChanges } from "./changes.ts";
 import {
   activateSubscriber,
@@ -9,6 +8,7 @@ import {
   findSubscriber,
   getPreferences,
   type PreferencesView,
+  recordEvents,
   recordSubscribeRequest,
   resubscribeSubscriber,
   savePreferences,
@@ -92,9 +92,10 @@ export async function confirm(
   subscriber: Subscriber,
 ): Promise<ConfirmOutcome> {
   const { deps } = ctx;
-  const activated = await activateSubscriber(deps.db, subscriber.id, deps.clock.now());
+  const now = deps.clock.now();
+  const activated = await activateSubscriber(deps.db, subscriber.id, now);
   if (!activated) return subscriber.status === "active" ? "already-active" : "unavailable";
-  await recordEvent(deps.db, "subscriber.confirmed", subscriber.id);
+  await recordEvents(deps.db, [{ type: "subscriber.confirmed", subscriberId: subscriber.id }], now);
   await ctx.mail({ kind: "welcome", subscriberId: subscriber.id });
   return "confirmed";
 }
@@ -119,11 +120,16 @@ export async function updatePreferences(
   const names = new Map(topics.map((t) => [t.slug, t.name]));
   const changes = describeChanges(before, after, (s) => names.get(s) ?? s);
   if (changes.length) {
-    await savePreferences(deps.db, subscriberId, after, deps.clock.now());
+    const now = deps.clock.now();
+    await savePreferences(deps.db, subscriberId, after, now);
     const fields = (Object.keys(after) as (keyof PreferencesView)[]).filter(
       (k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]),
     );
-    await recordEvent(deps.db, "preferences.updated", subscriberId, { fields });
+    await recordEvents(
+      deps.db,
+      [{ type: "preferences.updated", subscriberId, data: { fields } }],
+      now,
+    );
   }
   return { before, after, changes };
 }
@@ -133,12 +139,13 @@ export async function unsubscribe(
   subscriberId: number,
   via: "one-click" | "page",
 ): Promise<void> {
-  const result = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
-  if (result.changed) deps.logger.info({ subscriberId, via }, "unsubscribed");
+  const changed = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
+  if (changed) deps.logger.info({ subscriberId, via }, "unsubscribed");
 }
 
 export async function resubscribe(deps: Deps, subscriberId: number): Promise<boolean> {
-  const ok = await resubscribeSubscriber(deps.db, subscriberId, deps.clock.now());
-  if (ok) await recordEvent(deps.db, "subscriber.resubscribed", subscriberId);
+  const now = deps.clock.now();
+  const ok = await resubscribeSubscriber(deps.db, subscriberId, now);
+  if (ok) await recordEvents(deps.db, [{ type: "subscriber.resubscribed", subscriberId }], now);
   return ok;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeliverySender } from "../../src/delivery/send.ts";
 import { createDeps } from "../../src/platform/deps.ts";
 import { buildServer } from "../../src/processes/server.ts";
 import { createTestContext, TEST_ADMIN_TOKEN, type TestContext } from "../helpers/context.ts";
@@ -32,10 +33,11 @@ describe("POST /webhooks/bounce", () => {
   it("suppresses a complaining address, marks the reader and cancels pending mail", async () => {
     await seedEdition(ctx.deps.db, "2026-08-17");
     const [id] = await addReaders(ctx.deps.db, [{ email: "Angry@R.test" }]);
-    await ctx.deps.db
+    const queued = await ctx.deps.db
       .insertInto("deliveries")
       .values({ subscriber_id: id!, edition_date: "2026-08-17" })
-      .execute();
+      .returning("id")
+      .executeTakeFirstOrThrow();
 
     const res = await bounce({ email: "angry@r.test", type: "complaint", detail: "abuse report" });
     expect(res.statusCode).toBe(200);
@@ -45,6 +47,10 @@ describe("POST /webhooks/bounce", () => {
       .where("id", "=", id!)
       .executeTakeFirstOrThrow();
     expect(reader.status).toBe("complained");
+    // The digest queued before the complaint is refused when its send job runs.
+    const outcome = await createDeliverySender(ctx.deps).sendBatch([queued.id]);
+    expect(outcome).toMatchObject({ sent: 0, cancelled: 1 });
+    expect(ctx.smtp.to("Angry@R.test")).toHaveLength(0);
     const delivery = await ctx.deps.db
       .selectFrom("deliveries")
       .select("status")

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../src/platform/db/index.ts";
 import { migrateToLatest } from "../../src/platform/db/migrate.ts";
-import { recordEvent } from "../../src/platform/events.ts";
+import { recordEvents } from "../../src/subscribers/repository.ts";
 import { createTestDatabase } from "../helpers/database.ts";
 
 let db: Db;
@@ -49,10 +49,12 @@ describe("schema", () => {
   });
 
   it("keeps the event log append-only and returns int8 ids as numbers", async () => {
-    await recordEvent(db, "test.happened", null, { n: 1 });
+    const at = new Date("2026-08-18T07:00:00Z");
+    await recordEvents(db, [{ type: "test.happened", subscriberId: null, data: { n: 1 } }], at);
     const event = await db.selectFrom("events").selectAll().executeTakeFirstOrThrow();
     expect(typeof event.id).toBe("number");
-    expect(event.data).toEqual({ n: 1 });
+    expect(event).toMatchObject({ type: "test.happened", subscriber_id: null, data: { n: 1 } });
+    expect(event.created_at).toEqual(at);
     await expect(sql`update events set type = 'x'`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from events`.execute(db)).rejects.toThrow(/append-only/);
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDeliverySender } from "../../src/delivery/send.ts";
 import { revokeLinks } from "../../src/subscribers/repository.ts";
 import { signToken, subscriberLinks } from "../../src/subscribers/tokens.ts";
 import { createTestContext, TEST_SECRET, type TestContext } from "../helpers/context.ts";
@@ -192,12 +193,13 @@ describe("unsubscribe", () => {
     "one-click POST with a %s body unsubscribes at once, 200 without redirect, idempotent",
     async (kind, headers, payload) => {
       const { unsubscribe, row } = await activeSubscriber(app, ctx, `oneclick-${kind}@example.com`);
-      await ctx.deps.db
+      const queued = await ctx.deps.db
         .insertInto("deliveries")
         .values([
           { subscriber_id: row.id, edition_date: "2026-08-18", status: "pending" },
           { subscriber_id: row.id, edition_date: "2026-08-17", status: "sent" },
         ])
+        .returning(["id", "status"])
         .execute();
       for (let i = 0; i < 2; i++) {
         const res = await app.inject({ method: "POST", url: unsubscribe, headers, payload });
@@ -208,6 +210,13 @@ describe("unsubscribe", () => {
       const after = (await subscriberRow(ctx, `oneclick-${kind}@example.com`))!;
       expect(after.status).toBe("unsubscribed");
       expect(after.unsubscribed_at).not.toBeNull();
+      // The digest already queued for them is refused when its send job runs: no mail.
+      const mails = ctx.smtp.to(`oneclick-${kind}@example.com`).length;
+      const outcome = await createDeliverySender(ctx.deps).sendBatch(
+        queued.filter((d) => d.status === "pending").map((d) => d.id),
+      );
+      expect(outcome).toMatchObject({ sent: 0, cancelled: 1 });
+      expect(ctx.smtp.to(`oneclick-${kind}@example.com`)).toHaveLength(mails);
       const deliveries = await ctx.deps.db
         .selectFrom("deliveries")
         .select(["edition_date", "status"])
