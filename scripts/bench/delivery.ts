@@ -1,14 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
-import { composeInputFor } from "../../src/delivery/compose-input.ts";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
-import { loadEditionPapers } from "../../src/digests/edition.ts";
+import { digestInputs } from "../../src/digests/reader-digest.ts";
 import { addDays, utcDate } from "../../src/platform/clock.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
-import { readerContexts } from "../../src/subscribers/repository.ts";
 import {
   type BenchState,
   cpuSeconds,
@@ -35,17 +33,16 @@ async function averageMessageBytes(deps: Deps, edition: string, sample: number):
   const build = createDigestMimeBuilder(deps.config.MAIL_FROM);
   const { rows } = await sql<{ id: number }>`
     select id from subscribers order by random() limit ${sample}`.execute(deps.db);
-  const readers = await readerContexts(
+  const inputs = await digestInputs(
     deps.db,
-    rows.map((r) => r.id),
+    rows.map((r) => ({ subscriberId: r.id, editionDate: edition })),
   );
   let total = 0;
   let counted = 0;
-  for (const r of readers) {
-    const papers = await loadEditionPapers(deps.db, edition, r.frequency);
-    const digest = composer.compose(composeInputFor(r, edition, papers, new Set()));
+  for (const input of inputs) {
+    const digest = input && composer.compose(input);
     if (!digest) continue;
-    total += build({ to: r.email, ...digest, date: new Date() }).length;
+    total += build({ to: input.subscriber.email, ...digest, date: new Date() }).length;
     counted++;
   }
   return Math.round(total / counted);

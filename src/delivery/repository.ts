@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { insertSentPapers } from "../digests/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { DeliveryStatus, Frequency } from "../platform/db/schema.ts";
 import { insertEvents, mayReceiveMail } from "../subscribers/repository.ts";
@@ -251,28 +252,6 @@ export async function claimDeliveries(
   return rows.sort((a, b) => a.id - b.id);
 }
 
-/** Which of `paperIds` each reader has already been sent. */
-export async function alreadySentPapers(
-  db: Db,
-  subscriberIds: number[],
-  paperIds: string[],
-): Promise<Map<number, Set<string>>> {
-  const sent = new Map<number, Set<string>>();
-  if (subscriberIds.length === 0 || paperIds.length === 0) return sent;
-  const rows = await db
-    .selectFrom("sent_papers")
-    .select(["subscriber_id", "paper_id"])
-    .where("subscriber_id", "in", subscriberIds)
-    .where("paper_id", "in", paperIds)
-    .execute();
-  for (const r of rows) {
-    const set = sent.get(r.subscriber_id) ?? new Set<string>();
-    set.add(r.paper_id);
-    sent.set(r.subscriber_id, set);
-  }
-  return sent;
-}
-
 /**
  * The last check before SMTP: the claim is still ours and the reader is still active and not
  * suppressed. Records the Message-ID (= handed off, outcome unknown) and renews the lease.
@@ -345,13 +324,12 @@ export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<vo
                               error = null, lease_expires_at = null, updated_at = ${now}
       from input where x.id = input.id and x.status <> 'sent'
       returning x.id, x.subscriber_id, x.edition_date, input.papers
-    ), papers as (
-      insert into sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-      select d.subscriber_id, p.paper_id, d.id, ${now}
-      from d join unnest(${paperPairs.map((p) => p[0])}::int[], ${paperPairs.map((p) => p[1])}::text[])
-             as p(delivery_id, paper_id) on p.delivery_id = d.id
-      on conflict do nothing
-    )
+    ), papers as (${insertSentPapers(
+      sql`select d.subscriber_id, p.paper_id, d.id
+            from d join unnest(${paperPairs.map((p) => p[0])}::int[], ${paperPairs.map((p) => p[1])}::text[])
+                   as p(delivery_id, paper_id) on p.delivery_id = d.id`,
+      now,
+    )})
     ${insertEvents(
       sql`select d.subscriber_id, 'digest.sent',
                  jsonb_build_object('deliveryId', d.id, 'papers', d.papers, 'edition', d.edition_date)

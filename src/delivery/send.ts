@@ -1,23 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { createDigestComposer } from "../digests/compose.ts";
-import { loadEditionPapers } from "../digests/edition.ts";
+import { cachedEditionPapers } from "../digests/edition.ts";
+import { digestInputs } from "../digests/reader-digest.ts";
 import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
-import type { EditionPaper } from "../papers/repository.ts";
-import type { Frequency } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
-import {
-  type ReaderContext,
-  readerContexts,
-  recordEvents,
-  suppressAddress,
-} from "../subscribers/repository.ts";
-import { composeInputFor } from "./compose-input.ts";
+import { recordEvents, suppressAddress } from "../subscribers/repository.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
 import { LEASE_MS, MAX_ATTEMPTS } from "./plan.ts";
 import {
-  alreadySentPapers,
   type ClaimedDelivery,
   claimDeliveries,
   markHandOff,
@@ -90,17 +82,7 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
     }
     return composer;
   };
-  // The edition's papers are the same for every reader; within a minute, read them once.
-  const papersCache = new Map<string, { at: number; papers: Promise<EditionPaper[]> }>();
-  const editionPapers = (edition: string, frequency: Frequency) => {
-    const key = `${edition}/${frequency}`;
-    const hit = papersCache.get(key);
-    if (hit && Date.now() - hit.at < PAPERS_TTL_MS) return hit.papers;
-    const papers = loadEditionPapers(db, edition, frequency);
-    papers.catch(() => papersCache.delete(key));
-    papersCache.set(key, { at: Date.now(), papers });
-    return papers;
-  };
+  const editionPapers = cachedEditionPapers(db, PAPERS_TTL_MS);
   const withSmtpSlot = createSemaphore(Math.max(1, config.SEND_CONCURRENCY));
   const buildMime = createDigestMimeBuilder(config.MAIL_FROM);
   let failureStreak = 0;
@@ -197,38 +179,19 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
 
   /** Composed digest per delivery id; null = nothing to send; missing = composing failed. */
   async function composeAll(held: ClaimedDelivery[]): Promise<Map<number, Composed>> {
-    const contexts = new Map<number, ReaderContext>(
-      (
-        await readerContexts(
-          db,
-          held.map((c) => c.subscriber_id),
-        )
-      ).map((r) => [r.id, r]),
-    );
-    const papersByClaim = new Map<number, EditionPaper[]>();
-    for (const claim of held) {
-      const reader = contexts.get(claim.subscriber_id);
-      if (reader) {
-        papersByClaim.set(claim.id, await editionPapers(claim.edition_date, reader.frequency));
-      }
-    }
-    const allPaperIds = new Set([...papersByClaim.values()].flat().map((p) => p.id));
-    const sent = await alreadySentPapers(db, [...contexts.keys()], [...allPaperIds]);
+    const requests = held.map((c) => ({
+      subscriberId: c.subscriber_id,
+      editionDate: c.edition_date,
+    }));
+    const inputs = await digestInputs(db, requests, editionPapers);
     const compose = await getComposer();
     const result = new Map<number, Composed>();
-    for (const claim of held) {
-      const reader = contexts.get(claim.subscriber_id);
-      if (!reader) continue;
+    for (const [i, claim] of held.entries()) {
+      const input = inputs[i];
+      if (!input) continue;
       try {
-        const digest = compose.compose(
-          composeInputFor(
-            reader,
-            claim.edition_date,
-            papersByClaim.get(claim.id) ?? [],
-            sent.get(reader.id) ?? new Set(),
-          ),
-        );
-        result.set(claim.id, digest ? prepare(digest, reader.email) : null);
+        const digest = compose.compose(input);
+        result.set(claim.id, digest ? prepare(digest, input.subscriber.email) : null);
       } catch (err) {
         logger.error({ err, deliveryId: claim.id }, "composing a digest failed");
       }

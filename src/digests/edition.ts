@@ -8,6 +8,12 @@ export function editionWindow(date: string, frequency: Frequency): { from: strin
   return { from: frequency === "weekly" ? addDays(date, -6) : date, to: date };
 }
 
+/** An edition's papers for a frequency (loadEditionPapers, or a cache in front of it). */
+export type EditionPapersSource = (
+  edition: string,
+  frequency: Frequency,
+) => Promise<EditionPaper[]>;
+
 /** An edition's papers in trending order (upvotes, GitHub stars, id). */
 export function loadEditionPapers(
   db: Db,
@@ -16,4 +22,21 @@ export function loadEditionPapers(
 ): Promise<EditionPaper[]> {
   const { from, to } = editionWindow(date, frequency);
   return findPapersListedBetween(db, from, to);
+}
+
+/**
+ * loadEditionPapers behind a short cache: an edition's papers are the same for every reader, so
+ * a sender reads them once per `ttlMs` rather than once per batch. A failed read is not kept.
+ */
+export function cachedEditionPapers(db: Db, ttlMs: number): EditionPapersSource {
+  const cache = new Map<string, { at: number; papers: Promise<EditionPaper[]> }>();
+  return (edition, frequency) => {
+    const key = `${edition}/${frequency}`;
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.papers;
+    const papers = loadEditionPapers(db, edition, frequency);
+    papers.catch(() => cache.delete(key));
+    cache.set(key, { at: Date.now(), papers });
+    return papers;
+  };
 }
