@@ -5,6 +5,7 @@ import { digestInputs } from "../digests/reader-digest.ts";
 import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
+import { classifySendError } from "../platform/smtp-errors.ts";
 import { recordEvents, suppressAddress } from "../subscribers/repository.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
@@ -19,7 +20,6 @@ import {
   settleClaims,
 } from "./repository.ts";
 import { createSemaphore } from "./semaphore.ts";
-import { classifySendError } from "./smtp-errors.ts";
 
 export interface SenderOptions {
   /** Builds the digest composer on first use (default: the real one). */

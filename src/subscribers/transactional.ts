@@ -1,9 +1,9 @@
 import { type Job, type JobsOptions, Queue, UnrecoverableError } from "bullmq";
-import { classifySendError } from "../delivery/smtp-errors.ts";
 import { listTopics } from "../papers/repository.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, type JobPayloads, jobQueue } from "../platform/queues.ts";
 import { createFailFastRedis } from "../platform/redis.ts";
+import { classifySendError } from "../platform/smtp-errors.ts";
 import { loadSubscriberMails, type SubscriberMails, sendTransactional } from "./mails.ts";
 import { findMailRecipient, getPreferences, releaseConfirmationSlot } from "./repository.ts";
 import { confirmLink, subscriberLinks } from "./tokens.ts";
