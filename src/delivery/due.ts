@@ -145,12 +145,3 @@ export function dueToday(
 export function isPaused(pausedUntil: string | null, localDate: string): boolean {
   return pausedUntil !== null && pausedUntil >= localDate;
 }
-
-/** The Intl-canonical zone, or UTC for a name Intl does not know (so a bad row still gets mail). */
-export function knownTimeZone(timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
-  } catch {
-    return "UTC";
-  }
-}

@@ -4,7 +4,8 @@ import { utcDate } from "../platform/clock.ts";
 import type { Config } from "../platform/config.ts";
 import type { Deps } from "../platform/deps.ts";
 import { jobQueue } from "../platform/queues.ts";
-import { completeEditionAt, dueSlot, dueToday, isPaused, knownTimeZone } from "./due.ts";
+import { timeZoneOrUtc } from "../subscribers/timezone.ts";
+import { completeEditionAt, dueSlot, dueToday, isPaused } from "./due.ts";
 import {
   activeScheduleGroups,
   type DueGroup,
@@ -154,7 +155,7 @@ export async function planDeliveries(
   const groups: DueGroup[] = [];
   for (const g of await activeScheduleGroups(deps.db)) {
     const schedule = {
-      timezone: knownTimeZone(g.timezone),
+      timezone: timeZoneOrUtc(g.timezone),
       sendHour: g.send_hour,
       frequency: g.frequency,
       weeklyDay: g.weekly_day,
@@ -208,7 +209,7 @@ export async function planEdition(
     const due = page.filter((r) =>
       dueToday(
         {
-          timezone: knownTimeZone(r.timezone),
+          timezone: timeZoneOrUtc(r.timezone),
           frequency: r.frequency,
           weeklyDay: r.weekly_day,
           pausedUntil: r.paused_until,

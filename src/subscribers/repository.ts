@@ -7,6 +7,7 @@ import type {
   SubscriberStatus,
   SuppressionReason,
 } from "../platform/db/schema.ts";
+import { DEFAULT_PREFERENCES } from "./defaults.ts";
 
 /**
  * Every write to subscribers, preferences, subscriber_topics, suppressions and events (the
@@ -312,18 +313,19 @@ export async function getPreferences(
     .where("s.id", "=", subscriberId)
     .executeTakeFirst();
   if (!row) return undefined;
+  const d = DEFAULT_PREFERENCES; // a reader without a preferences row has the defaults
   return {
     topics: row.topics,
-    keywords: row.keywords ?? [],
-    authors: row.authors ?? [],
-    frequency: row.frequency ?? "daily",
-    weekly_day: row.weekly_day ?? 1,
-    send_hour: row.send_hour ?? 8,
+    keywords: row.keywords ?? d.keywords,
+    authors: row.authors ?? d.authors,
+    frequency: row.frequency ?? d.frequency,
+    weekly_day: row.weekly_day ?? d.weekly_day,
+    send_hour: row.send_hour ?? d.send_hour,
     timezone: row.timezone,
-    max_papers: row.max_papers ?? 10,
-    min_upvotes: row.min_upvotes ?? 0,
-    skip_empty: row.skip_empty ?? true,
-    paused_until: row.paused_until ?? null,
+    max_papers: row.max_papers ?? d.max_papers,
+    min_upvotes: row.min_upvotes ?? d.min_upvotes,
+    skip_empty: row.skip_empty ?? d.skip_empty,
+    paused_until: row.paused_until ?? d.paused_until,
   };
 }
 
@@ -445,7 +447,7 @@ export function streamSubscribersForExport(db: Db) {
       sql<string>`coalesce((select string_agg(st.topic_slug, ';' order by st.topic_slug)
         from subscriber_topics st where st.subscriber_id = s.id), '')`.as("topics"),
       "s.timezone",
-      sql<string>`coalesce(p.frequency, 'daily')`.as("frequency"),
+      sql<string>`coalesce(p.frequency, ${DEFAULT_PREFERENCES.frequency})`.as("frequency"),
       "s.status",
       "s.created_at",
       "s.confirmed_at",

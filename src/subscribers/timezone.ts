@@ -1,3 +1,5 @@
+/** The one time zone normaliser: what readers may choose, and what schedules run in. */
+
 /**
  * Building an Intl.DateTimeFormat costs ~80 µs, which dominates a 100,000-row import; answers
  * never change, so known names are remembered (bounded: only zones that exist are kept).
@@ -22,4 +24,9 @@ export function canonicalTimeZone(value: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A stored zone as schedules use it: canonical, or UTC if unknown (a bad row still gets mail). */
+export function timeZoneOrUtc(value: string): string {
+  return canonicalTimeZone(value) ?? "UTC";
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIsoDate } from "../platform/clock.ts";
+import { DEFAULT_PREFERENCES } from "./defaults.ts";
 import { normalizeEmail } from "./email.ts";
 import { canonicalTimeZone } from "./timezone.ts";
 
@@ -35,8 +36,8 @@ export const subscribeSchema = z.strictObject(
   {
     email,
     topics: topics.default([]),
-    timezone: timezone.default("UTC"),
-    frequency: frequency.default("daily"),
+    timezone: timezone.default(DEFAULT_PREFERENCES.timezone),
+    frequency: frequency.default(DEFAULT_PREFERENCES.frequency),
   },
   {
     error: (issue) => (issue.code === "unrecognized_keys" ? "unknown field" : "expected an object"),

@@ -4,7 +4,6 @@ import {
   dueSlot,
   dueToday,
   isPaused,
-  knownTimeZone,
   localTime,
   type SendSchedule,
   zonedInstant,
@@ -181,15 +180,10 @@ describe("dueToday (paperboy digest)", () => {
   });
 });
 
-describe("isPaused / knownTimeZone", () => {
+describe("isPaused", () => {
   it("holds a pause through its last local day", () => {
     expect(isPaused(null, "2026-03-10")).toBe(false);
     expect(isPaused("2026-03-10", "2026-03-10")).toBe(true);
     expect(isPaused("2026-03-09", "2026-03-10")).toBe(false);
-  });
-
-  it("falls back to UTC for an unknown zone", () => {
-    expect(knownTimeZone("Europe/Berlin")).toBe("Europe/Berlin");
-    expect(knownTimeZone("Mars/Olympus")).toBe("UTC");
   });
 });

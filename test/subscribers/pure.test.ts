@@ -3,7 +3,7 @@ import { describeChanges } from "../../src/subscribers/changes.ts";
 import { normalizeEmail } from "../../src/subscribers/email.ts";
 import { parseImportRecord } from "../../src/subscribers/import.ts";
 import type { PreferencesView } from "../../src/subscribers/repository.ts";
-import { canonicalTimeZone } from "../../src/subscribers/timezone.ts";
+import { canonicalTimeZone, timeZoneOrUtc } from "../../src/subscribers/timezone.ts";
 
 describe("subscriber pure helpers", () => {
   it("normalises addresses: trims and lower-cases the domain only", () => {
@@ -17,6 +17,11 @@ describe("subscriber pure helpers", () => {
     for (const bad of ["", "+05:00", "Mars/Base", "UTC; drop", "x".repeat(80)]) {
       expect(canonicalTimeZone(bad)).toBeNull();
     }
+  });
+
+  it("runs a schedule in the canonical zone, or in UTC for a zone Intl does not know", () => {
+    expect(timeZoneOrUtc("europe/berlin")).toBe("Europe/Berlin");
+    expect(timeZoneOrUtc("Mars/Olympus")).toBe("UTC");
   });
 
   it("says what changed in words", () => {
