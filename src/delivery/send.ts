@@ -1,14 +1,17 @@
 import { performance } from "node:perf_hooks";
+import pLimit, { type LimitFunction } from "p-limit";
+import pRetry from "p-retry";
 import { createDigestComposer } from "../digests/compose.ts";
-import { cachedEditionPapers } from "../digests/edition.ts";
+import { cachedEditionPapers, type EditionPapersSource } from "../digests/edition.ts";
 import { digestInputs } from "../digests/reader-digest.ts";
 import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
 import { classifySendError } from "../platform/smtp-errors.ts";
 import { recordEvents, suppressAddress } from "../subscribers/repository.ts";
+import { type SendBreaker, sendQueueBreaker } from "./breaker.ts";
 import { createGroupCommit } from "./group-commit.ts";
-import { createDigestMimeBuilder, mimeCanAddress } from "./mime.ts";
+import { createDigestMimeBuilder, type DigestMimeBuilder, mimeCanAddress } from "./mime.ts";
 import { LEASE_MS, MAX_ATTEMPTS } from "./plan.ts";
 import {
   type ClaimedDelivery,
@@ -19,15 +22,16 @@ import {
   type SentMark,
   settleClaims,
 } from "./repository.ts";
-import { createSemaphore } from "./semaphore.ts";
 
 export interface SenderOptions {
   /** Builds the digest composer on first use (default: the real one). */
   loadComposer?: () => Promise<DigestComposer>;
   /** Delay before the first retry of a transient failure; doubles per attempt (with jitter). */
   retryBaseMs?: number;
-  /** How long the send queue stays paused after a failure streak before it resumes itself. */
+  /** How long the send queue stays paused after a failure streak (default breaker only). */
   pauseCooldownMs?: number;
+  /** Told of every SMTP outcome; pauses sending on a failure streak (default: the send queue's). */
+  breaker?: SendBreaker;
 }
 
 export interface BatchOutcome {
@@ -38,13 +42,19 @@ export interface BatchOutcome {
   /** Deliveries back to pending after a transient failure, to send again after `retryDelayMs`. */
   retry: PlannedDelivery[];
   retryDelayMs: number;
-  /** The claim count of the retried deliveries, which names their retry job. */
+  /** The lowest claim count of the retried deliveries, which names their retry job. */
   retryAttempt: number;
 }
 
+/** A message ready for SMTP, plus what its 'sent' mark records. */
+export interface ReadyMessage {
+  claim: ClaimedDelivery;
+  messageId: string;
+  paperIds: string[];
+  mail: OutgoingMail | RawMail;
+}
+
 const PAPERS_TTL_MS = 60_000;
-/** A failure streak pauses the send queue for this long (see noteFailure). */
-export const PAUSE_COOLDOWN_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 30 * 60_000;
 
 /** Exponential backoff with jitter: base·2^(attempt-1), capped, times a random 0.5–1. */
@@ -53,66 +63,68 @@ export function retryDelay(baseMs: number, attempt: number, random = Math.random
   return Math.round(delay * (0.5 + random / 2));
 }
 
-/** Run an idempotent statement, retrying database errors with a growing pause (≤ 5 s). */
-async function retryDb<T>(fn: () => Promise<T>, tries: number): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (attempt >= tries) throw err;
-      await new Promise((ok) => setTimeout(ok, Math.min(5_000, 250 * attempt)));
-    }
-  }
+/** Run an idempotent statement through database errors (a restart): 0.25 s, 0.5 s, … ≤ 5 s apart. */
+function retryDb<T>(fn: () => Promise<T>, tries: number): Promise<T> {
+  return pRetry(fn, { retries: tries - 1, minTimeout: 250, factor: 2, maxTimeout: 5_000 });
 }
 
 /**
- * The send side of delivery, one per process: it shares the SMTP concurrency (SEND_CONCURRENCY,
- * the pool size) across concurrent batches and counts consecutive failures to pause the queue.
+ * Prebuilt MIME is ~5× cheaper than sendMail's generic encoder; nodemailer handles the rare
+ * non-ASCII address (SMTPUTF8, punycode) through the structured path. Built at compose time,
+ * so a batch waiting for SMTP slots holds compact off-heap bytes rather than HTML strings
+ * (which outlived young-generation GC and were promoted: a third of the worker's GC work).
  */
-export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
-  const { db, clock, logger, metrics, config } = deps;
-  const retryBaseMs = options.retryBaseMs ?? 30_000;
-  let composer: Promise<DigestComposer> | null = null;
-  const getComposer = () => {
-    if (!composer) {
-      composer = (options.loadComposer ?? (() => createDigestComposer(deps)))();
-      composer.catch(() => {
-        composer = null; // try again with the next batch
-      });
-    }
-    return composer;
-  };
-  const editionPapers = cachedEditionPapers(db, PAPERS_TTL_MS);
-  const withSmtpSlot = createSemaphore(Math.max(1, config.SEND_CONCURRENCY));
-  const buildMime = createDigestMimeBuilder(config.MAIL_FROM);
-  let failureStreak = 0;
-  const pauseCooldownMs = options.pauseCooldownMs ?? PAUSE_COOLDOWN_MS;
+export function readyMessage(
+  claim: ClaimedDelivery,
+  digest: ComposedDigest,
+  to: string,
+  buildMime: DigestMimeBuilder,
+  date: Date,
+): ReadyMessage {
+  const { messageId, paperIds } = digest;
+  const mail = mimeCanAddress(to)
+    ? { to, raw: buildMime({ to, ...digest, date }), messageId }
+    : { to, ...digest };
+  return { claim, messageId, paperIds, mail };
+}
 
-  async function noteFailure(): Promise<void> {
-    failureStreak++;
-    if (failureStreak < config.SEND_FAILURE_PAUSE_THRESHOLD) return;
-    failureStreak = 0;
-    await deps.queues.send.pause();
-    metrics.sendQueuePaused.set(1);
-    logger.error(
-      { threshold: config.SEND_FAILURE_PAUSE_THRESHOLD, cooldownMs: pauseCooldownMs },
-      "send queue paused after consecutive send failures; it resumes after the cool-down (or from /admin/queues)",
-    );
-    // A relay outage ends by itself; delivery must not wait for a human. If SMTP still fails,
-    // the next streak pauses again.
-    setTimeout(() => {
-      deps.queues.send
-        .resume()
-        .then(() => {
-          metrics.sendQueuePaused.set(0);
-          logger.warn("send queue resumed after the cool-down");
-        })
-        .catch((err) => logger.error({ err }, "could not resume the send queue"));
-    }, pauseCooldownMs).unref();
+/**
+ * The send side of delivery, one per process. A batch goes claim → compose → (per message)
+ * hand-off → send → record; each step is a method of its own. The SMTP concurrency
+ * (SEND_CONCURRENCY, the pool size) is shared by all batches of the process.
+ */
+export class DeliverySender {
+  private readonly smtpSlots: LimitFunction;
+  private readonly buildMime: DigestMimeBuilder;
+  private readonly breaker: SendBreaker;
+  private readonly editionPapers: EditionPapersSource;
+  private readonly retryBaseMs: number;
+  private composer: Promise<DigestComposer> | null = null;
+
+  /**
+   * The SMTP server has the message: record it. This commit closes the only window in which a
+   * crash can cause a duplicate, so a database hiccup is retried for a while, not given up on.
+   * Marks of messages accepted while a commit is running share the next one (group commit);
+   * each message keeps its SMTP slot until its mark has committed, so at most
+   * SEND_CONCURRENCY messages per process are ever inside that window.
+   */
+  private readonly commitSent = createGroupCommit<SentMark>((marks) =>
+    retryDb(() => markSent(this.deps.db, marks, this.deps.clock.now()), 20),
+  );
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: SenderOptions = {},
+  ) {
+    this.smtpSlots = pLimit(Math.max(1, deps.config.SEND_CONCURRENCY));
+    this.buildMime = createDigestMimeBuilder(deps.config.MAIL_FROM);
+    this.breaker = options.breaker ?? sendQueueBreaker(deps, options.pauseCooldownMs);
+    this.editionPapers = cachedEditionPapers(deps.db, PAPERS_TTL_MS);
+    this.retryBaseMs = options.retryBaseMs ?? 30_000;
   }
 
   /** Claim, compose and send one batch of deliveries. */
-  async function sendBatch(ids: number[]): Promise<BatchOutcome> {
+  async sendBatch(ids: number[]): Promise<BatchOutcome> {
     const outcome: BatchOutcome = {
       sent: 0,
       skipped: 0,
@@ -122,192 +134,207 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
       retryDelayMs: 0,
       retryAttempt: 0,
     };
-    const now = clock.now();
-    const claims = await claimDeliveries(db, ids, now, new Date(now.getTime() + LEASE_MS));
-    const cancelled = claims.filter((c) => c.status === "cancelled");
-    await finish(outcome, "cancelled", cancelled, now);
-    const held = claims.filter((c) => c.status === "sending");
+    const held = await this.claim(ids, outcome);
     if (held.length === 0) return outcome;
-
-    const digests = await composeAll(held);
-    const skipped = held.filter((c) => digests.get(c.id) === null);
-    await settleClaims(db, skipped, "skipped", now);
-    await finish(outcome, "skipped", skipped, now);
-    const broken = held.filter((c) => !digests.has(c.id));
-    await settleClaims(db, broken, "failed", now, "could not compose the digest");
-    await finish(outcome, "failed", broken, now);
-
-    const toSend = held.filter((c) => digests.get(c.id));
-    await Promise.all(
-      toSend.map((claim) => {
-        const message = digests.get(claim.id)!;
-        return withSmtpSlot(() => sendOne(claim, message, outcome));
-      }),
-    );
+    const messages = await this.compose(held, outcome);
+    await Promise.all(messages.map((m) => this.smtpSlots(() => this.deliver(m, outcome))));
     if (outcome.retry.length > 0) {
-      const retried = new Set(outcome.retry.map((r) => r.id));
-      outcome.retryAttempt = Math.min(
-        ...toSend.filter((c) => retried.has(c.id)).map((c) => c.attempts),
-      );
-      outcome.retryDelayMs = retryDelay(retryBaseMs, outcome.retryAttempt);
+      outcome.retryDelayMs = retryDelay(this.retryBaseMs, outcome.retryAttempt);
     }
     return outcome;
   }
 
-  /** A message ready for SMTP, plus what its 'sent' mark records. */
-  type Prepared = {
-    email: string;
-    messageId: string;
-    paperIds: string[];
-    mail: OutgoingMail | RawMail;
-  };
-  type Composed = Prepared | null;
-
   /**
-   * Prebuilt MIME is ~5× cheaper than sendMail's generic encoder; nodemailer handles the rare
-   * non-ASCII address (SMTPUTF8, punycode) through the structured path. Built at compose time,
-   * so a batch waiting for SMTP slots holds compact off-heap bytes rather than HTML strings
-   * (which outlived young-generation GC and were promoted: a third of the worker's GC work).
+   * Step 1: claim the batch in one statement (attempts + 1 fences every later update). The
+   * claims of readers who may no longer be mailed come back cancelled. Returns the held ones.
    */
-  function prepare(digest: ComposedDigest, email: string): Prepared {
-    const { messageId, paperIds } = digest;
-    const mail = mimeCanAddress(email)
-      ? { to: email, raw: buildMime({ to: email, ...digest, date: clock.now() }), messageId }
-      : { to: email, ...digest };
-    return { email, messageId, paperIds, mail };
+  async claim(ids: number[], outcome: BatchOutcome): Promise<ClaimedDelivery[]> {
+    const now = this.deps.clock.now();
+    const claims = await claimDeliveries(this.deps.db, ids, now, this.leaseFrom(now));
+    await this.finish(
+      outcome,
+      "cancelled",
+      claims.filter((c) => c.status === "cancelled"),
+    );
+    return claims.filter((c) => c.status === "sending");
   }
 
-  /** Composed digest per delivery id; null = nothing to send; missing = composing failed. */
-  async function composeAll(held: ClaimedDelivery[]): Promise<Map<number, Composed>> {
+  /**
+   * Step 2: what each reader gets (digestInputs), composed to a ready message. A reader with
+   * nothing to send is skipped; a digest that cannot be composed fails its delivery.
+   */
+  async compose(held: ClaimedDelivery[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
+    const { db, clock, logger } = this.deps;
     const requests = held.map((c) => ({
       subscriberId: c.subscriber_id,
       editionDate: c.edition_date,
     }));
-    const inputs = await digestInputs(db, requests, editionPapers);
-    const compose = await getComposer();
-    const result = new Map<number, Composed>();
+    const inputs = await digestInputs(db, requests, this.editionPapers);
+    const composer = await this.loadComposer();
+    const ready: ReadyMessage[] = [];
+    const skipped: ClaimedDelivery[] = [];
+    const broken: ClaimedDelivery[] = [];
     for (const [i, claim] of held.entries()) {
       const input = inputs[i];
-      if (!input) continue;
       try {
-        const digest = compose.compose(input);
-        result.set(claim.id, digest ? prepare(digest, input.subscriber.email) : null);
+        const digest = input ? composer.compose(input) : undefined;
+        if (digest === undefined) broken.push(claim);
+        else if (digest === null) skipped.push(claim);
+        else
+          ready.push(
+            readyMessage(claim, digest, input!.subscriber.email, this.buildMime, clock.now()),
+          );
       } catch (err) {
         logger.error({ err, deliveryId: claim.id }, "composing a digest failed");
+        broken.push(claim);
       }
     }
-    return result;
+    await this.settle(outcome, "skipped", skipped);
+    await this.settle(outcome, "failed", broken, "could not compose the digest");
+    return ready;
   }
 
-  /** Re-check, hand to SMTP, and record the outcome of one message. */
-  async function sendOne(
-    claim: ClaimedDelivery,
-    message: Prepared,
-    outcome: BatchOutcome,
-  ): Promise<void> {
-    const now = clock.now();
-    let handedOff: boolean;
+  /** Steps 3 to 5 for one message, inside an SMTP slot. */
+  private async deliver(message: ReadyMessage, outcome: BatchOutcome): Promise<void> {
+    if (!(await this.handOff(message, outcome))) return;
     try {
-      // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
-      handedOff = await retryDb(
-        () => markHandOff(db, claim, message.messageId, now, new Date(now.getTime() + LEASE_MS)),
-        5,
-      );
+      await this.transmit(message);
     } catch (err) {
-      // The database stays unreachable: leave the claim to expire; the planner re-sends it.
-      logger.error({ err, deliveryId: claim.id }, "could not check a delivery before sending");
+      await this.recordFailure(message, err, outcome);
       return;
     }
-    if (!handedOff) {
-      // The reader left or was suppressed since the claim, or the claim is no longer ours.
-      const mine = await settleClaims(db, [claim], "cancelled", now);
-      await finish(outcome, "cancelled", mine.length ? [claim] : [], now);
-      return;
-    }
-
-    const started = performance.now();
-    try {
-      await deps.mailer.send(message.mail);
-    } catch (err) {
-      await onSendError(claim, message.email, err, outcome);
-      return;
-    }
-    metrics.sendDuration.observe((performance.now() - started) / 1000);
-    await persistSent(claim, message);
-    failureStreak = 0;
-    outcome.sent++;
-    metrics.deliveries.inc({ status: "sent" });
-    metrics.mailsSent.inc({ kind: "digest" });
+    await this.recordSent(message, outcome);
   }
 
   /**
-   * The SMTP server has the message: record it. This commit closes the only window in which a
-   * crash can cause a duplicate, so a database hiccup is retried for a while, not given up on.
-   * Marks of messages accepted while a commit is running share the next one (group commit);
-   * each message keeps its SMTP slot until its mark has committed, so at most
-   * SEND_CONCURRENCY messages per process are ever inside that window.
+   * Step 3: the last check before SMTP: the claim is still ours (same attempts) and the reader
+   * may still be mailed. Records the Message-ID and renews the lease. False = do not send.
    */
-  const commitSent = createGroupCommit<SentMark>((marks) =>
-    retryDb(() => markSent(db, marks, clock.now()), 20),
-  );
-
-  async function persistSent(claim: ClaimedDelivery, message: Prepared): Promise<void> {
+  async handOff(message: ReadyMessage, outcome: BatchOutcome): Promise<boolean> {
+    const { claim } = message;
+    const now = this.deps.clock.now();
     try {
-      await commitSent({
-        deliveryId: claim.id,
-        messageId: message.messageId,
-        paperIds: message.paperIds,
-      });
+      // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
+      const mark = () =>
+        markHandOff(this.deps.db, claim, message.messageId, now, this.leaseFrom(now));
+      if (await retryDb(mark, 5)) return true;
     } catch (err) {
-      logger.error({ err, deliveryId: claim.id }, "could not record a sent digest");
+      // The database stays unreachable: leave the claim to expire; the planner re-sends it.
+      this.deps.logger.error(
+        { err, deliveryId: claim.id },
+        "could not check a delivery before sending",
+      );
+      return false;
     }
+    // The reader left or was suppressed since the claim, or the claim is no longer ours.
+    await this.settle(outcome, "cancelled", [claim]);
+    return false;
   }
 
-  async function onSendError(
-    claim: ClaimedDelivery,
-    email: string,
-    err: unknown,
-    outcome: BatchOutcome,
-  ): Promise<void> {
+  /** Step 4: hand the message to SMTP; resolves on the server's 250. */
+  async transmit(message: ReadyMessage): Promise<void> {
+    const started = performance.now();
+    await this.deps.mailer.send(message.mail);
+    this.deps.metrics.sendDuration.observe((performance.now() - started) / 1000);
+  }
+
+  /** Step 5, accepted: mark it sent with the papers it carried (group commit). */
+  async recordSent(message: ReadyMessage, outcome: BatchOutcome): Promise<void> {
+    const { claim, messageId, paperIds } = message;
+    try {
+      await this.commitSent({ deliveryId: claim.id, messageId, paperIds });
+    } catch (err) {
+      this.deps.logger.error({ err, deliveryId: claim.id }, "could not record a sent digest");
+    }
+    this.breaker.succeeded();
+    outcome.sent++;
+    this.deps.metrics.deliveries.inc({ status: "sent" });
+    this.deps.metrics.mailsSent.inc({ kind: "digest" });
+  }
+
+  /**
+   * Step 5, refused: a 5xx to the recipient suppresses the address (hard bounce); anything else
+   * goes back to pending for a retry with backoff, until MAX_ATTEMPTS claims.
+   */
+  async recordFailure(message: ReadyMessage, err: unknown, outcome: BatchOutcome): Promise<void> {
+    const { claim } = message;
     const failure = classifySendError(err);
-    const now = clock.now();
+    const now = this.deps.clock.now();
     const log = { deliveryId: claim.id, subscriberId: claim.subscriber_id, code: failure.code };
+    const { logger } = this.deps;
     if (failure.kind === "permanent") {
       logger.warn({ ...log, reason: failure.reason }, "hard bounce: address suppressed");
-      await settleClaims(db, [claim], "failed", now, failure.reason);
-      await suppressAddress(db, email, "hard_bounce", failure.reason, now);
-      await finish(outcome, "failed", [claim], now, { bounce: true });
+      await suppressAddress(this.deps.db, message.mail.to, "hard_bounce", failure.reason, now);
+      await this.settle(outcome, "failed", [claim], failure.reason, { bounce: true });
     } else if (claim.attempts >= MAX_ATTEMPTS) {
       logger.warn({ ...log, reason: failure.reason }, "giving up on a delivery after retries");
-      await settleClaims(db, [claim], "failed", now, `gave up: ${failure.reason}`);
-      await finish(outcome, "failed", [claim], now);
+      await this.settle(outcome, "failed", [claim], `gave up: ${failure.reason}`);
     } else {
       logger.info({ ...log, reason: failure.reason }, "transient send failure; will retry");
-      const mine = await settleClaims(db, [claim], "pending", now, failure.reason);
-      if (mine.length) outcome.retry.push({ id: claim.id, edition_date: claim.edition_date });
+      const mine = await settleClaims(this.deps.db, [claim], "pending", now, failure.reason);
+      if (mine.length) {
+        outcome.retry.push({ id: claim.id, edition_date: claim.edition_date });
+        const lowest = outcome.retry.length === 1 ? claim.attempts : outcome.retryAttempt;
+        outcome.retryAttempt = Math.min(lowest, claim.attempts);
+      }
     }
-    await noteFailure();
+    await this.breaker.failed();
   }
 
-  async function finish(
+  /** Put claims still held into a final state, then count and log the ones that were ours. */
+  private async settle(
     outcome: BatchOutcome,
     status: "skipped" | "failed" | "cancelled",
     claims: ClaimedDelivery[],
-    now: Date,
+    error: string | null = null,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (claims.length === 0) return;
+    const now = this.deps.clock.now();
+    const mine = new Set(await settleClaims(this.deps.db, claims, status, now, error));
+    await this.finish(
+      outcome,
+      status,
+      claims.filter((c) => mine.has(c.id)),
+      extra,
+    );
+  }
+
+  /** Count claims that reached a final state, in the outcome, metrics and the event log. */
+  private async finish(
+    outcome: BatchOutcome,
+    status: "skipped" | "failed" | "cancelled",
+    claims: ClaimedDelivery[],
     extra: Record<string, unknown> = {},
   ): Promise<void> {
     if (claims.length === 0) return;
     outcome[status] += claims.length;
-    metrics.deliveries.inc({ status }, claims.length);
+    this.deps.metrics.deliveries.inc({ status }, claims.length);
     const events = claims.map((c) => ({
       type: `digest.${status}`,
       subscriberId: c.subscriber_id,
       data: { deliveryId: c.id, edition: c.edition_date, ...extra },
     }));
-    await recordEvents(db, events, now);
+    await recordEvents(this.deps.db, events, this.deps.clock.now());
   }
 
-  return { sendBatch };
+  private leaseFrom(now: Date): Date {
+    return new Date(now.getTime() + LEASE_MS);
+  }
+
+  /** The composer, built on first use; a failed build is tried again with the next batch. */
+  private loadComposer(): Promise<DigestComposer> {
+    if (!this.composer) {
+      const load = this.options.loadComposer ?? (() => createDigestComposer(this.deps));
+      this.composer = load();
+      this.composer.catch(() => {
+        this.composer = null;
+      });
+    }
+    return this.composer;
+  }
 }
 
-export type DeliverySender = ReturnType<typeof createDeliverySender>;
+export function createDeliverySender(deps: Deps, options: SenderOptions = {}): DeliverySender {
+  return new DeliverySender(deps, options);
+}

@@ -56,41 +56,41 @@ export function parseImportRecord(
   };
 }
 
-export async function importSubscribers(
+/** Store a batch, after refusing the suppressed addresses in it (one lookup per batch). */
+async function storeBatch(
   db: Db,
-  input: Readable,
-  options: { confirmed: boolean; now: Date; batchSize?: number },
-): Promise<ImportReport> {
-  const knownTopics = new Set((await listTopics(db)).map((t) => t.slug));
-  const report: ImportReport = { imported: 0, updated: 0, rejected: [] };
-  const firstLine = new Map<string, number>();
-  let batch: { row: ImportRow; line: number }[] = [];
-
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const suppressed = await suppressedAmong(
-      db,
-      batch.map((b) => b.row.email),
-    );
-    const rows: ImportRow[] = [];
-    for (const b of batch) {
-      if (suppressed.has(b.row.email.toLowerCase())) {
-        report.rejected.push({
-          line: b.line,
-          reason: "address is suppressed (bounced or complained)",
-        });
-      } else {
-        rows.push(b.row);
-      }
+  batch: { row: ImportRow; line: number }[],
+  report: ImportReport,
+  now: Date,
+): Promise<void> {
+  if (batch.length === 0) return;
+  const suppressed = await suppressedAmong(
+    db,
+    batch.map((b) => b.row.email),
+  );
+  const rows: ImportRow[] = [];
+  for (const b of batch) {
+    if (suppressed.has(b.row.email.toLowerCase())) {
+      report.rejected.push({
+        line: b.line,
+        reason: "address is suppressed (bounced or complained)",
+      });
+    } else {
+      rows.push(b.row);
     }
-    batch = [];
-    if (rows.length === 0) return;
-    const result = await upsertImportBatch(db, rows, options.now);
-    report.imported += result.imported;
-    report.updated += result.updated;
-  };
+  }
+  if (rows.length === 0) return;
+  const result = await upsertImportBatch(db, rows, now);
+  report.imported += result.imported;
+  report.updated += result.updated;
+}
 
-  const parser = input.pipe(
+/** The CSV's records with their line numbers; unreadable records are reported and skipped. */
+function csvRecords(
+  input: Readable,
+  report: ImportReport,
+): AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }> {
+  return input.pipe(
     parse({
       bom: true,
       columns: (header: string[]) => {
@@ -115,10 +115,18 @@ export async function importSubscribers(
       },
     }),
   );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string | undefined>;
-    info: { lines: number };
-  }>) {
+}
+
+export async function importSubscribers(
+  db: Db,
+  input: Readable,
+  options: { confirmed: boolean; now: Date; batchSize?: number },
+): Promise<ImportReport> {
+  const knownTopics = new Set((await listTopics(db)).map((t) => t.slug));
+  const report: ImportReport = { imported: 0, updated: 0, rejected: [] };
+  const firstLine = new Map<string, number>();
+  let batch: { row: ImportRow; line: number }[] = [];
+  for await (const { record, info } of csvRecords(input, report)) {
     const line = info.lines;
     const row = parseImportRecord(record, knownTopics, options.confirmed);
     if (typeof row === "string") {
@@ -133,9 +141,12 @@ export async function importSubscribers(
     }
     firstLine.set(key, line);
     batch.push({ row, line });
-    if (batch.length >= (options.batchSize ?? IMPORT_BATCH_SIZE)) await flush();
+    if (batch.length >= (options.batchSize ?? IMPORT_BATCH_SIZE)) {
+      await storeBatch(db, batch, report, options.now);
+      batch = [];
+    }
   }
-  await flush();
+  await storeBatch(db, batch, report, options.now);
   report.rejected.sort((a, b) => a.line - b.line);
   return report;
 }
