@@ -1,4 +1,4 @@
-import type { PreferencesView } from "./repository.ts";
+import type { PreferencesView } from "./preferences.ts";
 
 export const WEEKDAYS = [
   "Sunday",

@@ -2,7 +2,8 @@ import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail } from "../platform/mailer.ts";
 import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
 import { hourLabel, WEEKDAYS } from "./changes.ts";
-import { type PreferencesView, recordEvents } from "./repository.ts";
+import type { PreferencesView } from "./preferences.ts";
+import { recordEvents } from "./repository.ts";
 
 /** Transactional mails: answers to something the reader just did, so no list headers. */
 const TRANSACTIONAL_HEADERS = { "Auto-Submitted": "auto-generated" };

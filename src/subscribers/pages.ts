@@ -1,7 +1,7 @@
 import type { Topic } from "../platform/db/schema.ts";
 import { html, page, type SafeHtml } from "../platform/http/html.ts";
 import { hourLabel, WEEKDAYS } from "./changes.ts";
-import type { PreferencesView } from "./repository.ts";
+import type { PreferencesView } from "./preferences.ts";
 
 /** Server-rendered pages of the reader's journey. Everything interpolated is escaped by html``. */
 

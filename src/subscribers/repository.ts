@@ -7,7 +7,7 @@ import type {
   SubscriberStatus,
   SuppressionReason,
 } from "../platform/db/schema.ts";
-import { DEFAULT_PREFERENCES } from "./defaults.ts";
+import { DEFAULT_PREFERENCES, type PreferencesView } from "./preferences.ts";
 
 /**
  * Every write to subscribers, preferences, subscriber_topics, suppressions and events (the
@@ -22,21 +22,6 @@ export interface SubscriberChoices {
   topics: string[];
   timezone: string;
   frequency: Frequency;
-}
-
-/** A reader's settings as the preferences page and API show them. */
-export interface PreferencesView {
-  topics: string[];
-  keywords: string[];
-  authors: string[];
-  frequency: Frequency;
-  weekly_day: number;
-  send_hour: number;
-  timezone: string;
-  max_papers: number;
-  min_upvotes: number;
-  skip_empty: boolean;
-  paused_until: string | null;
 }
 
 type Executor = Kysely<Database> | Transaction<Database>;

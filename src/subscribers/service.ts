@@ -2,12 +2,12 @@ import { listTopics, unknownTopics } from "../papers/repository.ts";
 import type { Subscriber } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import { describeChanges } from "./changes.ts";
+import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,
   claimConfirmationSlot,
   findSubscriber,
   getPreferences,
-  type PreferencesView,
   recordEvents,
   recordSubscribeRequest,
   resubscribeSubscriber,

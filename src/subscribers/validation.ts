@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isIsoDate } from "../platform/clock.ts";
-import { DEFAULT_PREFERENCES } from "./defaults.ts";
 import { normalizeEmail } from "./email.ts";
+import { DEFAULT_PREFERENCES } from "./preferences.ts";
 import { canonicalTimeZone } from "./timezone.ts";
 
 /** Input schemas shared by the form and JSON routes; topic slugs are checked against the db later. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { describeChanges } from "../../src/subscribers/changes.ts";
 import { normalizeEmail } from "../../src/subscribers/email.ts";
 import { parseImportRecord } from "../../src/subscribers/import.ts";
-import type { PreferencesView } from "../../src/subscribers/repository.ts";
+import type { PreferencesView } from "../../src/subscribers/preferences.ts";
 import { canonicalTimeZone, timeZoneOrUtc } from "../../src/subscribers/timezone.ts";
 
 describe("subscriber pure helpers", () => {

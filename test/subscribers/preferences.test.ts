@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_PREFERENCES } from "../../src/subscribers/defaults.ts";
+import { DEFAULT_PREFERENCES } from "../../src/subscribers/preferences.ts";
 import { getPreferences } from "../../src/subscribers/repository.ts";
 import { subscribeSchema } from "../../src/subscribers/validation.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";

@@ -1,4 +1,19 @@
-import type { PreferencesView } from "./repository.ts";
+import type { Frequency } from "../platform/db/schema.ts";
+
+/** A reader's settings as the preferences page and API show them. */
+export interface PreferencesView {
+  topics: string[];
+  keywords: string[];
+  authors: string[];
+  frequency: Frequency;
+  weekly_day: number;
+  send_hour: number;
+  timezone: string;
+  max_papers: number;
+  min_upvotes: number;
+  skip_empty: boolean;
+  paused_until: string | null;
+}
 
 /**
  * A reader's settings until they change them, the only place in code these values live. The
