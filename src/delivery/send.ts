@@ -46,6 +46,18 @@ export interface BatchOutcome {
   retryAttempt: number;
 }
 
+export function emptyOutcome(): BatchOutcome {
+  return {
+    sent: 0,
+    skipped: 0,
+    failed: 0,
+    cancelled: 0,
+    retry: [],
+    retryDelayMs: 0,
+    retryAttempt: 0,
+  };
+}
+
 /** A message ready for SMTP, plus what its 'sent' mark records. */
 export interface ReadyMessage {
   claim: ClaimedDelivery;
@@ -125,15 +137,7 @@ export class DeliverySender {
 
   /** Claim, compose and send one batch of deliveries. */
   async sendBatch(ids: number[]): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = {
-      sent: 0,
-      skipped: 0,
-      failed: 0,
-      cancelled: 0,
-      retry: [],
-      retryDelayMs: 0,
-      retryAttempt: 0,
-    };
+    const outcome = emptyOutcome();
     const held = await this.claim(ids, outcome);
     if (held.length === 0) return outcome;
     const messages = await this.compose(held, outcome);

@@ -1,8 +1,8 @@
 import type { Worker } from "bullmq";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { planDeliveries } from "../../src/delivery/plan.ts";
-import { createDeliverySender, retryDelay } from "../../src/delivery/send.ts";
+import { planDeliveries, planEdition } from "../../src/delivery/plan.ts";
+import { createDeliverySender, emptyOutcome, retryDelay } from "../../src/delivery/send.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
 import type { Mailer } from "../../src/platform/mailer.ts";
 import { startWorkers } from "../../src/platform/queues.ts";
@@ -173,6 +173,33 @@ describe("send worker", () => {
       workers = [];
       await deps.close();
     }
+  });
+
+  it("runs each step on its own: claim, compose to raw MIME, hand-off, transmit, record", async () => {
+    const [reader] = await addReaders(ctx.deps.db, [{ email: "steps@r.test" }]);
+    await planEdition(ctx.deps, EDITION);
+    const { id } = await ctx.deps.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("subscriber_id", "=", reader!)
+      .executeTakeFirstOrThrow();
+    const sender = createDeliverySender(ctx.deps);
+    const outcome = emptyOutcome();
+    const held = await sender.claim([id], outcome);
+    expect(held).toMatchObject([{ id, attempts: 1, status: "sending" }]);
+    expect(await sender.claim([id], outcome)).toEqual([]);
+    const [message] = await sender.compose(held, outcome);
+    expect(message!.mail).toHaveProperty("raw");
+    expect(await sender.handOff(message!, outcome)).toBe(true);
+    expect(await delivery("steps@r.test")).toMatchObject({
+      status: "sending",
+      message_id: message!.messageId,
+    });
+    await sender.transmit(message!);
+    expect(ctx.smtp.to("steps@r.test")).toHaveLength(1);
+    await sender.recordSent(message!, outcome);
+    expect(outcome).toMatchObject({ sent: 1, cancelled: 0, failed: 0, skipped: 0 });
+    expect((await delivery("steps@r.test")).status).toBe("sent");
   });
 
   it("records the papers sent and never repeats them in a later edition", async () => {
