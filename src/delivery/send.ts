@@ -86,7 +86,7 @@ function retryDb<T>(fn: () => Promise<T>, tries: number): Promise<T> {
  * so a batch waiting for SMTP slots holds compact off-heap bytes rather than HTML strings
  * (which outlived young-generation GC and were promoted: a third of the worker's GC work).
  */
-export function readyMessage(
+function readyMessage(
   claim: ClaimedDelivery,
   digest: ComposedDigest,
   to: string,

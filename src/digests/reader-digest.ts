@@ -12,7 +12,7 @@ import type { ComposeInput } from "./types.ts";
  */
 
 /** One reader's row as the composer's input: the only place this mapping lives. */
-export function composeInputFor(
+function composeInputFor(
   reader: ReaderContext,
   editionDate: string,
   papers: EditionPaper[],

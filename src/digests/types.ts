@@ -2,8 +2,9 @@ import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
 
 /**
- * The contract between digests (selection + rendering) and delivery (who gets what, when).
- * Delivery loads the data and calls DigestComposer.compose once per subscriber and edition.
+ * The contract between digests (what a reader gets: selection + rendering) and delivery (who
+ * gets it, when). digestInputs (reader-digest.ts) gathers the inputs; delivery calls
+ * DigestComposer.compose once per subscriber and edition.
  */
 
 /** What selection needs of a reader's preferences. */
@@ -44,7 +45,7 @@ export interface ComposeInput {
   editionDate: string;
   /** The edition's papers in trending order (see findPapersListedBetween). */
   papers: EditionPaper[];
-  /** Ids of papers already mailed to this reader. */
+  /** Ids of papers already mailed to this reader (the rule: alreadySentPapers). */
   alreadySent: ReadonlySet<string>;
 }
 
