@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { revokeLinks } from "../../src/subscribers/repository.ts";
-import { signToken, subscriberLinks } from "../../src/subscribers/tokens.ts";
-import { createTestContext, TEST_SECRET, type TestContext } from "../helpers/context.ts";
+import { revokeLinks } from "../../../src/subscribers/repository.ts";
+import { signToken, subscriberLinks } from "../../../src/subscribers/tokens.ts";
+import { createTestContext, TEST_SECRET, type TestContext } from "../../helpers/context.ts";
 import {
   activeSubscriber,
   FORM,
@@ -11,7 +11,7 @@ import {
   nextIp,
   startApp,
   subscriberRow,
-} from "./support.ts";
+} from "../support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { FORM, form, linkIn, nextIp, startApp, subscriberRow } from "./support.ts";
+import { createTestContext, type TestContext } from "../../helpers/context.ts";
+import { FORM, form, linkIn, nextIp, startApp, subscriberRow } from "../support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;

@@ -1,0 +1,16 @@
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { WebRoutes } from "../context.ts";
+
+const PUBLIC_DIR = fileURLToPath(new URL("../../../public/", import.meta.url));
+
+/** GET /static/*: the one stylesheet and the one small script every page loads. */
+export const staticRoutes: WebRoutes = async (app) => {
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    prefix: "/static/",
+    maxAge: "1h",
+    // Only the named files: no directory index pages.
+    index: false,
+  });
+};
