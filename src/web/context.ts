@@ -1,11 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { LoadedDigestComposer } from "../digests/compose.ts";
-import type { Deps } from "../platform/deps.ts";
 import type { SubscriberContext } from "../subscribers/service.ts";
 
 /** What every route plugin gets: the process's deps and the request-side services. */
 export interface WebContext extends SubscriberContext {
-  deps: Deps;
   /** The digest composer (admin preview), compiled on first use: MJML is slow to load. */
   composer(): Promise<LoadedDigestComposer>;
 }

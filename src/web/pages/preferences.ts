@@ -1,5 +1,5 @@
 import type { Topic } from "../../platform/db/schema.ts";
-import { html } from "../../platform/http/html.ts";
+import { html, type SafeHtml } from "../../platform/http/html.ts";
 import { hourLabel, WEEKDAYS } from "../../subscribers/changes.ts";
 import type { PreferencesView } from "../../subscribers/repository.ts";
 import { checked, notice, selected, topicChecks } from "../form-parts.ts";
@@ -60,7 +60,17 @@ ${status}${saved}${o.error ? notice("error", o.error) : ""}
   <textarea id="authors" name="authors" rows="3" aria-describedby="authors-hint">${p.authors.join("\n")}</textarea>
   <p class="hint" id="authors-hint">One name per line.</p>
 </div>
-<fieldset>
+${scheduleFields(p)}
+${digestFields(p)}
+<button type="submit">Save preferences</button>
+</form>
+<p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
+</div>`,
+  });
+}
+
+function scheduleFields(p: PreferencesView): SafeHtml {
+  return html`<fieldset>
   <legend>Schedule</legend>
   <div class="radios">
     <label for="pf-daily"><input type="radio" id="pf-daily" name="frequency" value="daily"${checked(p.frequency === "daily")}> Daily</label>
@@ -80,8 +90,11 @@ ${status}${saved}${o.error ? notice("error", o.error) : ""}
     <label for="pref-timezone">Time zone</label>
     <input type="text" id="pref-timezone" name="timezone" data-timezone autocomplete="off" spellcheck="false" maxlength="64" value="${p.timezone}">
   </div>
-</fieldset>
-<fieldset>
+</fieldset>`;
+}
+
+function digestFields(p: PreferencesView): SafeHtml {
+  return html`<fieldset>
   <legend>Digest</legend>
   <div class="row">
     <div class="field">
@@ -99,10 +112,5 @@ ${status}${saved}${o.error ? notice("error", o.error) : ""}
     <input type="date" id="paused_until" name="paused_until" value="${p.paused_until ?? ""}" aria-describedby="paused-hint">
     <p class="hint" id="paused-hint">Leave empty to keep receiving. No digests until this date.</p>
   </div>
-</fieldset>
-<button type="submit">Save preferences</button>
-</form>
-<p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
-</div>`,
-  });
+</fieldset>`;
 }

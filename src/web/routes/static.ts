@@ -12,5 +12,9 @@ export const staticRoutes: WebRoutes = async (app) => {
     maxAge: "1h",
     // Only the named files: no directory index pages.
     index: false,
+    // RFC 9239's name for scripts (the mime table says application/javascript).
+    setHeaders: (reply, path) => {
+      if (path.endsWith(".js")) reply.header("content-type", "text/javascript; charset=utf-8");
+    },
   });
 };
