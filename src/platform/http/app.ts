@@ -122,7 +122,7 @@ function answerError(
  * One readable line for the first problem a route schema found, e.g. "send_hour must be
  * between 0 and 23" or "unknown field: status" (the wording of the zod schemas' messages).
  */
-export function firstProblem(errors: FastifySchemaValidationError[]): string {
+function firstProblem(errors: FastifySchemaValidationError[]): string {
   const problem = errors[0];
   if (!problem) return "invalid input";
   if (problem.keyword === "unrecognized_keys") {

@@ -17,7 +17,7 @@ import { unsubscribeRoutes } from "./unsubscribe.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 /** Every URL area, each in its own encapsulated scope. */
-export const WEB_ROUTES: WebRoutes[] = [
+const WEB_ROUTES: WebRoutes[] = [
   staticRoutes,
   healthRoutes,
   devOutboxRoutes,

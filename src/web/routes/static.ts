@@ -10,7 +10,8 @@ export const staticRoutes: WebRoutes = async (app) => {
     root: PUBLIC_DIR,
     prefix: "/static/",
     maxAge: "1h",
-    // Only the named files: no directory index pages.
+    // One route per file present at start: nothing else under /static/ (no directory answers).
+    wildcard: false,
     index: false,
     // RFC 9239's name for scripts (the mime table says application/javascript).
     setHeaders: (reply, path) => {
