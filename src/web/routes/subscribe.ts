@@ -1,5 +1,5 @@
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { listTopics } from "../../subscribers/repository.ts";
 import { InputError, subscribe } from "../../subscribers/service.ts";
@@ -83,7 +83,7 @@ async function readSubscribeForm(request: FastifyRequest, reply: FastifyReply) {
  * limit is skipped (the per-address confirmation limit lives in Postgres, so nobody can be
  * mail-bombed meanwhile) instead of every subscribe request hanging until Redis returns.
  */
-async function registerRateLimit(app: Parameters<WebRoutes>[0], { deps }: WebContext) {
+async function registerRateLimit(app: FastifyInstance, { deps }: WebContext) {
   await app.register(rateLimit, {
     global: false,
     redis: deps.requestSide().redis,
