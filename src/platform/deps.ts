@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createMailer, type Mailer } from "./mailer.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createQueues, type Queues } from "./queues.ts";
-import { createRedis } from "./redis.ts";
+import { createFailFastRedis, createRedis } from "./redis.ts";
 
 /** Everything a process needs, built once in its composition root and passed down. */
 export interface Deps {
@@ -17,9 +17,20 @@ export interface Deps {
   db: Db;
   redis: Redis;
   queues: Queues;
+  /**
+   * The same queues on a connection that fails at once while Redis is away, for work an HTTP
+   * request must not wait on (rate limits, enqueueing a mail). Connected on the first call:
+   * only the server needs it.
+   */
+  requestSide(): RequestSide;
   mailer: Mailer;
   metrics: Metrics;
   close(): Promise<void>;
+}
+
+export interface RequestSide {
+  redis: Redis;
+  queues: Queues;
 }
 
 export interface DepsOverrides {
@@ -41,6 +52,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const queues = createQueues(redis, config.REDIS_PREFIX);
   const mailer =
     overrides.mailer ?? createMailer(config, { poolSize: Math.max(1, config.SEND_CONCURRENCY) });
+  let requestSide: RequestSide | undefined;
   return {
     config,
     clock: overrides.clock ?? systemClock,
@@ -48,10 +60,19 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     db,
     redis,
     queues,
+    requestSide() {
+      if (!requestSide) {
+        const fast = createFailFastRedis(config.REDIS_URL, `${name}-requests`);
+        requestSide = { redis: fast, queues: createQueues(fast, config.REDIS_PREFIX) };
+      }
+      return requestSide;
+    },
     mailer,
     metrics: createMetrics(),
     async close() {
-      await Promise.allSettled(Object.values(queues).map((q) => q.close()));
+      const allQueues = [...Object.values(queues), ...Object.values(requestSide?.queues ?? {})];
+      await Promise.allSettled(allQueues.map((q) => q.close()));
+      requestSide?.redis.disconnect();
       await mailer.close();
       await db.destroy();
       redis.disconnect();

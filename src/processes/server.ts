@@ -1,13 +1,10 @@
 import type { FastifyInstance } from "fastify";
-import { deliveryRoutes } from "../delivery/routes.ts";
-import { digestRoutes } from "../digests/routes.ts";
 import type { Deps } from "../platform/deps.ts";
-import { buildApp, type RoutePlugin } from "../platform/http/app.ts";
-import { subscriberRoutes } from "../subscribers/routes.ts";
+import { buildApp } from "../platform/http/app.ts";
+import { errorPage } from "../web/pages/errors.ts";
+import { registerWebRoutes } from "../web/routes/index.ts";
 
-/** Every capability's HTTP routes, in registration order. */
-export const routePlugins: RoutePlugin[] = [subscriberRoutes, digestRoutes, deliveryRoutes];
-
+/** The HTTP process: the platform's app shell with every web route in it. */
 export function buildServer(deps: Deps): Promise<FastifyInstance> {
-  return buildApp(deps, routePlugins);
+  return buildApp(deps, { routes: (app) => registerWebRoutes(app, deps), errorPage });
 }

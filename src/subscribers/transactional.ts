@@ -1,8 +1,8 @@
-import { type Job, type JobsOptions, Queue, UnrecoverableError } from "bullmq";
+import { type Job, type JobsOptions, UnrecoverableError } from "bullmq";
+import type { Redis } from "ioredis";
 import { listTopics } from "../papers/repository.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, type JobPayloads, jobQueue } from "../platform/queues.ts";
-import { createFailFastRedis } from "../platform/redis.ts";
 import { classifySendError } from "../platform/smtp-errors.ts";
 import { loadSubscriberMails, type SubscriberMails, sendTransactional } from "./mails.ts";
 import { findMailRecipient, getPreferences, releaseConfirmationSlot } from "./repository.ts";
@@ -99,29 +99,22 @@ export function subscriberJobHandlers(deps: Deps): Pick<JobHandlers, "send-trans
 export interface TransactionalDispatch {
   /** Hand a mail to the workers; resolves once it is queued (or, see below, scheduled here). */
   dispatch(job: TransactionalJob): Promise<void>;
-  /** Wait for mails sent from this process, then drop the queue connection. */
+  /** Wait for mails sent from this process (the queue connection is the caller's). */
   close(): Promise<void>;
 }
 
 /**
- * The request side. Its Redis connection fails fast: while Redis is unreachable the mail is
- * sent from this process after the answer (one try, as before the queue existed), so a reader
- * never waits on an outage and still gets their link.
+ * The request side. It enqueues on the deps' fail-fast connection: while Redis is unreachable
+ * the mail is sent from this process after the answer (one try, as before the queue existed),
+ * so a reader never waits on an outage and still gets their link.
  */
 export async function createTransactionalDispatch(deps: Deps): Promise<TransactionalDispatch> {
   const mails = await loadSubscriberMails();
-  const redis = createFailFastRedis(deps.config.REDIS_URL, "paperboy-mail-enqueue");
+  const { redis, queues } = deps.requestSide();
   const name = "send-transactional";
-  const queue = new Queue(jobQueue[name], { connection: redis, prefix: deps.config.REDIS_PREFIX });
-  queue.on("error", () => {});
+  const queue = queues[jobQueue[name]];
   // Give the connection a moment at boot, so the first requests use the queue when Redis is up.
-  await new Promise<void>((ok) => {
-    const timer = setTimeout(ok, 1_000);
-    redis.once("ready", () => {
-      clearTimeout(timer);
-      ok();
-    });
-  });
+  await untilReady(redis, 1_000);
   const inflight = new Set<Promise<void>>();
   const sendHere = (job: TransactionalJob) => {
     const run = sendTransactionalJob(deps, mails, job)
@@ -153,8 +146,17 @@ export async function createTransactionalDispatch(deps: Deps): Promise<Transacti
     },
     async close() {
       await Promise.allSettled([...inflight]);
-      await queue.close().catch(() => {});
-      redis.disconnect();
     },
   };
+}
+
+function untilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise<void>((ok) => {
+    const timer = setTimeout(ok, timeoutMs);
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      ok();
+    });
+  });
 }

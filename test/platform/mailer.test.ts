@@ -2,8 +2,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/platform/config.ts";
-import { createDeps } from "../../src/platform/deps.ts";
-import { buildApp } from "../../src/platform/http/app.ts";
 import { createMailer } from "../../src/platform/mailer.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 
@@ -34,9 +32,8 @@ describe("mailer", () => {
     expect(got!.parsed.headers.get("x-test")).toBe("1");
   });
 
-  it("writes .eml files to the dev outbox when SMTP_URL is unset, listed at /dev/outbox", async () => {
-    const env = { ...ctx.env, SMTP_URL: "", NODE_ENV: "development" };
-    const config = loadConfig(env);
+  it("writes .eml files to the dev outbox when SMTP_URL is unset", async () => {
+    const config = loadConfig({ ...ctx.env, SMTP_URL: "", NODE_ENV: "development" });
     const outbox = createMailer(config);
     expect(outbox.kind).toBe("outbox");
     await outbox.send(mail);
@@ -45,21 +42,5 @@ describe("mailer", () => {
     expect(readFileSync(path.join(config.OUTBOX_DIR, files[0]!), "utf8")).toContain(
       "Subject: Hello",
     );
-
-    const deps = createDeps(config);
-    const app = await buildApp(deps);
-    const list = await app.inject("/dev/outbox");
-    expect(list.statusCode).toBe(200);
-    expect(list.body).toContain("Hello");
-    const one = await app.inject(`/dev/outbox/${files[0]}`);
-    expect(one.body).toContain("<b>there</b>");
-    await app.close();
-    await deps.close();
-  });
-
-  it("does not expose the outbox outside development", async () => {
-    const app = await buildApp(ctx.deps);
-    expect((await app.inject("/dev/outbox")).statusCode).toBe(404);
-    await app.close();
   });
 });

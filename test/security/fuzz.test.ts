@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVictim, fuzzParsers, fuzzRoutes, type Victim } from "../../scripts/chaos/fuzz.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { startApp } from "../subscribers/support.ts";
+import { startApp } from "../web/support.ts";
 
 /** The fuzzing of `npm run chaos`, with fewer cases per route (the full run does 300 each). */
 const RUNS = 10;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { activeSubscriber, count, startApp } from "../subscribers/support.ts";
+import { activeSubscriber, count, startApp } from "../web/support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;

@@ -9,7 +9,7 @@ import { createDeps, type Deps } from "../../src/platform/deps.ts";
 import { seedEdition } from "../delivery/seed.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 import { buildServerWithMailWorker } from "../helpers/mail-worker.ts";
-import { linkIn } from "../subscribers/support.ts";
+import { linkIn } from "../web/support.ts";
 
 /**
  * A reader's whole journey with the server and the sender logging at debug level: no line may

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { revokeLinks } from "../../src/subscribers/repository.ts";
 import { signToken, type TokenPurpose } from "../../src/subscribers/tokens.ts";
 import { createTestContext, TEST_SECRET, type TestContext } from "../helpers/context.ts";
-import { activeSubscriber, FORM, startApp } from "../subscribers/support.ts";
+import { activeSubscriber, FORM, startApp } from "../web/support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { subscriberRow } from "./support.ts";
+import { subscriberRow } from "../web/support.ts";
 
 let ctx: TestContext;
 let dir: string;

@@ -1,32 +1,32 @@
-import { readFileSync } from "node:fs";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
+import sensible from "@fastify/sensible";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
+  type FastifySchemaValidationError,
   LogController,
 } from "fastify";
-import { devOutboxEnabled } from "../config.ts";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Deps } from "../deps.ts";
-import { devOutboxRoutes } from "./dev-outbox.ts";
-import { healthRoutes } from "./health.ts";
-import { html, page } from "./html.ts";
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-declare module "fastify" {
-  interface FastifyInstance {
-    deps: Deps;
-  }
+export interface AppOptions {
+  /** Registers every route, after the platform plugins. */
+  routes(app: FastifyInstance): Promise<void>;
+  /** The page a browser gets for an error; API clients get JSON `{error, statusCode}`. */
+  errorPage(status: number, message: string): string;
 }
 
-/** Capability route plugins, registered in this order after the platform plugins. */
-export type RoutePlugin = (app: FastifyInstance, deps: Deps) => Promise<void>;
-
-/** Build the HTTP app: platform plugins, then every capability's routes. */
-export async function buildApp(deps: Deps, routes: RoutePlugin[] = []): Promise<FastifyInstance> {
+/**
+ * The HTTP shell: security headers, body parsers, zod route schemas, request logging and one
+ * error answer for everything (thrown, `reply.notFound()` and friends, failed schemas, 404).
+ */
+export async function buildApp(deps: Deps, options: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Requests are logged below by route pattern, so tokens in URLs never reach the logs.
@@ -37,8 +37,10 @@ export async function buildApp(deps: Deps, routes: RoutePlugin[] = []): Promise<
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     return503OnClosing: true,
+    schemaErrorFormatter: (errors) => new Error(firstProblem(errors)),
   });
-  app.decorate("deps", deps);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -56,6 +58,7 @@ export async function buildApp(deps: Deps, routes: RoutePlugin[] = []): Promise<
     },
     referrerPolicy: { policy: "no-referrer" },
   });
+  await app.register(sensible);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   // Multipart bodies only matter to RFC 8058 one-click unsubscribe, which reads no fields.
   app.addContentTypeParser("multipart/form-data", { parseAs: "string" }, (_req, body, done) =>
@@ -78,54 +81,54 @@ export async function buildApp(deps: Deps, routes: RoutePlugin[] = []): Promise<
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
     const message =
-      status === 413
-        ? "Request body is too large."
-        : status === 415
-          ? "Unsupported content type."
-          : status >= 500
-            ? "Something went wrong on our side. Please try again."
-            : error.message;
-    return sendError(request.headers.accept, request.url, reply, status, message);
+      status >= 500
+        ? "Something went wrong on our side. Please try again."
+        : (error.code?.startsWith("FST_") && FRAMEWORK_MESSAGES[status]) || error.message;
+    return answerError(request, reply, status, message, options.errorPage);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request.headers.accept, request.url, reply, 404, "Not found."),
+    answerError(request, reply, 404, "Not found.", options.errorPage),
   );
 
-  const css = readFileSync(new URL("../../../public/app.css", import.meta.url));
-  const js = readFileSync(new URL("../../../public/app.js", import.meta.url));
-  app.get("/static/app.css", (_req, reply) =>
-    reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(css),
-  );
-  app.get("/static/app.js", (_req, reply) =>
-    reply
-      .type("text/javascript; charset=utf-8")
-      .header("cache-control", "public, max-age=3600")
-      .send(js),
-  );
-
-  await healthRoutes(app, deps);
-  if (devOutboxEnabled(deps.config)) await devOutboxRoutes(app, deps);
-  for (const plugin of routes) await plugin(app, deps);
+  await options.routes(app);
   return app;
 }
 
-/** JSON for API clients, a small page for browsers. */
-export function sendError(
-  accept: string | undefined,
-  url: string,
+/** Fastify's own wording for these is technical; readers get a plain sentence. */
+const FRAMEWORK_MESSAGES: Record<number, string> = {
+  413: "Request body is too large.",
+  415: "Unsupported content type.",
+};
+
+/** JSON for API clients and machine endpoints, a small page for browsers. */
+function answerError(
+  request: FastifyRequest,
   reply: FastifyReply,
   status: number,
   message: string,
+  errorPage: AppOptions["errorPage"],
 ) {
-  const wantsJson = url.startsWith("/api/") || (accept ?? "").includes("application/json");
+  const { url } = request;
+  const wantsJson =
+    url.startsWith("/api/") ||
+    url.startsWith("/webhooks/") ||
+    (request.headers.accept ?? "").includes("application/json");
   reply.code(status);
   if (wantsJson) return reply.send({ error: message, statusCode: status });
-  const title = status === 404 ? "Not found" : status >= 500 ? "Server error" : "Bad request";
-  return reply.type("text/html; charset=utf-8").send(
-    page({
-      title,
-      noindex: true,
-      body: html`<h1>${title}</h1><p class="notice error" role="alert">${message}</p><p><a href="/">Back to Paperboy</a></p>`,
-    }),
-  );
+  return reply.type("text/html; charset=utf-8").send(errorPage(status, message));
+}
+
+/**
+ * One readable line for the first problem a route schema found, e.g. "send_hour must be
+ * between 0 and 23" or "unknown field: status" (the wording of the zod schemas' messages).
+ */
+function firstProblem(errors: FastifySchemaValidationError[]): string {
+  const problem = errors[0];
+  if (!problem) return "invalid input";
+  if (problem.keyword === "unrecognized_keys") {
+    return `unknown field: ${(problem.params.keys as string[]).join(", ")}`;
+  }
+  const field = problem.instancePath.split("/").find((p) => p !== "" && !/^\d+$/.test(p));
+  const message = problem.message ?? "invalid input";
+  return field && !message.includes(field) ? `${field}: ${message}` : message;
 }

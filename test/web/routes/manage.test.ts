@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeliverySender } from "../../src/delivery/send.ts";
-import { revokeLinks } from "../../src/subscribers/repository.ts";
-import { signToken, subscriberLinks } from "../../src/subscribers/tokens.ts";
-import { createTestContext, TEST_SECRET, type TestContext } from "../helpers/context.ts";
+import { createDeliverySender } from "../../../src/delivery/send.ts";
+import { revokeLinks } from "../../../src/subscribers/repository.ts";
+import { signToken, subscriberLinks } from "../../../src/subscribers/tokens.ts";
+import { createTestContext, TEST_SECRET, type TestContext } from "../../helpers/context.ts";
 import {
   activeSubscriber,
   FORM,
@@ -12,7 +12,7 @@ import {
   nextIp,
   startApp,
   subscriberRow,
-} from "./support.ts";
+} from "../support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;

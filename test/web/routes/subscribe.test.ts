@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { FORM, form, linkIn, nextIp, startApp, subscriberRow } from "./support.ts";
+import { createTestContext, type TestContext } from "../../helpers/context.ts";
+import { FORM, form, linkIn, nextIp, startApp, subscriberRow } from "../support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;
@@ -244,5 +244,7 @@ describe("subscribing", () => {
     const topics = await ctx.deps.db.selectFrom("topics").select("slug").execute();
     for (const t of topics) expect(res.body).toContain(`value="${t.slug}"`);
     expect(res.headers["content-security-policy"]).toContain("script-src 'self'");
+    // Nothing personal on it: shared caches may keep it for five minutes.
+    expect(res.headers["cache-control"]).toBe("public, max-age=300");
   });
 });

@@ -1,12 +1,14 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { FastifyInstance } from "fastify";
 import { simpleParser } from "mailparser";
-import type { Deps } from "../deps.ts";
-import { html, page, raw } from "./html.ts";
+import { devOutboxEnabled } from "../../platform/config.ts";
+import { html, raw } from "../../platform/http/html.ts";
+import type { WebRoutes } from "../context.ts";
+import { page } from "../layout.ts";
 
-/** Dev only: read what the app "sent" to the .data/outbox folder, newest first. */
-export async function devOutboxRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+/** Dev only (SMTP_URL unset): read what the app "sent" to the outbox folder, newest first. */
+export const devOutboxRoutes: WebRoutes = async (app, { deps }) => {
+  if (!devOutboxEnabled(deps.config)) return;
   const dir = path.resolve(deps.config.OUTBOX_DIR);
 
   app.get("/dev/outbox", async (_req, reply) => {
@@ -40,7 +42,7 @@ export async function devOutboxRoutes(app: FastifyInstance, deps: Deps): Promise
     reply.type("text/html; charset=utf-8");
     return mail.html ? raw(mail.html).value : html`<pre>${mail.text ?? ""}</pre>`.value;
   });
-}
+};
 
 async function listMessages(dir: string): Promise<string[]> {
   try {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/platform/config.ts";
-import { createDeps } from "../../src/platform/deps.ts";
-import { buildApp } from "../../src/platform/http/app.ts";
-import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { loadConfig } from "../../../src/platform/config.ts";
+import { createDeps } from "../../../src/platform/deps.ts";
+import { buildServer } from "../../../src/processes/server.ts";
+import { createTestContext, type TestContext } from "../../helpers/context.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ afterAll(() => ctx.close());
 
 describe("health", () => {
   it("is live and ready with Postgres and Redis up", async () => {
-    const app = await buildApp(ctx.deps);
+    const app = await buildServer(ctx.deps);
     expect((await app.inject("/healthz")).statusCode).toBe(200);
     const ready = await app.inject("/readyz");
     expect(ready.statusCode).toBe(200);
@@ -25,7 +25,7 @@ describe("health", () => {
     ["redis", { REDIS_URL: "redis://127.0.0.1:1" }],
   ])("answers 503 naming %s when it is down", async (name, override) => {
     const deps = createDeps(loadConfig({ ...ctx.env, ...override }));
-    const app = await buildApp(deps);
+    const app = await buildServer(deps);
     const ready = await app.inject("/readyz");
     expect(ready.statusCode).toBe(503);
     expect(ready.json().failing).toEqual([name]);
@@ -34,7 +34,7 @@ describe("health", () => {
   });
 
   it("serves Prometheus metrics", async () => {
-    const app = await buildApp(ctx.deps);
+    const app = await buildServer(ctx.deps);
     const res = await app.inject("/metrics");
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/plain");
@@ -44,7 +44,7 @@ describe("health", () => {
   });
 
   it("answers unknown routes with 404 and sets security headers", async () => {
-    const app = await buildApp(ctx.deps);
+    const app = await buildServer(ctx.deps);
     const res = await app.inject("/nope");
     expect(res.statusCode).toBe(404);
     expect(res.headers["content-security-policy"]).toContain("default-src 'self'");

@@ -1,10 +1,9 @@
 import { XMLParser } from "fast-xml-parser";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { digestRoutes } from "../../src/digests/routes.ts";
-import { buildApp } from "../../src/platform/http/app.ts";
-import { createTestContext, TEST_ADMIN_TOKEN, type TestContext } from "../helpers/context.ts";
-import { SAMPLE_DATES, samplePapers, storePapers } from "./sample.ts";
+import { buildServer } from "../../../src/processes/server.ts";
+import { SAMPLE_DATES, samplePapers, storePapers } from "../../digests/sample.ts";
+import { createTestContext, TEST_ADMIN_TOKEN, type TestContext } from "../../helpers/context.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;
@@ -21,7 +20,7 @@ beforeAll(async () => {
     upvotes: 0,
   };
   await storePapers(ctx.deps.db, [...papers, evil]);
-  app = await buildApp(ctx.deps, [digestRoutes]);
+  app = await buildServer(ctx.deps);
 });
 afterAll(async () => {
   await app?.close();

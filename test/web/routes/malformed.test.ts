@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { activeSubscriber, count, FORM, form, nextIp, startApp } from "./support.ts";
+import { createTestContext, type TestContext } from "../../helpers/context.ts";
+import { activeSubscriber, count, FORM, form, nextIp, startApp } from "../support.ts";
 
 let ctx: TestContext;
 let app: FastifyInstance;

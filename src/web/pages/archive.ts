@@ -1,7 +1,8 @@
-import type { Edition, EditionPaper } from "../papers/repository.ts";
-import { html, page } from "../platform/http/html.ts";
-import { paperCard } from "../web/paper-card.ts";
-import { longDate } from "./format.ts";
+import { longDate } from "../../digests/format.ts";
+import type { Edition, EditionPaper } from "../../papers/repository.ts";
+import { html } from "../../platform/http/html.ts";
+import { page } from "../layout.ts";
+import { paperCard } from "../paper-card.ts";
 
 /** Web archive pages: the list of editions and one edition's trending papers. */
 

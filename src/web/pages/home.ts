@@ -1,8 +1,9 @@
-import type { EditionPaper } from "../papers/repository.ts";
-import type { Topic } from "../platform/db/schema.ts";
-import { html, page } from "../platform/http/html.ts";
-import { subscribeForm } from "../subscribers/pages.ts";
-import { paperCard } from "./paper-card.ts";
+import type { EditionPaper } from "../../papers/repository.ts";
+import type { Topic } from "../../platform/db/schema.ts";
+import { html } from "../../platform/http/html.ts";
+import { page } from "../layout.ts";
+import { paperCard } from "../paper-card.ts";
+import { subscribeForm } from "./subscribe.ts";
 
 /** How many of the edition's papers the landing page shows. */
 export const LANDING_PAPERS = 12;

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeliverySender } from "../../src/delivery/send.ts";
-import { createDeps } from "../../src/platform/deps.ts";
-import { buildServer } from "../../src/processes/server.ts";
-import { createTestContext, TEST_ADMIN_TOKEN, type TestContext } from "../helpers/context.ts";
-import { addReaders, seedEdition } from "./seed.ts";
+import { createDeliverySender } from "../../../src/delivery/send.ts";
+import { createDeps } from "../../../src/platform/deps.ts";
+import { buildServer } from "../../../src/processes/server.ts";
+import { addReaders, seedEdition } from "../../delivery/seed.ts";
+import { createTestContext, TEST_ADMIN_TOKEN, type TestContext } from "../../helpers/context.ts";
 
 const SECRET = "bounce-secret-0123456789";
 let ctx: TestContext;

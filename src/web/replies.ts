@@ -1,0 +1,38 @@
+import { httpErrors } from "@fastify/sensible";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { InputError } from "../subscribers/service.ts";
+
+export const FORM_TYPE = "application/x-www-form-urlencoded";
+export const JSON_TYPE = "application/json";
+
+/** A rendered page; token pages and form answers are never cached. */
+export function sendPage(
+  reply: FastifyReply,
+  status: number,
+  body: string,
+  cacheControl = "no-store",
+) {
+  return reply
+    .code(status)
+    .type("text/html; charset=utf-8")
+    .header("cache-control", cacheControl)
+    .send(body);
+}
+
+export function mediaType(request: FastifyRequest): string {
+  return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Hook: answer 415 unless the body is of the one type this route reads. */
+export const requireType =
+  (type: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    if (mediaType(request) !== type) {
+      return reply.unsupportedMediaType(`Unsupported content type: send ${type}.`);
+    }
+  };
+
+/** Rethrow a service's InputError (bad input found after parsing) as a 400 with its message. */
+export function inputErrorAs400(error: unknown): never {
+  if (error instanceof InputError) throw httpErrors.badRequest(error.message);
+  throw error;
+}

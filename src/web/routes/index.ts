@@ -1,0 +1,56 @@
+import type { FastifyInstance } from "fastify";
+import { createDigestComposer } from "../../digests/compose.ts";
+import type { DigestComposer } from "../../digests/types.ts";
+import type { Deps } from "../../platform/deps.ts";
+import { createTransactionalDispatch } from "../../subscribers/transactional.ts";
+import type { WebContext, WebRoutes } from "../context.ts";
+import { adminRoutes } from "./admin.ts";
+import { archiveRoutes } from "./archive.ts";
+import { confirmRoutes } from "./confirm.ts";
+import { devOutboxRoutes } from "./dev-outbox.ts";
+import { feedRoutes } from "./feeds.ts";
+import { healthRoutes } from "./health.ts";
+import { homeRoutes } from "./home.ts";
+import { preferencesRoutes } from "./preferences.ts";
+import { staticRoutes } from "./static.ts";
+import { subscribeRoutes } from "./subscribe.ts";
+import { unsubscribeRoutes } from "./unsubscribe.ts";
+import { webhookRoutes } from "./webhooks.ts";
+
+/** Every URL area, each in its own encapsulated scope. */
+const WEB_ROUTES: WebRoutes[] = [
+  staticRoutes,
+  healthRoutes,
+  devOutboxRoutes,
+  homeRoutes,
+  subscribeRoutes,
+  confirmRoutes,
+  preferencesRoutes,
+  unsubscribeRoutes,
+  archiveRoutes,
+  feedRoutes,
+  adminRoutes,
+  webhookRoutes,
+];
+
+/** Build the request-side services once, then register every area with them. */
+export async function registerWebRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
+  // Confirmation and welcome mails are queued for the worker (see transactional.ts).
+  const mails = await createTransactionalDispatch(deps);
+  app.addHook("onClose", () => mails.close());
+  app.decorateRequest("subscriber", null);
+  const web: WebContext = { deps, mail: mails.dispatch, composer: lazyComposer(deps) };
+  for (const routes of WEB_ROUTES) await app.register(async (scope) => routes(scope, web));
+}
+
+/** Compiled on first use, so the server starts without waiting for MJML or the database. */
+function lazyComposer(deps: Deps): () => Promise<DigestComposer> {
+  let composer: Promise<DigestComposer> | undefined;
+  return () => {
+    composer ??= createDigestComposer(deps).catch((err) => {
+      composer = undefined;
+      throw err;
+    });
+    return composer;
+  };
+}

@@ -1,0 +1,105 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { listTopics } from "../../papers/repository.ts";
+import type { Deps } from "../../platform/deps.ts";
+import type { PreferencesView } from "../../subscribers/preferences.ts";
+import { getPreferences } from "../../subscribers/repository.ts";
+import { InputError, updatePreferences } from "../../subscribers/service.ts";
+import { preferencesPatchSchema, preferencesSchema } from "../../subscribers/validation.ts";
+import type { WebRoutes } from "../context.ts";
+import { asForm, preferencesFormInput } from "../forms.ts";
+import { preferencesPage } from "../pages/preferences.ts";
+import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
+import { linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
+
+/**
+ * The preferences page (GET, and POST from its form) and the same as JSON
+ * (GET/PUT /api/preferences/:token): what GET answers, PUT accepts as it is.
+ */
+export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
+  const manage = resolveToken(deps, "manage");
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const render = preferencesRenderer(deps);
+
+  routes.get("/preferences/:token", { preValidation: manage }, async (request, reply) =>
+    render(request, reply, 200, {}),
+  );
+
+  routes.post(
+    "/preferences/:token",
+    {
+      preValidation: [requireType(FORM_TYPE), manage, readPreferencesForm],
+      schema: { body: preferencesSchema },
+      attachValidation: true,
+    },
+    async (request, reply) => {
+      if (request.validationError) {
+        return render(request, reply, 400, { error: request.validationError.message });
+      }
+      try {
+        const result = await updatePreferences(deps, readerOf(request).id, request.body);
+        return render(request, reply, 200, { changes: result.changes, prefs: result.after });
+      } catch (error) {
+        if (error instanceof InputError)
+          return render(request, reply, 400, { error: error.message });
+        throw error;
+      }
+    },
+  );
+
+  routes.get("/api/preferences/:token", { preValidation: manage }, async (request, reply) => {
+    const { id, email, status } = readerOf(request);
+    const preferences = await getPreferences(deps.db, id);
+    return reply.header("cache-control", "no-store").send({ email, status, preferences });
+  });
+
+  routes.put(
+    "/api/preferences/:token",
+    { preValidation: [requireType(JSON_TYPE), manage], schema: { body: preferencesPatchSchema } },
+    async (request, reply) => {
+      const { after, changes } = await updatePreferences(
+        deps,
+        readerOf(request).id,
+        request.body,
+      ).catch(inputErrorAs400);
+      return reply.header("cache-control", "no-store").send({ preferences: after, changes });
+    },
+  );
+};
+
+/** The form always sends every field; turn it into the object the schema checks. */
+async function readPreferencesForm(request: FastifyRequest) {
+  request.body = preferencesFormInput(asForm(request.body));
+}
+
+interface PageExtras {
+  changes?: string[];
+  error?: string;
+  prefs?: PreferencesView;
+}
+
+function preferencesRenderer(deps: Deps) {
+  return async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: PageExtras,
+  ) => {
+    const subscriber = readerOf(request);
+    const [prefs, topics] = await Promise.all([
+      extra.prefs ?? getPreferences(deps.db, subscriber.id),
+      listTopics(deps.db),
+    ]);
+    const page = preferencesPage({
+      token: (request as TokenRequest).params.token,
+      email: subscriber.email,
+      status: subscriber.status,
+      unsubscribeUrl: linksOf(deps, subscriber).unsubscribe,
+      prefs: prefs!,
+      topics,
+      changes: extra.changes,
+      error: extra.error,
+    });
+    return sendPage(reply, status, page);
+  };
+}

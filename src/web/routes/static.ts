@@ -1,0 +1,21 @@
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { WebRoutes } from "../context.ts";
+
+const PUBLIC_DIR = fileURLToPath(new URL("../../../public/", import.meta.url));
+
+/** GET /static/*: the one stylesheet and the one small script every page loads. */
+export const staticRoutes: WebRoutes = async (app) => {
+  await app.register(fastifyStatic, {
+    root: PUBLIC_DIR,
+    prefix: "/static/",
+    maxAge: "1h",
+    // One route per file present at start: nothing else under /static/ (no directory answers).
+    wildcard: false,
+    index: false,
+    // RFC 9239's name for scripts (the mime table says application/javascript).
+    setHeaders: (reply, path) => {
+      if (path.endsWith(".js")) reply.header("content-type", "text/javascript; charset=utf-8");
+    },
+  });
+};

@@ -1,0 +1,107 @@
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { listTopics } from "../../papers/repository.ts";
+import { InputError, subscribe } from "../../subscribers/service.ts";
+import { subscribeSchema } from "../../subscribers/validation.ts";
+import type { WebContext, WebRoutes } from "../context.ts";
+import { asForm, formText, subscribeFormInput } from "../forms.ts";
+import {
+  checkInboxPage,
+  type SubscribeFormValues,
+  subscribeErrorPage,
+} from "../pages/subscribe.ts";
+import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
+
+const ACCEPTED_MESSAGE =
+  "If the address can receive mail, a confirmation link is on its way. Open it to start your digest.";
+
+/**
+ * POST /subscribe (the form) and POST /api/subscriptions (JSON). Both answer the same whatever
+ * the address's state (no enumeration) and share one per-IP budget.
+ */
+export const subscribeRoutes: WebRoutes = async (app, web) => {
+  await registerRateLimit(app, web);
+  // One budget shared by the form and the API (a per-route config would count them apart).
+  const limited = app.rateLimit({
+    max: web.deps.config.SUBSCRIBE_RATE_LIMIT_PER_MINUTE,
+    timeWindow: "1 minute",
+  });
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.post(
+    "/subscribe",
+    {
+      onRequest: limited,
+      preValidation: [requireType(FORM_TYPE), readSubscribeForm],
+      schema: { body: subscribeSchema },
+      attachValidation: true,
+    },
+    async (request, reply) => {
+      const fail = async (message: string) => {
+        const topics = await listTopics(web.deps.db);
+        const values = request.body as SubscribeFormValues;
+        return sendPage(reply, 400, subscribeErrorPage(topics, values, message));
+      };
+      if (request.validationError) return fail(request.validationError.message);
+      try {
+        await subscribe(web, request.body);
+      } catch (error) {
+        if (error instanceof InputError) return fail(error.message);
+        throw error;
+      }
+      return sendPage(reply, 200, checkInboxPage());
+    },
+  );
+
+  routes.post(
+    "/api/subscriptions",
+    {
+      onRequest: limited,
+      preValidation: requireType(JSON_TYPE),
+      schema: { body: subscribeSchema },
+    },
+    async (request, reply) => {
+      await subscribe(web, request.body).catch(inputErrorAs400);
+      return reply.code(202).send({ status: "accepted", message: ACCEPTED_MESSAGE });
+    },
+  );
+};
+
+/**
+ * Before the schema sees the form: a bot that filled the hidden field gets the usual answer
+ * and nothing is stored; a person's fields become the shape the schema checks.
+ */
+async function readSubscribeForm(request: FastifyRequest, reply: FastifyReply) {
+  const form = asForm(request.body);
+  if (formText(form.website)?.trim()) return sendPage(reply, 200, checkInboxPage());
+  request.body = subscribeFormInput(form);
+}
+
+/**
+ * The limiter's counters live in Redis on the fail-fast connection: while Redis is away the
+ * limit is skipped (the per-address confirmation limit lives in Postgres, so nobody can be
+ * mail-bombed meanwhile) instead of every subscribe request hanging until Redis returns.
+ */
+async function registerRateLimit(app: FastifyInstance, { deps }: WebContext) {
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.requestSide().redis,
+    skipOnError: true,
+    nameSpace: `${deps.config.REDIS_PREFIX}:ratelimit:`,
+    // Success answers must not differ between requests (no enumeration), so counters
+    // are only shown once the limit is hit.
+    addHeadersOnExceeding: {
+      "x-ratelimit-limit": false,
+      "x-ratelimit-remaining": false,
+      "x-ratelimit-reset": false,
+    },
+    errorResponseBuilder: (_request, context) => {
+      const error = new Error(
+        `Too many requests. Please wait ${context.after} and try again.`,
+      ) as Error & { statusCode: number };
+      error.statusCode = 429;
+      return error;
+    },
+  });
+}
