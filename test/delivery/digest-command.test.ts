@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { runPaperboy } from "../helpers/processes.ts";
 import { addReaders, mailsPerAddress, seedEdition, statusCounts } from "./seed.ts";
 
 let ctx: TestContext;
@@ -19,23 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-/** Run the CLI without blocking this process, which hosts the SMTP server it talks to. */
-function digest(
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn("node", ["bin/paperboy.mjs", "digest", ...args], {
-    env: { ...process.env, ...ctx.env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => {
-    stdout += c;
-  });
-  child.stderr.on("data", (c) => {
-    stderr += c;
-  });
-  return new Promise((ok) => child.on("close", (status) => ok({ status, stdout, stderr })));
-}
+const digest = (...args: string[]) => runPaperboy(["digest", ...args], ctx.env);
 
 describe("paperboy digest", () => {
   it("sends the edition to every active reader now, whatever their hour, and says so", async () => {
