@@ -27,8 +27,14 @@ describe("paperboy digest", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Edition 2026-08-17: 30 sent, 0 skipped, 0 failed, 0 cancelled/);
-    // Not a terminal: plain progress lines instead of a bar.
+    // Not a terminal: plain progress lines instead of a bar, each shown once.
     expect(run.stdout).toMatch(/2026-08-17: 30\/30 · sent 30/);
+    const progress = run.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("2026-08-17: "))
+      .map((line) => line.replace(/ · [\d.]+\/s$/, ""));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(new Set(progress).size).toBe(progress.length);
     await ctx.smtp.waitFor(30);
     expect(ctx.smtp.received).toHaveLength(30);
     expect(ctx.smtp.to("cli-paused@r.test")).toHaveLength(0);
@@ -48,9 +54,9 @@ describe("paperboy digest", () => {
 
   it("refuses bad arguments and unknown editions with one line, changing nothing", async () => {
     const cases = [
-      [["--date", "2026-02-30"], /--date needs a date as YYYY-MM-DD/],
-      [["--date"], /--date needs a date/],
-      [["--when", "now"], /unexpected argument '--when'/],
+      [["--date", "2026-02-30"], /'2026-02-30' is invalid. Expected a date like 2026-08-18/],
+      [["--date"], /option '--date <YYYY-MM-DD>' argument missing/],
+      [["--when", "now"], /unknown option '--when'/],
       [["--date", "2026-08-16"], /no papers were ingested for 2026-08-16/],
     ] as const;
     const runs = await Promise.all(cases.map(([args]) => digest(...args)));
