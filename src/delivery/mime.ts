@@ -63,5 +63,3 @@ export function createDigestMimeBuilder(from: string) {
     return Buffer.from(source, "latin1");
   };
 }
-
-export type DigestMimeBuilder = ReturnType<typeof createDigestMimeBuilder>;

@@ -50,7 +50,7 @@ export interface BatchOutcome {
 
 const PAPERS_TTL_MS = 60_000;
 /** A failure streak pauses the send queue for this long (see noteFailure). */
-export const PAUSE_COOLDOWN_MS = 60_000;
+const PAUSE_COOLDOWN_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 30 * 60_000;
 
 /** Exponential backoff with jitter: base·2^(attempt-1), capped, times a random 0.5–1. */
@@ -339,5 +339,3 @@ export function createDeliverySender(deps: Deps, options: SenderOptions = {}) {
 
   return { sendBatch };
 }
-
-export type DeliverySender = ReturnType<typeof createDeliverySender>;

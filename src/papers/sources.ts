@@ -10,7 +10,7 @@ export interface RawSource {
   date?: string;
 }
 
-export const HF_PAGE_SIZE = 100;
+const HF_PAGE_SIZE = 100;
 /** A server that ignores `p` would otherwise be paged forever. */
 export const HF_MAX_PAGES = 20;
 const FETCH_TIMEOUT_MS = 30_000;

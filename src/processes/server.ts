@@ -6,7 +6,7 @@ import { buildApp, type RoutePlugin } from "../platform/http/app.ts";
 import { subscriberRoutes } from "../subscribers/routes.ts";
 
 /** Every capability's HTTP routes, in registration order. */
-export const routePlugins: RoutePlugin[] = [subscriberRoutes, digestRoutes, deliveryRoutes];
+const routePlugins: RoutePlugin[] = [subscriberRoutes, digestRoutes, deliveryRoutes];
 
 export function buildServer(deps: Deps): Promise<FastifyInstance> {
   return buildApp(deps, routePlugins);

@@ -5,7 +5,7 @@ import type { Database, Frequency, Subscriber, Topic } from "../platform/db/sche
 /** All SQL about subscribers, their preferences and topics. */
 
 /** At most one confirmation mail per address in this window. */
-export const CONFIRMATION_INTERVAL_MS = 5 * 60 * 1000;
+const CONFIRMATION_INTERVAL_MS = 5 * 60 * 1000;
 
 export interface SubscriberChoices {
   topics: string[];

@@ -5,7 +5,7 @@ import { subscribeForm } from "../subscribers/pages.ts";
 import { paperCard } from "./paper-card.ts";
 
 /** How many of the edition's papers the landing page shows. */
-export const LANDING_PAPERS = 12;
+const LANDING_PAPERS = 12;
 
 export function landingPage(
   editionDate: string | null,

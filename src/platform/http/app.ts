@@ -14,7 +14,7 @@ import { devOutboxRoutes } from "./dev-outbox.ts";
 import { healthRoutes } from "./health.ts";
 import { html, page } from "./html.ts";
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
+const BODY_LIMIT_BYTES = 64 * 1024;
 
 declare module "fastify" {
   interface FastifyInstance {
