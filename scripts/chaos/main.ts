@@ -13,7 +13,7 @@ import { loadConfig } from "../../src/platform/config.ts";
 import { createDb } from "../../src/platform/db/index.ts";
 import { createDeps } from "../../src/platform/deps.ts";
 import { setupDatabase } from "../../src/processes/setup-database.ts";
-import { PaperboyProcess } from "../../test/helpers/processes.ts";
+import { KILLABLE_WORKER_ENV, PaperboyProcess } from "../../test/helpers/processes.ts";
 import { sleep } from "../../test/helpers/wait.ts";
 import { apiTrial, waitHealthy } from "./api.ts";
 import { fuzzEverything } from "./fuzz.ts";
@@ -126,9 +126,7 @@ const env: Record<string, string> = {
   APP_SECRET: secret,
   ADMIN_TOKEN: randomBytes(18).toString("base64url"),
   BOUNCE_WEBHOOK_SECRET: randomBytes(18).toString("base64url"),
-  // One message in flight per process: a kill can leave at most one outcome unknown.
-  SEND_CONCURRENCY: "1",
-  HF_PAPERS_URL: "http://127.0.0.1:9/hf",
+  ...KILLABLE_WORKER_ENV, // one send in flight per process, no internet
   LOG_LEVEL: "debug",
   OUTBOX_DIR: path.join(work, "outbox"),
 };

@@ -8,9 +8,9 @@ import {
   recoverDeliveries,
 } from "../../src/delivery/plan.ts";
 import { pendingDeliveries } from "../../src/delivery/repository.ts";
-import { addReaders, seedEdition, statusCounts } from "../delivery/seed.ts";
+import { addReaders, lostAndDuplicated, seedEdition, statusCounts } from "../delivery/seed.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { KILLABLE_WORKER_ENV, PaperboyProcess } from "../helpers/processes.ts";
+import { killableWorker, type PaperboyProcess } from "../helpers/processes.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
 
 /**
@@ -32,11 +32,7 @@ beforeAll(async () => {
     return seed / 2147483647;
   };
   sink = await new ChaosSink(random).start();
-  worker = new PaperboyProcess("worker", {
-    ...ctx.env,
-    ...KILLABLE_WORKER_ENV,
-    SMTP_URL: sink.url,
-  });
+  worker = killableWorker(ctx.env, sink.url);
   await seedEdition(ctx.deps.db, EDITION);
   await addReaders(
     ctx.deps.db,
@@ -94,12 +90,9 @@ describe("chaos smoke", () => {
     }
     await worker.stop();
 
-    const per = Array.from(
-      { length: READERS },
-      (_, i) => sink.digests.get(`smoke-${i}@r.test`)?.length ?? 0,
+    const { lost, duplicated } = lostAndDuplicated(
+      Array.from({ length: READERS }, (_, i) => sink.digests.get(`smoke-${i}@r.test`)?.length ?? 0),
     );
-    const lost = per.filter((n) => n === 0).length;
-    const duplicated = per.reduce((s, n) => s + Math.max(0, n - 1), 0);
     console.log(
       `chaos smoke: ${sink.injected.tempFailures} × 421, ${sink.injected.drops} drops, lost ${lost}, duplicated ${duplicated}`,
     );

@@ -7,10 +7,10 @@ import {
 } from "../../src/delivery/plan.ts";
 import { pendingDeliveries } from "../../src/delivery/repository.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { KILLABLE_WORKER_ENV, PaperboyProcess } from "../helpers/processes.ts";
+import { killableWorker, type PaperboyProcess } from "../helpers/processes.ts";
 import { SmtpSink } from "../helpers/smtp.ts";
 import { sleep, waitUntil } from "../helpers/wait.ts";
-import { addReaders, seedEdition, settled, statusCounts } from "./seed.ts";
+import { addReaders, lostAndDuplicated, seedEdition, settled, statusCounts } from "./seed.ts";
 
 const EDITION = "2026-08-17";
 const READERS = 150;
@@ -25,11 +25,7 @@ beforeAll(async () => {
   ctx = await createTestContext({ now: new Date().toISOString() });
   // Answers 250 only 15 ms after it has the message: a kill in that gap leaves it unknown.
   sink = await new SmtpSink({ replyDelayMs: 15 }).start();
-  worker = new PaperboyProcess("worker", {
-    ...ctx.env,
-    ...KILLABLE_WORKER_ENV,
-    SMTP_URL: sink.url,
-  });
+  worker = killableWorker(ctx.env, sink.url);
   await seedEdition(ctx.deps.db, EDITION);
   await addReaders(
     ctx.deps.db,
@@ -82,12 +78,9 @@ describe("worker crash", () => {
     expect(await worker.stop()).toBe(0); // graceful: in-flight sends finish, then exit 0
     expect(worker.crashes).toBe(0);
 
-    const perReader = Array.from(
-      { length: READERS },
-      (_, i) => sink.messageIdsTo(`crash-${i}@r.test`).length,
+    const { lost, duplicated } = lostAndDuplicated(
+      Array.from({ length: READERS }, (_, i) => sink.messageIdsTo(`crash-${i}@r.test`).length),
     );
-    const lost = perReader.filter((n) => n === 0).length;
-    const duplicated = perReader.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
     console.log(
       `worker crash: ${KILLS} kills, ${READERS} readers, ${sink.total} messages, lost ${lost}, duplicated ${duplicated}, stranded claims ${stranded} recovered ${recovery.released} (${recovery.possibleDuplicates} after hand-off)`,
     );

@@ -16,6 +16,11 @@ export const KILLABLE_WORKER_ENV = {
   LOG_LEVEL: "warn",
 } as const;
 
+/** A `paperboy worker` for a test that kills it, sending to `smtpUrl`. */
+export function killableWorker(env: Record<string, string>, smtpUrl: string): PaperboyProcess {
+  return new PaperboyProcess("worker", { ...env, ...KILLABLE_WORKER_ENV, SMTP_URL: smtpUrl });
+}
+
 /** The result of a `paperboy` command run to its end. */
 export interface CommandRun {
   status: number | null;

@@ -1,6 +1,7 @@
 import type { AddressInfo, Socket } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { waitUntil } from "./wait.ts";
 
 /** The Message-ID header without angle brackets, from the header block only. */
 function messageIdOf(raw: string): string {
@@ -189,6 +190,15 @@ export class TestSmtpServer extends SmtpSink {
   async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedMail[]> {
     await this.waitForTotal(count, timeoutMs);
     return this.received;
+  }
+
+  /** Wait until `address` got at least `count` messages; resolves with them. */
+  async waitForMailTo(address: string, count = 1, timeoutMs = 10_000): Promise<ReceivedMail[]> {
+    await waitUntil(() => this.to(address).length >= count, `mail #${count} to ${address}`, {
+      timeoutMs,
+      everyMs: 20,
+    });
+    return this.to(address);
   }
 
   clear(): void {
