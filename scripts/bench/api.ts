@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +8,7 @@ import { sql } from "kysely";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createDeps } from "../../src/platform/deps.ts";
 import { subscriberLinks } from "../../src/subscribers/tokens.ts";
+import { freePort } from "../services.mjs";
 import {
   cpuSeconds,
   createBenchState,
@@ -26,17 +26,6 @@ import { postfixAvailable, type Sink, startSink } from "./postfix.ts";
 import { seedReaders } from "./seed.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** `paperboy serve` as its own process; resolves once /healthz answers. */
 async function startServer(

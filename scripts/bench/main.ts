@@ -1,4 +1,5 @@
 import { apiBench } from "./api.ts";
+import { cliBench } from "./cli.ts";
 import { parseFlags } from "./common.ts";
 import { deliveryBench } from "./delivery.ts";
 import { ingestBench } from "./ingest.ts";
@@ -12,6 +13,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   plan: planBench,
   api: apiBench,
   ingest: ingestBench,
+  cli: cliBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { userInfo } from "node:os";
+import { freePort } from "../services.mjs";
 import { cpuSeconds } from "./common.ts";
 
 export const SMTP_SINK = "/usr/sbin/smtp-sink";
@@ -32,17 +33,6 @@ export function ensurePostfix(): void {
 
 export function postfixAvailable(): boolean {
   return existsSync(SMTP_SINK) && existsSync(SMTP_SOURCE);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-  });
 }
 
 export interface Sink {

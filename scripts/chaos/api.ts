@@ -1,13 +1,8 @@
 import { sql } from "kysely";
 import { signToken } from "../../src/subscribers/tokens.ts";
-import type { AppProcess } from "./processes.ts";
-import {
-  type ChaosWorld,
-  deliveryTrial,
-  killRandomWorker,
-  sleep,
-  type TrialResult,
-} from "./trials.ts";
+import type { PaperboyProcess } from "../../test/helpers/processes.ts";
+import { sleep } from "../../test/helpers/wait.ts";
+import { type ChaosWorld, deliveryTrial, killRandomWorker, type TrialResult } from "./trials.ts";
 
 export interface ApiTrialReport {
   trial: TrialResult;
@@ -71,7 +66,7 @@ export async function waitHealthy(port: number): Promise<void> {
  */
 export async function apiTrial(
   world: ChaosWorld,
-  api: AppProcess,
+  api: PaperboyProcess,
   edition: string,
   options: { secret: string; port: number; kills: number },
 ): Promise<ApiTrialReport> {

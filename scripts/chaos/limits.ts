@@ -1,6 +1,6 @@
 import net from "node:net";
+import { sleep } from "../../test/helpers/wait.ts";
 import type { ChaosSink } from "./sink.ts";
-import { sleep } from "./trials.ts";
 
 export interface LimitsReport {
   burstFromOneIp: { requests: number; accepted: number; limited: number };

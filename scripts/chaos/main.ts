@@ -13,14 +13,15 @@ import { loadConfig } from "../../src/platform/config.ts";
 import { createDb } from "../../src/platform/db/index.ts";
 import { createDeps } from "../../src/platform/deps.ts";
 import { setupDatabase } from "../../src/processes/setup-database.ts";
+import { KILLABLE_WORKER_ENV, PaperboyProcess } from "../../test/helpers/processes.ts";
+import { sleep } from "../../test/helpers/wait.ts";
 import { apiTrial, waitHealthy } from "./api.ts";
 import { fuzzEverything } from "./fuzz.ts";
 import { attackLimits } from "./limits.ts";
 import { readLogDir, scanLogs } from "./logs.ts";
-import { AppProcess } from "./processes.ts";
 import { ChaosPostgres, ChaosRedis, freePort } from "./services.ts";
 import { ChaosSink } from "./sink.ts";
-import { type ChaosWorld, deliveryTrial, randomKills, sleep, type TrialResult } from "./trials.ts";
+import { type ChaosWorld, deliveryTrial, randomKills, type TrialResult } from "./trials.ts";
 import { seedReaders } from "./world.ts";
 
 const USAGE =
@@ -125,9 +126,7 @@ const env: Record<string, string> = {
   APP_SECRET: secret,
   ADMIN_TOKEN: randomBytes(18).toString("base64url"),
   BOUNCE_WEBHOOK_SECRET: randomBytes(18).toString("base64url"),
-  // One message in flight per process: a kill can leave at most one outcome unknown.
-  SEND_CONCURRENCY: "1",
-  HF_PAPERS_URL: "http://127.0.0.1:9/hf",
+  ...KILLABLE_WORKER_ENV, // one send in flight per process, no internet
   LOG_LEVEL: "debug",
   OUTBOX_DIR: path.join(work, "outbox"),
 };
@@ -152,9 +151,12 @@ log(
   `seeded ${population.active} active, ${population.unsubscribed} unsubscribed, ${population.suppressed} suppressed readers`,
 );
 
+/** One log file per process, searched for addresses and tokens at the end. */
+const logFile = (role: string) =>
+  path.join(logDir, `${role}-${Math.random().toString(36).slice(2, 8)}.log`);
 const workers = Array.from(
   { length: Number(flags.workers) },
-  () => new AppProcess("worker", env, logDir, root),
+  () => new PaperboyProcess("worker", env, logFile("worker")),
 );
 const world: ChaosWorld = {
   deps,
@@ -169,7 +171,7 @@ const world: ChaosWorld = {
   log,
 };
 
-const api = new AppProcess("serve", env, logDir, root);
+const api = new PaperboyProcess("serve", env, logFile("serve"));
 // Whatever happens (a crash of this script included), children and throwaway servers go away.
 process.on("exit", () => {
   for (const p of [...workers, api]) p.close();

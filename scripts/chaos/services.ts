@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from "nod
 import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { sleep, waitUntil } from "../../test/helpers/wait.ts";
 import { freePort, redisUp } from "../services.mjs";
 
 /**
@@ -11,16 +12,6 @@ import { freePort, redisUp } from "../services.mjs";
  */
 
 export { freePort };
-
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`chaos: ${what} did not come up`);
-    await sleep(100);
-  }
-}
 
 /** A redis-server child on a free port; restart() stops it (SHUTDOWN NOSAVE) and starts it again. */
 export class ChaosRedis {
@@ -45,7 +36,7 @@ export class ChaosRedis {
       { encoding: "utf8" },
     );
     if (r.status !== 0) throw new Error(`redis-server failed: ${r.stderr || r.stdout}`);
-    await until(() => redisUp(this.url), "redis");
+    await waitUntil(() => redisUp(this.url), "redis", { everyMs: 100 });
     return this;
   }
 
@@ -70,7 +61,10 @@ export class ChaosRedis {
     redis.on("error", () => {});
     await redis.call("shutdown", "nosave").catch(() => {});
     redis.disconnect();
-    await until(async () => !(await redisUp(this.url)), "redis shutdown", 10_000);
+    await waitUntil(async () => !(await redisUp(this.url)), "redis shutdown", {
+      timeoutMs: 10_000,
+      everyMs: 100,
+    });
   }
 }
 
@@ -127,7 +121,7 @@ export class ChaosPostgres {
     }
     this.port ||= await freePort();
     this.pgCtl("start");
-    await until(() => this.answers(), "postgres");
+    await waitUntil(() => this.answers(), "postgres", { everyMs: 100 });
     return this;
   }
 
@@ -169,7 +163,7 @@ export class ChaosPostgres {
     this.pgCtl("stop");
     await sleep(downMs);
     this.pgCtl("start");
-    await until(() => this.answers(), "postgres restart");
+    await waitUntil(() => this.answers(), "postgres restart", { everyMs: 100 });
   }
 
   /** Cut every backend of one database off (what a failover or an admin kill looks like). */

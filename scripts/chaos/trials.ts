@@ -2,7 +2,8 @@ import { LEASE_MS, recoverDeliveries } from "../../src/delivery/plan.ts";
 import { ingest } from "../../src/papers/ingest.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { enqueue } from "../../src/platform/queues.ts";
-import type { AppProcess } from "./processes.ts";
+import type { PaperboyProcess } from "../../test/helpers/processes.ts";
+import { sleep } from "../../test/helpers/wait.ts";
 import type { ChaosPostgres, ChaosRedis } from "./services.ts";
 import type { ChaosSink } from "./sink.ts";
 import { checkEdition, editionStatus, type TrialCheck } from "./world.ts";
@@ -13,7 +14,7 @@ export interface ChaosWorld {
   redis: ChaosRedis;
   postgres: ChaosPostgres;
   database: string;
-  workers: AppProcess[];
+  workers: PaperboyProcess[];
   /** Active, unsuppressed readers: the digests each edition must produce. */
   due: number;
   random: () => number;
@@ -39,8 +40,6 @@ export interface TrialResult extends TrialCheck {
   promoted: number;
   seconds: number;
 }
-
-export const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /** Keep polling through database outages. */
 async function tolerant<T>(fn: () => Promise<T>, fallback: T): Promise<T> {

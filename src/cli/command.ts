@@ -1,13 +1,8 @@
-import type { Config } from "../platform/config.ts";
-
-/** A CLI command: parses its own arguments, returns the process exit code. */
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[], env: NodeJS.ProcessEnv): Promise<number>;
-}
-
 /** A mistake in how the command was called or in its input: one line, exit code 2. */
 export class UsageError extends Error {}
 
-export type { Config };
+/** What every command gets besides its own arguments: the environment it runs in. */
+export type Env = NodeJS.ProcessEnv;
+
+/** A command's implementation, loaded only when that command runs. */
+export type Run<A extends unknown[]> = (env: Env, ...args: A) => Promise<number>;

@@ -20,7 +20,7 @@ import {
 } from "./repository.ts";
 
 /** Deliveries per send job: big enough to amortise claims and lookups, small enough to retry. */
-export const SEND_BATCH_SIZE = 50;
+const SEND_BATCH_SIZE = 50;
 /** How long a claim holds before the planner presumes its worker dead. Renewed per message. */
 export const LEASE_MS = 5 * 60_000;
 /** Claims of one delivery before it is given up (a message that crashes its worker each time). */
@@ -37,7 +37,7 @@ export function sendBatchSize(config: Pick<Config, "SEND_RATE_PER_SECOND">): num
 }
 
 /** Infrastructure errors (database down) are retried by BullMQ; SMTP outcomes by send.ts. */
-export const SEND_JOB_OPTIONS: JobsOptions = {
+const SEND_JOB_OPTIONS: JobsOptions = {
   attempts: 10,
   backoff: { type: "exponential", delay: 2_000, jitter: 0.5 },
   removeOnComplete: { count: 1000 },

@@ -54,7 +54,7 @@ function parts(date: string): { month: string; day: number; year: number } {
 }
 
 /** "Aug 18" */
-export function shortDate(date: string): string {
+function shortDate(date: string): string {
   const { month, day } = parts(date);
   return `${month} ${day}`;
 }

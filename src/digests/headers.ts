@@ -6,7 +6,7 @@ export function digestMessageId(publicUrl: string, subscriberId: number, edition
 }
 
 /** RFC 2919 List-Id: LIST_ID as given (wrapped in <> when it is a bare id), else from the host. */
-export function listId(config: Pick<Config, "LIST_ID" | "PUBLIC_URL">): string {
+function listId(config: Pick<Config, "LIST_ID" | "PUBLIC_URL">): string {
   if (config.LIST_ID) {
     return config.LIST_ID.includes("<") ? config.LIST_ID : `Paperboy <${config.LIST_ID}>`;
   }

@@ -2,7 +2,7 @@ import type { EditionPaper } from "../papers/repository.ts";
 import type { MatchReason, PickedPaper, Selection, SelectionPreferences } from "./types.ts";
 
 /** How many top papers outside a reader's matches the mail mentions. */
-export const ALSO_TRENDING_COUNT = 3;
+const ALSO_TRENDING_COUNT = 3;
 
 /**
  * Match strength per reason: a followed author is the strongest signal of interest, an explicit

@@ -45,6 +45,23 @@ const itemSchema = z.looseObject({
 
 type HfItem = z.infer<typeof itemSchema>;
 
+/** Zod's "Invalid input: expected object, received undefined", said plainly. */
+function plainTypeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== "invalid_type") return undefined;
+  if (issue.input === undefined) return "is missing";
+  return `should be ${withArticle(issue.expected)}, not ${withArticle(kindOf(issue.input))}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+function withArticle(kind: string): string {
+  if (kind === "null") return kind;
+  return /^[aeiou]/.test(kind) ? `an ${kind}` : `a ${kind}`;
+}
+
 export interface HfParseOptions {
   /** The edition the list was requested for (`?date=` or --date), when the items don't say. */
   date?: string;
@@ -59,7 +76,7 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
   const rejected: Rejection[] = [];
   const seen = new Map<string, number>();
   body.forEach((raw, index) => {
-    const result = itemSchema.safeParse(raw);
+    const result = itemSchema.safeParse(raw, { error: plainTypeIssue });
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const where = issue.path.length ? `${issue.path.join(".")}: ` : "";

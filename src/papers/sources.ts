@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { describeSystemError } from "../platform/system-errors.ts";
 import { SourceError } from "./paper.ts";
 
 /** One raw input: its text and, when it tells, the edition date it was requested for. */
@@ -9,15 +10,15 @@ export interface RawSource {
   date?: string;
 }
 
-export const HF_PAGE_SIZE = 100;
+const HF_PAGE_SIZE = 100;
 /** A server that ignores `p` would otherwise be paged forever. */
 export const HF_MAX_PAGES = 20;
 const FETCH_TIMEOUT_MS = 30_000;
 
 /** A file, or every .json/.xml file of a directory (sorted, so days load in order). */
 export async function readLocal(input: string): Promise<RawSource[]> {
-  const info = await stat(input).catch((error: NodeJS.ErrnoException) => {
-    throw new SourceError(`cannot read ${input}: ${error.code ?? error.message}`);
+  const info = await stat(input).catch((error) => {
+    throw new SourceError(`cannot read ${input}: ${describeSystemError(error)}`);
   });
   const files = info.isDirectory()
     ? (await readdir(input))
@@ -28,8 +29,8 @@ export async function readLocal(input: string): Promise<RawSource[]> {
   if (files.length === 0) throw new SourceError(`no .json or .xml files in ${input}`);
   return Promise.all(
     files.map(async (file) => {
-      const body = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-        throw new SourceError(`cannot read ${file}: ${error.code ?? error.message}`);
+      const body = await readFile(file, "utf8").catch((error) => {
+        throw new SourceError(`cannot read ${file}: ${describeSystemError(error)}`);
       });
       return { origin: file, body, date: dateInName(path.basename(file)) };
     }),
@@ -50,8 +51,7 @@ export async function fetchText(url: string): Promise<string> {
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new SourceError(`cannot fetch ${url}: ${cause ?? (error as Error).message}`);
+    throw new SourceError(`cannot fetch ${url}: ${describeSystemError(error)}`);
   }
   if (!response.ok) throw new SourceError(`GET ${url} answered HTTP ${response.status}`);
   return response.text();

@@ -27,7 +27,7 @@ export const jobQueue = {
   "send-transactional": "mail",
 } as const satisfies Record<JobName, string>;
 export type QueueName = (typeof jobQueue)[JobName];
-export const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];
+const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];
 
 export type Queues = Record<QueueName, Queue>;
 

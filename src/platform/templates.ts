@@ -11,7 +11,7 @@ export const templatesDir = new URL("../../templates/", import.meta.url);
  * A Handlebars environment of our own (no global registry). `{{x}}` escapes HTML; `{{{x}}}`
  * is reserved for markup the app built itself. `safeUrl` lets only http(s) links through.
  */
-export function createHandlebars(): typeof Handlebars {
+function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper("safeUrl", (value: unknown) =>
     typeof value === "string" ? (safeUrl(value) ?? "#") : "#",
@@ -24,7 +24,7 @@ export function createHandlebars(): typeof Handlebars {
  * MJML is slow (tens of ms a call), so it runs once per template at start: MJML → HTML that
  * still holds Handlebars placeholders → a compiled function that runs per recipient.
  */
-export async function compileMjml<T = Record<string, unknown>>(
+async function compileMjml<T = Record<string, unknown>>(
   source: string,
   hb: typeof Handlebars = createHandlebars(),
 ): Promise<TemplateFn<T>> {

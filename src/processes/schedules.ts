@@ -2,12 +2,13 @@ import type { Config } from "../platform/config.ts";
 import type { Queues } from "../platform/queues.ts";
 
 /** Stable scheduler ids: upserting again replaces, never duplicates. */
-export const SCHEDULES = {
+const SCHEDULES = {
   ingest: "ingest-hf-today",
   plan: "plan-deliveries",
 } as const;
 
-export const PLAN_EVERY_MS = 15 * 60 * 1000;
+/** The planner's tick, in UTC: every quarter hour (docs/DELIVERY.md, "When a reader is due"). */
+const PLAN_PATTERN = "*/15 * * * *";
 
 /** The one place the repeating jobs are declared; called at worker start. */
 export async function upsertSchedules(queues: Queues, config: Config): Promise<void> {
@@ -18,7 +19,7 @@ export async function upsertSchedules(queues: Queues, config: Config): Promise<v
   );
   await queues.plan.upsertJobScheduler(
     SCHEDULES.plan,
-    { pattern: "*/15 * * * *", tz: "UTC" },
+    { pattern: PLAN_PATTERN, tz: "UTC" },
     { name: "plan-deliveries", data: {}, opts: { removeOnComplete: 100, removeOnFail: 500 } },
   );
 }

@@ -4,7 +4,7 @@ import { stringify } from "csv-stringify";
 import type { Db } from "../platform/db/index.ts";
 import { streamSubscribersForExport } from "./repository.ts";
 
-export const EXPORT_COLUMNS = [
+const EXPORT_COLUMNS = [
   "email",
   "topics",
   "timezone",

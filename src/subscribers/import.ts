@@ -7,7 +7,7 @@ import { firstIssue, subscribeSchema } from "./validation.ts";
 
 /** CSV import: streamed, validated row by row, stored in batches. */
 
-export const IMPORT_BATCH_SIZE = 1000;
+const IMPORT_BATCH_SIZE = 1000;
 
 export interface Rejection {
   line: number;

@@ -16,7 +16,7 @@ import { DEFAULT_PREFERENCES, type PreferencesView } from "./preferences.ts";
  */
 
 /** At most one confirmation mail per address in this window. */
-export const CONFIRMATION_INTERVAL_MS = 5 * 60 * 1000;
+const CONFIRMATION_INTERVAL_MS = 5 * 60 * 1000;
 
 export interface SubscriberChoices {
   topics: string[];

@@ -17,7 +17,7 @@ import { confirmLink, subscriberLinks } from "./tokens.ts";
 export type TransactionalJob = JobPayloads["send-transactional"];
 
 /** 2, 4, 8, 16, 32 s (±50 %) between tries: about a minute of relay trouble is absorbed. */
-export const TRANSACTIONAL_JOB_OPTIONS: JobsOptions = {
+const TRANSACTIONAL_JOB_OPTIONS: JobsOptions = {
   attempts: 6,
   backoff: { type: "exponential", delay: 2_000, jitter: 0.5 },
   removeOnComplete: { count: 1000 },
@@ -31,7 +31,7 @@ type MailDeps = Pick<Deps, "db" | "mailer" | "metrics" | "clock" | "config">;
  * address, a confirmation only for the current claim of a pending or unsubscribed reader, a
  * welcome only to an active one.
  */
-export async function sendTransactionalJob(
+async function sendTransactionalJob(
   deps: MailDeps,
   mails: SubscriberMails,
   job: TransactionalJob,

@@ -7,7 +7,7 @@ export function asForm(body: unknown): FormBody {
 }
 
 /** A repeated field (checkboxes) as a list, whether it came once, many times or not at all. */
-export function formList(value: string | string[] | undefined): string[] {
+function formList(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
@@ -18,7 +18,7 @@ export function formText(value: string | string[] | undefined): string | undefin
 }
 
 /** Free text with one entry per line or comma, as typed into a textarea. */
-export function formLines(value: string | string[] | undefined): string[] {
+function formLines(value: string | string[] | undefined): string[] {
   return (formText(value) ?? "").split(/[\n,]/);
 }
 

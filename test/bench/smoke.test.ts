@@ -64,6 +64,16 @@ describe("benchmarks (smoke)", () => {
     }
   }, 120_000);
 
+  it("cli: help and a bad argument answer with their exit codes", async () => {
+    const result = await bench("cli", "--runs", "1");
+    const figure = (key: string) =>
+      result[key] as { wallMedianS: number; cpuMedianS: number; exitCodes: number[] };
+    expect(figure("help").exitCodes).toEqual([0]);
+    expect(figure("commandHelp").exitCodes).toEqual([0]);
+    expect(figure("badArgument").exitCodes).toEqual([2]);
+    expect(figure("help").wallMedianS).toBeGreaterThan(figure("nodeFloor").wallMedianS);
+  }, 60_000);
+
   it("ingest: replicated real days are all stored", async () => {
     const result = await bench("ingest", "--papers", "400");
     expect(result.papers).toBe(400);

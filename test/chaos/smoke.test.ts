@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChaosSink } from "../../scripts/chaos/sink.ts";
@@ -9,8 +8,10 @@ import {
   recoverDeliveries,
 } from "../../src/delivery/plan.ts";
 import { pendingDeliveries } from "../../src/delivery/repository.ts";
-import { addReaders, seedEdition, statusCounts } from "../delivery/seed.ts";
+import { addReaders, lostAndDuplicated, seedEdition, statusCounts } from "../delivery/seed.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { killableWorker, type PaperboyProcess } from "../helpers/processes.ts";
+import { sleep, waitUntil } from "../helpers/wait.ts";
 
 /**
  * `npm run chaos` in small (the full run is in scripts/chaos): 60 readers, a relay that
@@ -21,7 +22,7 @@ const EDITION = "2026-08-14";
 const READERS = 60;
 let ctx: TestContext;
 let sink: ChaosSink;
-const children = new Set<ChildProcess>();
+let worker: PaperboyProcess;
 
 beforeAll(async () => {
   ctx = await createTestContext({ now: new Date().toISOString() });
@@ -31,6 +32,7 @@ beforeAll(async () => {
     return seed / 2147483647;
   };
   sink = await new ChaosSink(random).start();
+  worker = killableWorker(ctx.env, sink.url);
   await seedEdition(ctx.deps.db, EDITION);
   await addReaders(
     ctx.deps.db,
@@ -39,41 +41,21 @@ beforeAll(async () => {
   await addReaders(ctx.deps.db, [{ email: "smoke-left@r.test", status: "unsubscribed" }]);
 });
 afterAll(async () => {
-  for (const child of children) child.kill("SIGKILL");
+  worker.close();
   await sink.stop();
   await ctx.close();
 });
 
-function worker(): ChildProcess {
-  const child = spawn("node", ["bin/paperboy.mjs", "worker"], {
-    env: {
-      ...process.env,
-      ...ctx.env,
-      SMTP_URL: sink.url,
-      SEND_CONCURRENCY: "1",
-      HF_PAPERS_URL: "http://127.0.0.1:9/hf",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child.stderr?.resume();
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 const sent = () => sink.perEdition.get(EDITION) ?? 0;
 
-async function waitSent(n: number): Promise<void> {
-  for (const deadline = Date.now() + 30_000; sent() < n && Date.now() < deadline; ) await sleep(10);
-}
+/** Wait for `n` digests; past 30 s go on anyway (the drain below has its own deadline). */
+const waitSent = (n: number) => waitUntil(() => sent() >= n, `${n} sent`).catch(() => {});
 
 describe("chaos smoke", () => {
   it("delivers every digest once through 421s, drops, a worker kill and cut DB connections", async () => {
     sink.faults = { tempFailRate: 0.1, dropRate: 0.02 };
     expect(await planEdition(ctx.deps, EDITION)).toBe(READERS);
-    let proc = worker();
+    worker.start();
     const { rows } = await sql<{ id: number; edition_date: string }>`
       select id, edition_date::text from deliveries where status = 'pending' order by id`.execute(
       ctx.deps.db,
@@ -81,9 +63,8 @@ describe("chaos smoke", () => {
     await enqueueSendBatches(ctx.deps, rows, "send");
 
     await waitSent(READERS * 0.3);
-    proc.kill("SIGKILL");
-    await new Promise((ok) => proc.once("exit", ok));
-    proc = worker();
+    await worker.kill();
+    worker.start();
     await waitSent(READERS * 0.5);
     const name = new URL(ctx.env.DATABASE_URL!).pathname.slice(1);
     await sql`select pg_terminate_backend(pid) from pg_stat_activity
@@ -107,14 +88,11 @@ describe("chaos smoke", () => {
         await enqueueSendBatches(ctx.deps, orphans, `sweep${Date.now()}`);
       }
     }
-    proc.kill("SIGTERM");
+    await worker.stop();
 
-    const per = Array.from(
-      { length: READERS },
-      (_, i) => sink.digests.get(`smoke-${i}@r.test`)?.length ?? 0,
+    const { lost, duplicated } = lostAndDuplicated(
+      Array.from({ length: READERS }, (_, i) => sink.digests.get(`smoke-${i}@r.test`)?.length ?? 0),
     );
-    const lost = per.filter((n) => n === 0).length;
-    const duplicated = per.reduce((s, n) => s + Math.max(0, n - 1), 0);
     console.log(
       `chaos smoke: ${sink.injected.tempFailures} × 421, ${sink.injected.drops} drops, lost ${lost}, duplicated ${duplicated}`,
     );

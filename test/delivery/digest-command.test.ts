@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { runPaperboy } from "../helpers/processes.ts";
 import { addReaders, mailsPerAddress, seedEdition, statusCounts } from "./seed.ts";
 
 let ctx: TestContext;
@@ -19,23 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-/** Run the CLI without blocking this process, which hosts the SMTP server it talks to. */
-function digest(
-  ...args: string[]
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn("node", ["bin/paperboy.mjs", "digest", ...args], {
-    env: { ...process.env, ...ctx.env },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c) => {
-    stdout += c;
-  });
-  child.stderr.on("data", (c) => {
-    stderr += c;
-  });
-  return new Promise((ok) => child.on("close", (status) => ok({ status, stdout, stderr })));
-}
+const digest = (...args: string[]) => runPaperboy(["digest", ...args], ctx.env);
 
 describe("paperboy digest", () => {
   it("sends the edition to every active reader now, whatever their hour, and says so", async () => {
@@ -43,8 +27,14 @@ describe("paperboy digest", () => {
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Edition 2026-08-17: 30 sent, 0 skipped, 0 failed, 0 cancelled/);
-    // Not a terminal: plain progress lines instead of a bar.
+    // Not a terminal: plain progress lines instead of a bar, each shown once.
     expect(run.stdout).toMatch(/2026-08-17: 30\/30 · sent 30/);
+    const progress = run.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("2026-08-17: "))
+      .map((line) => line.replace(/ · [\d.]+\/s$/, ""));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(new Set(progress).size).toBe(progress.length);
     await ctx.smtp.waitFor(30);
     expect(ctx.smtp.received).toHaveLength(30);
     expect(ctx.smtp.to("cli-paused@r.test")).toHaveLength(0);
@@ -64,9 +54,9 @@ describe("paperboy digest", () => {
 
   it("refuses bad arguments and unknown editions with one line, changing nothing", async () => {
     const cases = [
-      [["--date", "2026-02-30"], /--date needs a date as YYYY-MM-DD/],
-      [["--date"], /--date needs a date/],
-      [["--when", "now"], /unexpected argument '--when'/],
+      [["--date", "2026-02-30"], /'2026-02-30' is invalid. Expected a date like 2026-08-18/],
+      [["--date"], /option '--date <YYYY-MM-DD>' argument missing/],
+      [["--when", "now"], /unknown option '--when'/],
       [["--date", "2026-08-16"], /no papers were ingested for 2026-08-16/],
     ] as const;
     const runs = await Promise.all(cases.map(([args]) => digest(...args)));

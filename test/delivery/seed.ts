@@ -126,3 +126,11 @@ export function mailsPerAddress(mails: ReceivedMail[]): Map<string, number> {
   for (const m of mails) for (const to of m.to) counts.set(to, (counts.get(to) ?? 0) + 1);
   return counts;
 }
+
+/** From the number of digests each due reader got: readers who got none, and extra copies. */
+export function lostAndDuplicated(perReader: number[]): { lost: number; duplicated: number } {
+  return {
+    lost: perReader.filter((n) => n === 0).length,
+    duplicated: perReader.reduce((sum, n) => sum + Math.max(0, n - 1), 0),
+  };
+}

@@ -9,6 +9,7 @@ import { startWorkers } from "../../src/platform/queues.ts";
 import { jobHandlers } from "../../src/processes/worker.ts";
 import { unsubscribeSubscriber } from "../../src/subscribers/repository.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { waitUntil } from "../helpers/wait.ts";
 import { addReaders, seedEdition, settled } from "./seed.ts";
 
 let ctx: TestContext;
@@ -128,6 +129,8 @@ describe("send worker", () => {
     await planDeliveries(ctx.deps);
     startSendWorkers();
     await settled(ctx.deps.db);
+    // The delivery is marked failed, then the address suppressed: two statements, so wait.
+    await waitUntil(async () => (await delivery("gone@r.test")).reader === "bounced", "bounce");
     expect(ctx.smtp.to("fine@r.test")).toHaveLength(1);
     expect(ctx.smtp.to("gone@r.test")).toHaveLength(0);
     const row = await delivery("gone@r.test");

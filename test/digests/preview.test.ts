@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { runPaperboy } from "../helpers/processes.ts";
 import { samplePapers, storePapers } from "./sample.ts";
 
 let ctx: TestContext;
@@ -22,21 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-/** Run the real CLI against this test's database (async, so vitest's worker stays responsive). */
-function paperboy(
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn("node", ["bin/paperboy.mjs", ...args], {
-      env: { ...process.env, ...ctx.env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const paperboy = (args: string[]) => runPaperboy(args, ctx.env);
 
 describe("paperboy preview", () => {
   it("prints the subject and the plain-text digest of the newest edition", async () => {

@@ -60,15 +60,8 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
         .where("email", "=", EMAIL)
         .executeTakeFirstOrThrow()
     ).status;
-  const mailsTo = () => live.ctx.smtp.to(EMAIL);
-  async function nextMail(count: number): Promise<ReceivedMail> {
-    const deadline = Date.now() + 10_000;
-    while (mailsTo().length < count) {
-      if (Date.now() > deadline) throw new Error(`expected mail #${count} to ${EMAIL}`);
-      await new Promise((ok) => setTimeout(ok, 50));
-    }
-    return mailsTo()[count - 1]!;
-  }
+  const nextMail = async (count: number): Promise<ReceivedMail> =>
+    (await live.ctx.smtp.waitForMailTo(EMAIL, count))[count - 1]!;
   /** A link as the reader sees it in the mail's HTML: the <a> whose text matches. */
   function linkIn(mail: ReceivedMail, label: RegExp): string {
     const $ = cheerio.load(String(mail.parsed.html));

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { freePort } from "../../scripts/services.mjs";
 import { createTestContext, type TestContext } from "./context.ts";
 import { buildServerWithMailWorker } from "./mail-worker.ts";
 
@@ -74,18 +74,6 @@ export async function startLiveApp(
       await ctx.close();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface AxeViolation {

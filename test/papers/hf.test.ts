@@ -95,11 +95,23 @@ describe("Hugging Face Daily Papers parser", () => {
     const { papers, rejected } = parseHfDailyPapers(items);
     expect(papers).toHaveLength(items.length - 6);
     expect(rejected.map((r) => r.index)).toEqual([1, 3, 5, 7, 9, 11]);
-    expect(rejected[0]!.reason).toMatch(/^paper\.id: /);
+    expect(rejected[0]!.reason).toBe("paper.id: is missing");
     expect(rejected[1]!.reason).toMatch(/^paper\.title: is empty/);
-    expect(rejected[2]!.reason).toMatch(/^paper\.upvotes: /);
+    expect(rejected[2]!.reason).toBe("paper.upvotes: should be a number, not a string");
+    expect(rejected[3]!.reason).toBe("should be an object, not a string");
     expect(rejected[4]!.reason).toMatch(/is not an arXiv id/);
     expect(rejected[5]!.reason).toMatch(/^duplicate of item 0/);
+  });
+
+  it("says plainly what is missing or of the wrong kind, never zod's raw text", () => {
+    const { rejected } = parseHfDailyPapers([{}, { paper: [] }, { paper: null }], {
+      date: "2026-08-17",
+    });
+    expect(rejected.map((r) => r.reason)).toEqual([
+      "paper: is missing",
+      "paper: should be an object, not an array",
+      "paper: should be an object, not null",
+    ]);
   });
 
   it("strips arXiv versions and resolves relative URLs", () => {

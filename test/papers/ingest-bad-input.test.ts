@@ -33,7 +33,7 @@ describe("ingesting bad input", () => {
     await expect(ingest(ctx.deps, [day.path, bad])).rejects.toThrow(SourceError);
     await expect(ingest(ctx.deps, [day.path, bad])).rejects.toThrow(/broken\.json: not valid JSON/);
     await expect(ingest(ctx.deps, [path.join(tmp, "missing.json")])).rejects.toThrow(
-      /cannot read .*missing\.json: ENOENT/,
+      /cannot read .*missing\.json: no such file or directory$/,
     );
     const text = path.join(tmp, "notes.txt");
     writeFileSync(text, "hello");

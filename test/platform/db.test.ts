@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../src/platform/db/index.ts";
 import { migrateToLatest } from "../../src/platform/db/migrate.ts";
@@ -28,6 +29,21 @@ describe("schema", () => {
     const row = await db.selectFrom("editions").selectAll().executeTakeFirstOrThrow();
     expect(row.edition_date).toBe("2026-08-18");
     expect(row.first_ingested_at).toBeInstanceOf(Date);
+  });
+
+  it("reads dates the same way through a cursor (streamed exports)", async () => {
+    const streamed: unknown[] = [];
+    for await (const row of db.selectFrom("editions").select("edition_date").stream()) {
+      streamed.push(row.edition_date);
+    }
+    expect(streamed).toEqual(["2026-08-18"]);
+  });
+
+  it("keeps its parsers to its own pool: pg's global ones are untouched", async () => {
+    const { rows } = await sql<{ d: unknown }>`select date '2026-08-18' as d`.execute(db);
+    expect(rows[0]!.d).toBe("2026-08-18");
+    const globalDate = pg.types.getTypeParser(pg.types.builtins.DATE)("2026-08-18");
+    expect(globalDate).toBeInstanceOf(Date);
   });
 
   it("keeps emails unique regardless of case", async () => {

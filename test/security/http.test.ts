@@ -96,11 +96,10 @@ describe("rate limits", () => {
   });
 
   it("one victim address subscribed from 20 IPs gets one confirmation mail", async () => {
-    const before = ctx.smtp.received.length;
     for (let i = 0; i < 20; i++)
       expect((await subscribe("victim@example.com", `10.78.0.${i}`)).statusCode).toBe(202);
-    await ctx.smtp.waitFor(before + 1);
-    await new Promise((ok) => setTimeout(ok, 500));
+    await ctx.smtp.waitForMailTo("victim@example.com");
+    await new Promise((ok) => setTimeout(ok, 500)); // room for a second one to show up
     expect(ctx.smtp.to("victim@example.com")).toHaveLength(1);
   });
 });

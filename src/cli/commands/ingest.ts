@@ -1,53 +1,31 @@
-import { parseArgs } from "node:util";
 import { type IngestReport, ingest, type SourceKind } from "../../papers/ingest.ts";
 import { SourceError } from "../../papers/paper.ts";
-import { isIsoDate, systemClock } from "../../platform/clock.ts";
+import { systemClock } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
 import { createMetrics } from "../../platform/metrics.ts";
-import { type Command, UsageError } from "../command.ts";
+import { type Env, UsageError } from "../command.ts";
 
-export const ingestCommand: Command = {
-  summary: "load papers from files, directories or URLs (HF Daily Papers JSON, arXiv Atom/RSS)",
-  usage: "ingest FILE_OR_URL... [--source hf|arxiv] [--date YYYY-MM-DD]",
-  async run(args, env) {
-    const { inputs, source, date } = parse(args);
-    const config = loadConfig(env);
-    const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-ingest" });
-    try {
-      const deps = { db, config, clock: systemClock, metrics: createMetrics() };
-      const reports = await ingest(deps, inputs, { source, date }).catch((error) => {
-        throw error instanceof SourceError ? new UsageError(error.message) : error;
-      });
-      for (const report of reports) print(report);
-      if (reports.length > 1) print(total(reports));
-      return 0;
-    } finally {
-      await db.destroy();
-    }
-  },
-};
-
-const options = { source: { type: "string" }, date: { type: "string" } } as const;
-
-function parse(args: string[]): { inputs: string[]; source?: SourceKind; date?: string } {
-  const parsed = (() => {
-    try {
-      return parseArgs({ args, options, allowPositionals: true });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  })();
-  const { source, date } = parsed.values;
-  if (parsed.positionals.length === 0)
-    throw new UsageError("give at least one file, directory or URL");
-  if (source !== undefined && source !== "hf" && source !== "arxiv") {
-    throw new UsageError(`--source must be hf or arxiv, not '${source}'`);
+export async function ingestPapers(
+  env: Env,
+  inputs: string[],
+  options: { source?: SourceKind; date?: string },
+): Promise<number> {
+  const config = loadConfig(env);
+  const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-ingest" });
+  try {
+    const deps = { db, config, clock: systemClock, metrics: createMetrics() };
+    const reports = await ingest(deps, inputs, options).catch((error) => {
+      throw error instanceof SourceError ? new UsageError(error.message) : error;
+    });
+    for (const report of reports) print(report);
+    if (reports.length > 1) print(total(reports));
+    const useless = reports.find((r) => r.rejected.length > 0 && notRejected(r) === 0);
+    if (useless) throw new UsageError(`${useless.origin}: every item was rejected`);
+    return 0;
+  } finally {
+    await db.destroy();
   }
-  if (date !== undefined && !isIsoDate(date)) {
-    throw new UsageError(`--date must be a date like 2026-08-18, not '${date}'`);
-  }
-  return { inputs: parsed.positionals, source, date };
 }
 
 function print(report: IngestReport): void {
@@ -58,6 +36,9 @@ function print(report: IngestReport): void {
   );
   for (const r of report.rejected) console.log(`  rejected item ${r.index}: ${r.reason}`);
 }
+
+/** Items of the input that were not rejected (stored, already known, or skipped replacements). */
+const notRejected = (r: IngestReport) => r.inserted + r.updated + r.unchanged + r.skipped;
 
 function total(reports: IngestReport[]): IngestReport {
   const sum = (key: "inserted" | "updated" | "unchanged" | "skipped") =>

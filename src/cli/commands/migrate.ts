@@ -1,24 +1,19 @@
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
 import { setupDatabase } from "../../processes/setup-database.ts";
-import type { Command } from "../command.ts";
-import { UsageError } from "../command.ts";
+import type { Env } from "../command.ts";
 
-export const migrate: Command = {
-  summary: "apply database migrations (idempotent)",
-  usage: "migrate",
-  async run(args, env) {
-    if (args.length) throw new UsageError(`unexpected argument '${args[0]}'`);
-    const config = loadConfig(env);
-    const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-migrate" });
-    try {
-      const { results = [] } = await setupDatabase(db);
-      if (results.length === 0) console.log("Database is up to date.");
-      for (const r of results)
-        console.log(`${r.status === "Success" ? "applied" : r.status}: ${r.migrationName}`);
-      return 0;
-    } finally {
-      await db.destroy();
+export async function migrate(env: Env): Promise<number> {
+  const config = loadConfig(env);
+  const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-migrate" });
+  try {
+    const { results = [] } = await setupDatabase(db);
+    if (results.length === 0) console.log("Database is up to date.");
+    for (const r of results) {
+      console.log(`${r.status === "Success" ? "applied" : r.status}: ${r.migrationName}`);
     }
-  },
-};
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,25 +1,24 @@
 import { reclassifyAll } from "../../papers/reclassify.ts";
+import { TOPICS } from "../../papers/taxonomy.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
-import { type Command, UsageError } from "../command.ts";
+import type { Env } from "../command.ts";
 
-export const topics: Command = {
-  summary: "topics reclassify: sync the taxonomy and recompute every paper's topics",
-  usage: "topics reclassify",
-  async run(args, env) {
-    if (args[0] !== "reclassify" || args.length > 1) {
-      throw new UsageError(
-        "the only subcommand is 'reclassify' (usage: paperboy topics reclassify)",
-      );
-    }
-    const config = loadConfig(env);
-    const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-topics" });
-    try {
-      const { papers, assignments } = await reclassifyAll(db);
-      console.log(`Reclassified ${papers} papers: ${assignments} topic assignments.`);
-      return 0;
-    } finally {
-      await db.destroy();
-    }
-  },
-};
+/** The taxonomy as readers see it; needs no database. */
+export async function listTopics(): Promise<number> {
+  const width = Math.max(...TOPICS.map((t) => t.slug.length));
+  for (const t of TOPICS) console.log(`${t.slug.padEnd(width)}  ${t.name}`);
+  return 0;
+}
+
+export async function reclassify(env: Env): Promise<number> {
+  const config = loadConfig(env);
+  const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-topics" });
+  try {
+    const { papers, assignments } = await reclassifyAll(db);
+    console.log(`Reclassified ${papers} papers: ${assignments} topic assignments.`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}

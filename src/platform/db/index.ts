@@ -6,22 +6,30 @@ import type { Database } from "./schema.ts";
 export type Db = Kysely<Database>;
 export type { Database } from "./schema.ts";
 
-// Read `date` as the 'YYYY-MM-DD' text it is (not a local-midnight Date), int8 as a number.
-pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new Error(`int8 value out of safe range: ${v}`);
-  return n;
-});
-
 export interface DbOptions {
   max?: number;
   applicationName?: string;
 }
 
+/**
+ * This pool's own parsers (pg's global ones stay untouched): `date` as the 'YYYY-MM-DD' text it
+ * is (not a local-midnight Date), int8 as a number.
+ */
+function typeParsers(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+  types.setTypeParser(pg.types.builtins.INT8, (v) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new Error(`int8 value out of safe range: ${v}`);
+    return n;
+  });
+  return types;
+}
+
 export function createDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
+    types: typeParsers(),
     max: options.max ?? 10,
     application_name: options.applicationName ?? "paperboy",
     connectionTimeoutMillis: 5_000,

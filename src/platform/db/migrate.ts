@@ -2,7 +2,7 @@ import { type MigrationResultSet, Migrator } from "kysely";
 import { migrations } from "../../../migrations/index.ts";
 import type { Db } from "./index.ts";
 
-export function createMigrator(db: Db): Migrator {
+function createMigrator(db: Db): Migrator {
   return new Migrator({ db, provider: { getMigrations: async () => migrations } });
 }
 

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Selectable } from "kysely";
 
 /** Row types for every table; migrations/ is the source of truth, this mirrors it. */
 
@@ -142,10 +142,5 @@ export interface Database {
 }
 
 export type Subscriber = Selectable<SubscribersTable>;
-export type NewSubscriber = Insertable<SubscribersTable>;
-export type SubscriberUpdate = Updateable<SubscribersTable>;
-export type Preferences = Selectable<PreferencesTable>;
 export type Paper = Selectable<PapersTable>;
-export type NewPaper = Insertable<PapersTable>;
 export type Topic = Selectable<TopicsTable>;
-export type Delivery = Selectable<DeliveriesTable>;

@@ -6,7 +6,7 @@ import { paperCard } from "../paper-card.ts";
 import { subscribeForm } from "./subscribe.ts";
 
 /** How many of the edition's papers the landing page shows. */
-export const LANDING_PAPERS = 12;
+const LANDING_PAPERS = 12;
 
 export function landingPage(
   editionDate: string | null,
