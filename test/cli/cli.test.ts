@@ -33,6 +33,6 @@ describe("paperboy CLI", () => {
     const r = run(["migrate"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/cannot reach a service/);
+    expect(r.stderr).toMatch(/cannot reach Postgres at 127\.0\.0\.1:1 \(connection refused\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { ingestSample } from "../../papers/ingest.ts";
 import { loadConfig } from "../../platform/config.ts";
-import { createDeps } from "../../platform/deps.ts";
+import { createReachableDeps } from "../../platform/reachable.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
 import { buildServer } from "../../processes/server.ts";
 import { setupDatabase } from "../../processes/setup-database.ts";
@@ -13,7 +13,7 @@ export const dev: Command = {
   async run(args, env) {
     if (args.length) throw new UsageError(`unexpected argument '${args[0]}'`);
     const config = loadConfig({ NODE_ENV: "development", ...env });
-    const deps = createDeps(config, { name: "paperboy-dev" });
+    const deps = await createReachableDeps(config, { name: "paperboy-dev" });
     await setupDatabase(deps.db);
     const sample = await ingestSample(deps);
     console.log(

@@ -4,8 +4,8 @@ import { currentEdition } from "../../delivery/plan.ts";
 import { editionExists } from "../../delivery/repository.ts";
 import { isIsoDate } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
-import { createDeps } from "../../platform/deps.ts";
 import { createLogger } from "../../platform/logger.ts";
+import { createReachableDeps } from "../../platform/reachable.ts";
 import { type Command, UsageError } from "../command.ts";
 
 function parseArgs(args: string[]): { date?: string } {
@@ -74,7 +74,7 @@ export const digest: Command = {
     // Progress goes to stdout; keep the logs to warnings so they do not tear the bar.
     const level =
       config.LOG_LEVEL === "info" || config.LOG_LEVEL === "debug" ? "warn" : config.LOG_LEVEL;
-    const deps = createDeps(config, {
+    const deps = await createReachableDeps(config, {
       name: "paperboy-digest",
       logger: createLogger(level, "paperboy-digest"),
     });

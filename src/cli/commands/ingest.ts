@@ -5,6 +5,7 @@ import { isIsoDate, systemClock } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
 import { createMetrics } from "../../platform/metrics.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { type Command, UsageError } from "../command.ts";
 
 export const ingestCommand: Command = {
@@ -15,6 +16,7 @@ export const ingestCommand: Command = {
     const config = loadConfig(env);
     const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-ingest" });
     try {
+      await requireReachable(config, { db });
       const deps = { db, config, clock: systemClock, metrics: createMetrics() };
       const reports = await ingest(deps, inputs, { source, date }).catch((error) => {
         throw error instanceof SourceError ? new UsageError(error.message) : error;

@@ -1,5 +1,6 @@
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { setupDatabase } from "../../processes/setup-database.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
@@ -12,6 +13,7 @@ export const migrate: Command = {
     const config = loadConfig(env);
     const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-migrate" });
     try {
+      await requireReachable(config, { db });
       const { results = [] } = await setupDatabase(db);
       if (results.length === 0) console.log("Database is up to date.");
       for (const r of results)

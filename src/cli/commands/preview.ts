@@ -5,6 +5,7 @@ import { previewDigest } from "../../digests/preview.ts";
 import { isIsoDate } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { type Command, UsageError } from "../command.ts";
 
 export const preview: Command = {
@@ -15,6 +16,7 @@ export const preview: Command = {
     const config = loadConfig(env);
     const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-preview" });
     try {
+      await requireReachable(config, { db });
       const composer = await createDigestComposer({ config, db });
       const result = await previewDigest({ db }, composer, email, date);
       if (!result.ok) throw new UsageError(result.error);

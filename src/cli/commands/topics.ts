@@ -1,6 +1,7 @@
 import { reclassifyAll } from "../../papers/reclassify.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { type Command, UsageError } from "../command.ts";
 
 export const topics: Command = {
@@ -15,6 +16,7 @@ export const topics: Command = {
     const config = loadConfig(env);
     const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-topics" });
     try {
+      await requireReachable(config, { db });
       const { papers, assignments } = await reclassifyAll(db);
       console.log(`Reclassified ${papers} papers: ${assignments} topic assignments.`);
       return 0;

@@ -1,5 +1,5 @@
 import { loadConfig } from "../../platform/config.ts";
-import { createDeps } from "../../platform/deps.ts";
+import { createReachableDeps } from "../../platform/reachable.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
 import { startWorker } from "../../processes/worker.ts";
 import { type Command, UsageError } from "../command.ts";
@@ -9,7 +9,7 @@ export const worker: Command = {
   usage: "worker",
   async run(args, env) {
     if (args.length) throw new UsageError(`unexpected argument '${args[0]}'`);
-    const deps = createDeps(loadConfig(env), { name: "paperboy-worker" });
+    const deps = await createReachableDeps(loadConfig(env), { name: "paperboy-worker" });
     const workers = await startWorker(deps);
     deps.logger.info({ queues: workers.map((w) => w.name) }, "worker started");
     return untilSignal(deps.logger, async () => {
