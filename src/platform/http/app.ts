@@ -10,7 +10,6 @@ import Fastify, {
 } from "fastify";
 import { devOutboxEnabled } from "../config.ts";
 import type { Deps } from "../deps.ts";
-import { devOutboxRoutes } from "./dev-outbox.ts";
 import { healthRoutes } from "./health.ts";
 import { html, page } from "./html.ts";
 
@@ -104,7 +103,11 @@ export async function buildApp(deps: Deps, routes: RoutePlugin[] = []): Promise<
   );
 
   await healthRoutes(app, deps);
-  if (devOutboxEnabled(deps.config)) await devOutboxRoutes(app, deps);
+  if (devOutboxEnabled(deps.config)) {
+    // Loaded only when enabled: it needs mailparser, which a production install lacks.
+    const { devOutboxRoutes } = await import("./dev-outbox.ts");
+    await devOutboxRoutes(app, deps);
+  }
   for (const plugin of routes) await plugin(app, deps);
   return app;
 }
