@@ -22,7 +22,13 @@ if (!path.relative(out, root).startsWith("..")) {
 const RUNTIME_ASSETS = ["templates", "public", "data/sample"];
 
 rmSync(out, { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+} catch {
+  console.error("build: TypeScript is not installed: run `npm ci` (with dev dependencies) first");
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", out], {
   stdio: "inherit",
 });

@@ -6,8 +6,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/services.mjs";
-import { addReaders, seedEdition } from "../delivery/seed.ts";
+import { addReaders } from "../delivery/seed.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
+import { REAL_DIR } from "../papers/real-days.ts";
 import { copyOf, type Step, stages } from "./dockerfile.ts";
 
 /**
@@ -164,10 +165,25 @@ describe("the production install (the image's runtime stage)", () => {
     await new Promise((ok) => worker.once("exit", ok));
   });
 
-  it("renders and sends a digest with the MJML templates inside the build", async () => {
-    await seedEdition(ctx.deps.db, EDITION);
+  it("starts serve with Redis down, and /readyz names it", async () => {
+    const port = String(await freePort());
+    const server = await start(["serve"], '"msg":"serving"', {
+      PORT: port,
+      REDIS_URL: "redis://127.0.0.1:1",
+    });
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ failing: ["redis"] });
+    server.kill("SIGKILL");
+  });
+
+  it("ingests a real day, lists readers and sends a digest rendered from the build's templates", async () => {
+    const ingest = await paperboy(["ingest", `${REAL_DIR}hf-daily-papers-${EDITION}.json`]);
+    expect(ingest.stdout).toMatch(/: [1-9]\d* inserted, 0 updated, 0 unchanged, 0 rejected/);
     await addReaders(ctx.deps.db, [{ email: "image-reader@example.com", sendHour: 0 }]);
-    const run = await paperboy(["digest", "--date", EDITION]);
+    const exported = await paperboy(["subscribers", "export"]);
+    expect(exported.stderr).toContain("exported 1 subscribers");
+    const run = await paperboy(["digest"]);
     expect(run.stdout).toMatch(/1 sent, 0 skipped, 0 failed/);
     const [mail] = await ctx.smtp.waitFor(1);
     expect(mail!.parsed.html).toContain("https://paperboy.example.org/unsubscribe/");
