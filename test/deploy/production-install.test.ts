@@ -132,6 +132,14 @@ describe("the production install (the image's runtime stage)", () => {
     }
   });
 
+  it("runs the build whatever NODE_ENV says when there are no sources, and says so when asked for them", async () => {
+    expect((await paperboy(["--help"], { NODE_ENV: "test" })).stdout).toContain("migrate");
+    await expect(paperboy(["--help"], { PAPERBOY_RUN: "src" })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^paperboy: no build in dist\/ and no tsx .*\n$/),
+    });
+  });
+
   it("runs --help and migrate from the build", async () => {
     const help = await paperboy(["--help"]);
     expect(help.stdout).toMatch(/serve .*\n.*worker/s);

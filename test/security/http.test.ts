@@ -96,10 +96,11 @@ describe("rate limits", () => {
   });
 
   it("one victim address subscribed from 20 IPs gets one confirmation mail", async () => {
-    const before = ctx.smtp.received.length;
     for (let i = 0; i < 20; i++)
       expect((await subscribe("victim@example.com", `10.78.0.${i}`)).statusCode).toBe(202);
-    await ctx.smtp.waitFor(before + 1);
+    // Behind the earlier tests' confirmations on a busy machine, hers may take a while.
+    const victims = () => ctx.smtp.to("victim@example.com").length;
+    await expect.poll(victims, { timeout: 20_000 }).toBeGreaterThan(0);
     await new Promise((ok) => setTimeout(ok, 500));
     expect(ctx.smtp.to("victim@example.com")).toHaveLength(1);
   });
