@@ -22,6 +22,16 @@ const repo = fileURLToPath(new URL("../../", import.meta.url));
 const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
 const have = (command: string) => spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
 const COMPOSE = "compose.production.yml";
+for (const [tool, apt] of [
+  ["docker-compose", "docker-compose"],
+  ["systemd-analyze", "systemd"],
+]) {
+  if (!have(tool!)) {
+    console.warn(
+      `\n*** test/deploy: ${tool} is not installed, so its check is SKIPPED. Install it: apt-get install -y ${apt} ***\n`,
+    );
+  }
+}
 
 /** The variables of README.md's configuration table, in order. */
 function readmeVariables(): string[] {
