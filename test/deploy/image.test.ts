@@ -119,6 +119,7 @@ describe("compose.production.yml", () => {
   ajv.addFormat("duration", /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
   ajv.addFormat("ports", true);
   ajv.addFormat("expose", true);
+  ajv.addFormat("subnet_ip_address", true);
   const validateCompose = ajv.compile(schema);
 
   it("is valid by the Compose Specification's JSON schema (and the schema rejects mistakes)", () => {
