@@ -9,8 +9,16 @@ import { deleteRedisKeys } from "../../test/helpers/redis.ts";
 /** The real sample days, read in place (never copied into the repo). */
 export const DATA_DIR = new URL("../../../shared/data/hf-daily-papers/", import.meta.url);
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-export const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
-export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
+const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
+/** The production settings every benchmark runs with: an https site and a real-looking sender. */
+export const BENCH_SITE = {
+  NODE_ENV: "production",
+  MAIL_FROM: "Paperboy <digest@paperboy.bench>",
+  PUBLIC_URL: "https://paperboy.bench",
+  APP_SECRET: BENCH_SECRET,
+  ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+};
 
 /** `--name value` flags into a map; a flag given twice keeps the last value. */
 export function parseFlags(args: string[]): Map<string, string> {
@@ -61,14 +69,10 @@ export async function createBenchState(extraEnv: Record<string, string> = {}): P
   const database = await createTestDatabase();
   const redisPrefix = `pbbench_${randomBytes(6).toString("hex")}`;
   const env: Record<string, string> = {
-    NODE_ENV: "production",
+    ...BENCH_SITE,
     DATABASE_URL: database.url,
     REDIS_URL,
     REDIS_PREFIX: redisPrefix,
-    MAIL_FROM: "Paperboy <digest@paperboy.bench>",
-    PUBLIC_URL: "https://paperboy.bench",
-    APP_SECRET: BENCH_SECRET,
-    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
     LOG_LEVEL: "warn",
     // Nothing may reach the network: today's scheduled ingest fails at once.
     HF_PAPERS_URL: "http://127.0.0.1:9/api/daily_papers",

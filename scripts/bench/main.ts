@@ -5,6 +5,7 @@ import { deliveryBench } from "./delivery.ts";
 import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
 import { renderBench } from "./render.ts";
+import { startupBench } from "./startup.ts";
 
 /** `npm run bench -- <name> [--flag value …]`: one benchmark, a table, then one JSON line. */
 const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
@@ -14,6 +15,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   api: apiBench,
   ingest: ingestBench,
   cli: cliBench,
+  startup: startupBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -10,8 +10,7 @@ import { loadConfig } from "../../src/platform/config.ts";
 import { loadMjmlTemplate, templatesDir } from "../../src/platform/templates.ts";
 import { subscriberLinks } from "../../src/subscribers/tokens.ts";
 import {
-  BENCH_ADMIN_TOKEN,
-  BENCH_SECRET,
+  BENCH_SITE,
   intFlag,
   machine,
   onlyFlags,
@@ -46,7 +45,7 @@ export async function renderBench(flags: Map<string, string>): Promise<void> {
   printMachine(m);
   const runs = intFlag(flags, "runs", 20_000);
   const count = intFlag(flags, "papers", 20);
-  const config = loadConfig({ APP_SECRET: BENCH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN });
+  const config = loadConfig(BENCH_SITE);
   const papers = editionPapers(DEFAULT_DAY);
   if (papers.length < count) throw new Error(`${DEFAULT_DAY} has only ${papers.length} papers`);
   const topicNames = Object.fromEntries(TOPICS.map((t) => [t.slug, t.name]));

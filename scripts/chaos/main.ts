@@ -114,7 +114,8 @@ const sink = await new ChaosSink(random).start();
 const secret = randomBytes(32).toString("hex");
 const apiPort = await freePort();
 const env: Record<string, string> = {
-  NODE_ENV: "production",
+  // Not "production": that requires an https PUBLIC_URL, and the API here is plain http on loopback.
+  NODE_ENV: "test",
   DATABASE_URL: postgres.url(database),
   REDIS_URL: redis.url,
   REDIS_PREFIX: "chaos",

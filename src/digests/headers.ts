@@ -5,12 +5,16 @@ export function digestMessageId(publicUrl: string, subscriberId: number, edition
   return `digest.${subscriberId}.${editionDate}@${new URL(publicUrl).hostname}`;
 }
 
-/** RFC 2919 List-Id: LIST_ID as given (wrapped in <> when it is a bare id), else from the host. */
-function listId(config: Pick<Config, "LIST_ID" | "PUBLIC_URL">): string {
+/**
+ * RFC 2919 List-Id: LIST_ID as given (wrapped in <> when it is a bare id), else the label
+ * "paperboy" under the host, once: paperboy.example.org stays paperboy.example.org.
+ */
+export function listId(config: Pick<Config, "LIST_ID" | "PUBLIC_URL">): string {
   if (config.LIST_ID) {
     return config.LIST_ID.includes("<") ? config.LIST_ID : `Paperboy <${config.LIST_ID}>`;
   }
-  return `Paperboy <paperboy.${new URL(config.PUBLIC_URL).hostname}>`;
+  const host = new URL(config.PUBLIC_URL).hostname;
+  return `Paperboy <${host.startsWith("paperboy.") ? host : `paperboy.${host}`}>`;
 }
 
 /**

@@ -105,7 +105,44 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together",
     );
   }
+  const problem = productionProblem(config);
+  if (problem) throw new ConfigError(`Invalid configuration: ${problem}`);
   return config;
+}
+
+/**
+ * Links and headers in every mail come from PUBLIC_URL and MAIL_FROM, so in production the
+ * laptop defaults would ship broken mail (RFC 8058 one-click needs https; nobody can reply to
+ * or verify mail from localhost). Their defaults stay for development and tests.
+ */
+function productionProblem(config: Config): string | undefined {
+  if (config.NODE_ENV !== "production") return undefined;
+  const publicUrl = new URL(config.PUBLIC_URL);
+  if (publicUrl.protocol !== "https:" || isLocalHost(publicUrl.hostname)) {
+    return `PUBLIC_URL must be an https URL whose host is not localhost in production (got ${publicUrl.origin}); links in mail point there`;
+  }
+  const domain = /@([^@\s>]+)>?\s*$/.exec(config.MAIL_FROM)?.[1];
+  if (!domain || isLocalHost(domain)) {
+    return `MAIL_FROM must be an address at a real domain in production, not at ${domain ?? "no domain"}`;
+  }
+  return undefined;
+}
+
+/** localhost, *.localhost, loopback addresses and the unspecified address. */
+function isLocalHost(host: string): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
+  return (
+    h === "localhost" ||
+    h.endsWith(".localhost") ||
+    h === "localhost.localdomain" ||
+    /^127\.\d+\.\d+\.\d+$/.test(h) ||
+    h === "::1" ||
+    h === "0.0.0.0" ||
+    h === "::"
+  );
 }
 
 export function devOutboxEnabled(config: Config): boolean {

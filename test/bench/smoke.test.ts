@@ -74,6 +74,11 @@ describe("benchmarks (smoke)", () => {
     expect(figure("help").wallMedianS).toBeGreaterThan(figure("nodeFloor").wallMedianS);
   }, 60_000);
 
+  it("startup: a command is timed from launch until it is done", async () => {
+    const result = await bench("startup", "--runs", "1", "--commands", "help", "--modes", "src");
+    expect((result["help.src"] as { readyMs: number }).readyMs).toBeGreaterThan(0);
+  }, 60_000);
+
   it("ingest: replicated real days are all stored", async () => {
     const result = await bench("ingest", "--papers", "400");
     expect(result.papers).toBe(400);

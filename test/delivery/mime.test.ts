@@ -21,7 +21,7 @@ const digest = {
   headers: {
     "List-Unsubscribe": "<https://paperboy.test/unsubscribe/abc.def>",
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    "List-Id": "Paperboy <paperboy.paperboy.test>",
+    "List-Id": "Paperboy <paperboy.test>",
   },
 };
 
@@ -153,6 +153,7 @@ describe("DKIM on the raw path", () => {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const outbox = mkdtempSync(path.join(tmpdir(), "paperboy-dkim-"));
     const config = loadConfig({
+      NODE_ENV: "test",
       APP_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
       ADMIN_TOKEN: "test-admin-token-0123456789",
       MAIL_FROM: FROM,

@@ -86,7 +86,7 @@ describe("composed digest", () => {
       subscriberId: 42,
     });
     expect(header(mail.raw, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
-    expect(header(mail.raw, "List-Id")).toBe("Paperboy <paperboy.paperboy.test>");
+    expect(header(mail.raw, "List-Id")).toBe("Paperboy <paperboy.test>");
 
     const html = parsed.html as string;
     expect(html).toContain('href="https://huggingface.co/papers/2608.16798"');

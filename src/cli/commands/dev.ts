@@ -1,6 +1,6 @@
 import { ingestSample } from "../../papers/ingest.ts";
 import { loadConfig } from "../../platform/config.ts";
-import { createDeps } from "../../platform/deps.ts";
+import { createReachableDeps } from "../../platform/reachable.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
 import { buildServer } from "../../processes/server.ts";
 import { setupDatabase } from "../../processes/setup-database.ts";
@@ -9,7 +9,7 @@ import type { Env } from "../command.ts";
 
 export async function dev(env: Env): Promise<number> {
   const config = loadConfig({ NODE_ENV: "development", ...env });
-  const deps = createDeps(config, { name: "paperboy-dev" });
+  const deps = await createReachableDeps(config, { name: "paperboy-dev" });
   await setupDatabase(deps.db);
   const sample = await ingestSample(deps);
   console.log(`Sample papers: ${sample.inserted} new, ${sample.updated + sample.unchanged} known`);

@@ -2,10 +2,9 @@ import cliProgress from "cli-progress";
 import { deliverEdition, type EditionProgress } from "../../delivery/deliver-edition.ts";
 import { currentEdition } from "../../delivery/plan.ts";
 import { editionExists } from "../../papers/repository.ts";
-import { isIsoDate } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
-import { createDeps } from "../../platform/deps.ts";
 import { createLogger } from "../../platform/logger.ts";
+import { createReachableDeps } from "../../platform/reachable.ts";
 import { type Env, UsageError } from "../command.ts";
 import { handled, type ProgressReporter, plainProgress } from "../progress.ts";
 
@@ -39,7 +38,7 @@ export async function digest(env: Env, { date }: { date?: string }): Promise<num
   // Progress goes to stdout; keep the logs to warnings so they do not tear the bar.
   const level =
     config.LOG_LEVEL === "info" || config.LOG_LEVEL === "debug" ? "warn" : config.LOG_LEVEL;
-  const deps = createDeps(config, {
+  const deps = await createReachableDeps(config, {
     name: "paperboy-digest",
     logger: createLogger(level, "paperboy-digest"),
   });

@@ -4,6 +4,7 @@ import { systemClock } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
 import { createMetrics } from "../../platform/metrics.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { type Env, UsageError } from "../command.ts";
 
 export async function ingestPapers(
@@ -14,6 +15,7 @@ export async function ingestPapers(
   const config = loadConfig(env);
   const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-ingest" });
   try {
+    await requireReachable(config, { db });
     const deps = { db, config, clock: systemClock, metrics: createMetrics() };
     const reports = await ingest(deps, inputs, options).catch((error) => {
       throw error instanceof SourceError ? new UsageError(error.message) : error;

@@ -3,6 +3,7 @@ import { createDigestComposer } from "../../digests/compose.ts";
 import { previewDigest } from "../../digests/preview.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { describeSystemError } from "../../platform/system-errors.ts";
 import { type Env, UsageError } from "../command.ts";
 
@@ -13,6 +14,7 @@ export async function preview(
   const config = loadConfig(env);
   const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-preview" });
   try {
+    await requireReachable(config, { db });
     const composer = await createDigestComposer({ config, db });
     const result = await previewDigest({ db }, composer, email, date);
     if (!result.ok) throw new UsageError(result.error);

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { systemClock } from "../../platform/clock.ts";
 import { loadConfig } from "../../platform/config.ts";
 import { createDb } from "../../platform/db/index.ts";
+import { requireReachable } from "../../platform/reachable.ts";
 import { describeSystemError } from "../../platform/system-errors.ts";
 import { exportSubscribers } from "../../subscribers/export.ts";
 import { ImportFileError, importSubscribers } from "../../subscribers/import.ts";
@@ -20,6 +21,7 @@ export async function importCsv(
   const config = loadConfig(env);
   const db = createDb(config.DATABASE_URL, { max: 2, applicationName: "paperboy-import" });
   try {
+    await requireReachable(config, { db });
     const started = Date.now();
     const report = await importSubscribers(db, createReadStream(file), {
       confirmed,
@@ -45,6 +47,7 @@ export async function exportCsv(env: Env): Promise<number> {
   const config = loadConfig(env);
   const db = createDb(config.DATABASE_URL, { max: 1, applicationName: "paperboy-export" });
   try {
+    await requireReachable(config, { db });
     const rows = await exportSubscribers(db, process.stdout);
     console.error(`exported ${rows} subscribers`);
     return 0;

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { createDigestComposer } from "../../digests/compose.ts";
 import type { DigestComposer } from "../../digests/types.ts";
+import { devOutboxEnabled } from "../../platform/config.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { createTransactionalDispatch } from "../../subscribers/transactional.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
 import { adminRoutes } from "./admin.ts";
 import { archiveRoutes } from "./archive.ts";
 import { confirmRoutes } from "./confirm.ts";
-import { devOutboxRoutes } from "./dev-outbox.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
@@ -16,6 +16,13 @@ import { staticRoutes } from "./static.ts";
 import { subscribeRoutes } from "./subscribe.ts";
 import { unsubscribeRoutes } from "./unsubscribe.ts";
 import { webhookRoutes } from "./webhooks.ts";
+
+/** Dev only, and loaded only then: it needs mailparser, which a production install lacks. */
+const devOutboxRoutes: WebRoutes = async (app, web) => {
+  if (!devOutboxEnabled(web.deps.config)) return;
+  const devOutbox = await import("./dev-outbox.ts");
+  await devOutbox.devOutboxRoutes(app, web);
+};
 
 /** Every URL area, each in its own encapsulated scope. */
 const WEB_ROUTES: WebRoutes[] = [
