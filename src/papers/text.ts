@@ -73,6 +73,28 @@ export function countPhrase(haystack: readonly string[], needle: readonly string
   return count;
 }
 
+/** Positions of every term in a stream: index a text once, then match many phrases fast. */
+export function indexTerms(stream: readonly string[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  stream.forEach((term, i) => {
+    const at = index.get(term);
+    if (at) at.push(i);
+    else index.set(term, [i]);
+  });
+  return index;
+}
+
+/** Whether `needle` occurs in `stream`, using the stream's `indexTerms`. */
+export function hasPhrase(
+  stream: readonly string[],
+  index: ReadonlyMap<string, readonly number[]>,
+  needle: readonly string[],
+): boolean {
+  const starts = needle.length ? index.get(needle[0]!) : undefined;
+  if (!starts) return false;
+  return starts.some((start) => needle.every((term, j) => stream[start + j] === term));
+}
+
 /** Word n-grams of a term sequence, each joined by one space. */
 export function ngrams(sequence: readonly string[], n: number): string[] {
   const grams: string[] = [];
