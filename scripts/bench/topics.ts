@@ -1,7 +1,7 @@
 import { classifyPaper } from "../../src/papers/classify.ts";
 import { loadTopicModel } from "../../src/papers/topic-model.ts";
 import { comparisonTable, evaluateClassifiers, impreciseTopics } from "../topics-eval.ts";
-import { intFlag, onlyFlags, printTable, round } from "./common.ts";
+import { intFlag, onlyFlags, printResult, printTable, round } from "./common.ts";
 
 /**
  * Topic quality of the shipped model (data/models/topics.json) against today's rules: on the
@@ -34,15 +34,13 @@ export async function topicsBench(flags: Map<string, string>): Promise<void> {
     recall: round(e.micro.recall, 3),
     f1: round(e.micro.f1, 3),
   });
-  console.log(
-    JSON.stringify({
-      bench: "topics",
-      heldOutPapers: ev.heldOut.length,
-      trainPapers: ev.train.length,
-      heldOut: { model: micro(ev.heldOutModel), rules: micro(ev.heldOutRules) },
-      crossValidated: { model: micro(ev.cvModel), rules: micro(ev.cvRules) },
-      heldOutTopicsBelowPrecision07: impreciseTopics(ev.heldOutModel),
-      papersPerCpuSecond: Math.round(perSecond),
-    }),
-  );
+  printResult({
+    bench: "topics",
+    heldOutPapers: ev.heldOut.length,
+    trainPapers: ev.train.length,
+    heldOut: { model: micro(ev.heldOutModel), rules: micro(ev.heldOutRules) },
+    crossValidated: { model: micro(ev.cvModel), rules: micro(ev.cvRules) },
+    heldOutTopicsBelowPrecision07: impreciseTopics(ev.heldOutModel),
+    papersPerCpuSecond: Math.round(perSecond),
+  });
 }
