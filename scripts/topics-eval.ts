@@ -6,8 +6,8 @@ import { classifyPaper } from "../src/papers/classify.ts";
 import { TOPICS } from "../src/papers/taxonomy.ts";
 import { evaluateTopics, type TopicEvaluation } from "../src/papers/topic-metrics.ts";
 import type { TopicModel } from "../src/papers/topic-model.ts";
-import { classifyByRules } from "../src/papers/topic-rules.ts";
 import { crossValidatedTopics, type LabelledPaper } from "../src/papers/topic-training.ts";
+import { classifyByRules } from "./topics-baseline.ts";
 import { labelledPapers, splitLabels } from "./topics-data.ts";
 
 export const SLUGS = TOPICS.map((t) => t.slug);

@@ -5,8 +5,8 @@ import { classifyPaper } from "../src/papers/classify.ts";
 import { TOPICS } from "../src/papers/taxonomy.ts";
 import type { TopicEvaluation } from "../src/papers/topic-metrics.ts";
 import { loadTopicModel } from "../src/papers/topic-model.ts";
-import { classifyByRules } from "../src/papers/topic-rules.ts";
 import { DEFAULT_TRAINING } from "../src/papers/topic-training.ts";
+import { classifyByRules } from "./topics-baseline.ts";
 import { HELD_OUT_SHARE } from "./topics-data.ts";
 import { comparisonTable, evaluateClassifiers, impreciseTopics, SLUGS } from "./topics-eval.ts";
 

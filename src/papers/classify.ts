@@ -1,8 +1,8 @@
 /**
  * Topic classification: which of the curated topics (taxonomy.ts) a paper is about. A learned
  * model decides (topic-model.ts: tf-idf + lexicon scores, one logistic regression per topic,
- * trained on data/labels by `npm run train:topics`); today's keyword rules (topic-rules.ts)
- * remain only as its baseline and are not used here. Pure: the caller loads the model once.
+ * trained on data/labels by `npm run train:topics`). The keyword rules it replaced remain only
+ * as its baseline, in scripts/topics-baseline.ts. Pure: the caller loads the model once.
  */
 import { decideTopics, type TopicModel, topicProbabilities } from "./topic-model.ts";
 

@@ -1,9 +1,9 @@
 /**
  * What the topic model sees of a paper: tf-idf of stemmed unigrams and bigrams (the title and
  * AI keywords counted more than the abstract), plus one lexicon score per topic: its phrases
- * found in the title, the keywords and the abstract, and its arXiv categories, weighted as
- * today's rules weigh them. With ~200 labelled papers, one score per topic generalises better
- * (in cross-validation on the training part) than a feature per place. Pure.
+ * found in the title, the keywords and the abstract, and its arXiv categories, weighted as the
+ * keyword rules it replaced weighed them. With ~200 labelled papers, one score per topic
+ * generalises better (in cross-validation on the training part) than a feature per place. Pure.
  */
 import type { ClassifiablePaper } from "./classify.ts";
 import type { SparseVector } from "./logistic.ts";

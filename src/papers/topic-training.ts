@@ -132,19 +132,30 @@ export function outOfFoldProbabilities(
   slugs: string[],
   options: TrainingOptions,
 ): number[][] {
-  const fold = foldOf(labelled, options.folds);
-  const scores = new Array<number[]>(labelled.length);
-  for (let f = 0; f < options.folds; f++) {
-    const model = fitTopicModel(
-      labelled.filter((_, i) => fold[i] !== f),
-      slugs,
-      options,
-    );
+  return perFold(labelled, options.folds, (part) => {
+    const model = fitTopicModel(part, slugs, options);
+    return (paper) => topicProbabilities(model, paper);
+  });
+}
+
+/**
+ * For each fold: `train` on the other folds, then apply what it returns to the fold's papers.
+ * The answers come back in the input's order.
+ */
+function perFold<T>(
+  labelled: LabelledPaper[],
+  folds: number,
+  train: (part: LabelledPaper[]) => (paper: ClassifiablePaper) => T,
+): T[] {
+  const fold = foldOf(labelled, folds);
+  const answers = new Array<T>(labelled.length);
+  for (let f = 0; f < folds; f++) {
+    const apply = train(labelled.filter((_, i) => fold[i] !== f));
     labelled.forEach((l, i) => {
-      if (fold[i] === f) scores[i] = topicProbabilities(model, l.paper);
+      if (fold[i] === f) answers[i] = apply(l.paper);
     });
   }
-  return scores;
+  return answers;
 }
 
 /**
@@ -196,19 +207,8 @@ export function crossValidatedTopics(
   slugs: string[],
   options: TrainingOptions = DEFAULT_TRAINING,
 ): string[][] {
-  const fold = foldOf(labelled, options.folds);
-  const predicted = new Array<string[]>(labelled.length);
-  for (let f = 0; f < options.folds; f++) {
-    const model = trainTopicModel(
-      labelled.filter((_, i) => fold[i] !== f),
-      slugs,
-      options,
-    );
-    labelled.forEach((l, i) => {
-      if (fold[i] === f) {
-        predicted[i] = decideTopics(model, topicProbabilities(model, l.paper)).map((t) => t.slug);
-      }
-    });
-  }
-  return predicted;
+  return perFold(labelled, options.folds, (part) => {
+    const model = trainTopicModel(part, slugs, options);
+    return (paper) => decideTopics(model, topicProbabilities(model, paper)).map((t) => t.slug);
+  });
 }

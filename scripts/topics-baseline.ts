@@ -1,9 +1,10 @@
 /**
- * Today's keyword rules, kept as the baseline the learned classifier is measured against and
- * as features it learns from: weighted whole-word phrases over a paper's arXiv categories, AI
- * keywords, title and abstract. Pure.
+ * The keyword rules that filed papers before the learned model (src/papers/classify.ts), kept
+ * unchanged as the baseline it is measured against (`npm run bench -- topics`): weighted
+ * whole-word phrases over a paper's arXiv categories, AI keywords, title and abstract. Most
+ * of their phrases live on in the model's lexicon (src/papers/topic-lexicon.ts). Pure.
  */
-import type { ClassifiablePaper, TopicScore } from "./classify.ts";
+import type { ClassifiablePaper, TopicScore } from "../src/papers/classify.ts";
 
 export interface TopicRule {
   /** arXiv categories; "q-bio." matches every q-bio.* category. */
@@ -419,7 +420,7 @@ export interface RuleEvidence {
 }
 
 /** Every topic's rule evidence for one paper, in the rules' order. */
-export function ruleEvidence(
+function ruleEvidence(
   paper: ClassifiablePaper,
   rules: Record<string, TopicRule> = TOPIC_RULES,
 ): RuleEvidence[] {
