@@ -15,6 +15,7 @@ COPY migrations migrations
 COPY templates templates
 COPY public public
 COPY data/sample data/sample
+COPY data/models data/models
 RUN npm run build
 
 # Runtime: production dependencies only, the compiled build (templates, migrations and static

@@ -19,7 +19,7 @@ if (!path.relative(out, root).startsWith("..")) {
 }
 
 /** Read at run time relative to the compiled modules (templates.ts, http/app.ts, ingest.ts). */
-const RUNTIME_ASSETS = ["templates", "public", "data/sample"];
+const RUNTIME_ASSETS = ["templates", "public", "data/sample", "data/models"];
 
 rmSync(out, { recursive: true, force: true });
 let tsc;

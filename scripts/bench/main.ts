@@ -6,6 +6,7 @@ import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
 import { renderBench } from "./render.ts";
 import { startupBench } from "./startup.ts";
+import { topicsBench } from "./topics.ts";
 
 /** `npm run bench -- <name> [--flag value …]`: one benchmark, a table, then one JSON line. */
 const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
@@ -16,6 +17,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   ingest: ingestBench,
   cli: cliBench,
   startup: startupBench,
+  topics: topicsBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { classifyPaper } from "../../src/papers/classify.ts";
 import { parseHfDailyPapers } from "../../src/papers/hf.ts";
 import type { EditionPaper } from "../../src/papers/repository.ts";
+import { loadTopicModel, type TopicModel } from "../../src/papers/topic-model.ts";
 import { DATA_DIR } from "./common.ts";
 
 /** The real sample files (hf-daily-papers-YYYY-MM-DD.json), oldest first. */
@@ -17,10 +18,10 @@ export function readDay(date: string): unknown[] {
 }
 
 /** One real day as an edition: parsed, classified, in trending order (no database). */
-export function editionPapers(date: string): EditionPaper[] {
+export function editionPapers(date: string, model: TopicModel = loadTopicModel()): EditionPaper[] {
   const { papers } = parseHfDailyPapers(readDay(date), { date });
   const at = new Date(`${date}T08:00:00Z`);
   return papers
-    .map((p) => ({ ...p, created_at: at, updated_at: at, topics: classifyPaper(p) }))
+    .map((p) => ({ ...p, created_at: at, updated_at: at, topics: classifyPaper(model, p) }))
     .sort((a, b) => b.upvotes - a.upvotes || (a.id < b.id ? -1 : 1));
 }

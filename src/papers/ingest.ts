@@ -13,6 +13,7 @@ import {
   upsertPapers,
 } from "./repository.ts";
 import { fetchHfDay, fetchText, isHfListUrl, type RawSource, readLocal } from "./sources.ts";
+import { loadTopicModel, type TopicModel } from "./topic-model.ts";
 
 export type SourceKind = "hf" | "arxiv";
 
@@ -21,6 +22,8 @@ export interface IngestOptions {
   source?: SourceKind;
   /** Edition date for items that don't carry one (and the day to fetch from an HF URL). */
   date?: string;
+  /** The topic model to classify with; the shipped one (data/models) is loaded when omitted. */
+  topicModel?: TopicModel;
 }
 
 export interface IngestReport extends UpsertCounts {
@@ -57,15 +60,20 @@ export async function ingest(
   const raws: RawSource[] = [];
   for (const input of inputs) raws.push(...(await readInput(deps, input, options)));
   const parsed = raws.map((raw) => parseSource(raw, options));
+  const model = options.topicModel ?? loadTopicModel();
   const reports: IngestReport[] = [];
-  for (const source of parsed) reports.push(await store(deps, source));
+  for (const source of parsed) reports.push(await store(deps, source, model));
   return reports;
 }
 
 /** Fetch every page of one day's Hugging Face list from HF_PAPERS_URL and store it. */
-export async function ingestHfDay(deps: IngestDeps, date: string): Promise<IngestReport> {
+export async function ingestHfDay(
+  deps: IngestDeps,
+  date: string,
+  model: TopicModel = loadTopicModel(),
+): Promise<IngestReport> {
   const raw = await fetchHfDay(deps.config.HF_PAPERS_URL, date);
-  return store(deps, parseSource(raw, { source: "hf", date }));
+  return store(deps, parseSource(raw, { source: "hf", date }), model);
 }
 
 /** The bundled demo papers (data/sample), for `paperboy dev`. */
@@ -139,7 +147,11 @@ function detect(raw: RawSource): SourceKind {
 }
 
 /** Upsert, classify and count one parsed input inside one transaction. */
-async function store(deps: IngestDeps, parsed: ParsedSource): Promise<IngestReport> {
+async function store(
+  deps: IngestDeps,
+  parsed: ParsedSource,
+  model: TopicModel,
+): Promise<IngestReport> {
   const now = deps.clock.now();
   const ids = parsed.papers.map((p) => p.id);
   const counts = await deps.db.transaction().execute(async (trx) => {
@@ -149,7 +161,7 @@ async function store(deps: IngestDeps, parsed: ParsedSource): Promise<IngestRepo
     const stored = await papersForClassification(trx, { ids });
     await replacePaperTopics(
       trx,
-      stored.map((p) => ({ paperId: p.id, topics: classifyPaper(p) })),
+      stored.map((p) => ({ paperId: p.id, topics: classifyPaper(model, p) })),
     );
     await refreshEditions(trx, [...previousDates, ...parsed.papers.map((p) => p.listed_on)], now);
     return result;

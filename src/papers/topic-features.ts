@@ -1,0 +1,150 @@
+/**
+ * What the topic model sees of a paper: tf-idf of stemmed unigrams and bigrams (the title and
+ * AI keywords counted more than the abstract), plus one lexicon score per topic: its phrases
+ * found in the title, the keywords and the abstract, and its arXiv categories, weighted as the
+ * keyword rules it replaced weighed them. With ~200 labelled papers, one score per topic
+ * generalises better (in cross-validation on the training part) than a feature per place. Pure.
+ */
+import type { ClassifiablePaper } from "./classify.ts";
+import type { SparseVector } from "./logistic.ts";
+import { addGramCounts, hasPhrase, indexTerms, terms } from "./text.ts";
+import type { CompiledEntry } from "./topic-lexicon.ts";
+
+export interface FeatureOptions {
+  /** How much one occurrence in the title, in the AI keywords and in the abstract counts. */
+  title: number;
+  keywords: number;
+  abstract: number;
+  /** Scale of the lexicon features next to the unit-length tf-idf part; 0 = none. */
+  lexicon: number;
+}
+
+/** The fitted part of the features: the vocabulary with its idf, and the compiled lexicon. */
+export interface FeatureSpace {
+  options: FeatureOptions;
+  index: Map<string, number>;
+  idf: Float64Array;
+  lexicon: CompiledEntry[];
+}
+
+// Weight of one distinct phrase found per place, and of a matching arXiv category. A broad
+// phrase counts only in the title and keywords ("text" in an abstract says nothing).
+const CORE = { title: 3, keywords: 2, abstract: 1 };
+const BROAD = { title: 3, keywords: 2, abstract: 0 };
+const CATEGORY = 2;
+
+/** A paper's text as term streams, tokenised once for both feature kinds. */
+export interface PaperTerms {
+  title: string[];
+  keywords: string[][];
+  abstract: string[];
+}
+
+export function paperTerms(paper: ClassifiablePaper): PaperTerms {
+  return {
+    title: terms(paper.title),
+    keywords: paper.ai_keywords.map(terms),
+    abstract: terms(paper.abstract),
+  };
+}
+
+/** Weighted unigram and bigram counts; bigrams never span two fields or two keywords. */
+export function gramsOf(text: PaperTerms, options: FeatureOptions): Map<string, number> {
+  const bag = addGramCounts(new Map(), text.title, options.title);
+  for (const keyword of text.keywords) addGramCounts(bag, keyword, options.keywords);
+  return addGramCounts(bag, text.abstract, options.abstract);
+}
+
+/**
+ * Vocabulary of grams found in at least `minDf` papers and in at most `maxDfShare` of them
+ * (which drops "of the" and other words every abstract has), in first-seen order; smooth idf.
+ */
+export function buildVocabulary(
+  bags: Map<string, number>[],
+  minDf: number,
+  maxDfShare: number,
+): { terms: string[]; idf: number[] } {
+  const df = new Map<string, number>();
+  for (const bag of bags) for (const gram of bag.keys()) df.set(gram, (df.get(gram) ?? 0) + 1);
+  const kept = [...df].filter(([, n]) => n >= minDf && n <= maxDfShare * bags.length);
+  return {
+    terms: kept.map(([gram]) => gram),
+    idf: kept.map(([, n]) => 1 + Math.log((1 + bags.length) / (1 + n))),
+  };
+}
+
+/** Number of features a space produces. */
+export function dimensions(space: FeatureSpace): number {
+  return space.idf.length + (space.options.lexicon > 0 ? space.lexicon.length : 0);
+}
+
+/** A paper's feature vector in a fitted space. */
+export function paperVector(paper: ClassifiablePaper, space: FeatureSpace): SparseVector {
+  const text = paperTerms(paper);
+  return textVector(text, gramsOf(text, space.options), paper.arxiv_categories, space);
+}
+
+/** The vector of an already tokenised and counted paper (training does both once). */
+export function textVector(
+  text: PaperTerms,
+  bag: Map<string, number>,
+  categories: string[],
+  space: FeatureSpace,
+): SparseVector {
+  const indices: number[] = [];
+  const values: number[] = [];
+  let normSq = 0;
+  for (const [gram, count] of bag) {
+    const i = space.index.get(gram);
+    if (i === undefined) continue;
+    const value = Math.log1p(count) * space.idf[i]!;
+    indices.push(i);
+    values.push(value);
+    normSq += value * value;
+  }
+  const norm = Math.sqrt(normSq) || 1;
+  for (let k = 0; k < values.length; k++) values[k]! /= norm;
+  if (space.options.lexicon > 0) {
+    const base = space.idf.length;
+    lexiconScores(text, categories, space.lexicon).forEach((score, k) => {
+      if (score === 0) return;
+      indices.push(base + k);
+      values.push(space.options.lexicon * Math.log1p(score));
+    });
+  }
+  return { indices, values };
+}
+
+/** Each topic's lexicon score for a paper, topics in lexicon order. */
+export function lexiconScores(
+  text: PaperTerms,
+  categories: string[],
+  lexicon: CompiledEntry[],
+): number[] {
+  const places = [
+    { stream: text.title, core: CORE.title, broad: BROAD.title },
+    {
+      stream: text.keywords.flatMap((k) => [...k, "|"]),
+      core: CORE.keywords,
+      broad: BROAD.keywords,
+    },
+    { stream: text.abstract, core: CORE.abstract, broad: BROAD.abstract },
+  ].map((place) => ({ ...place, index: indexTerms(place.stream) }));
+  return lexicon.map((entry) => {
+    let score = entry.categories.some((c) => categoryMatches(categories, c)) ? CATEGORY : 0;
+    for (const place of places) {
+      for (const phrase of entry.core) {
+        if (hasPhrase(place.stream, place.index, phrase)) score += place.core;
+      }
+      if (place.broad === 0) continue;
+      for (const phrase of entry.broad) {
+        if (hasPhrase(place.stream, place.index, phrase)) score += place.broad;
+      }
+    }
+    return score;
+  });
+}
+
+function categoryMatches(categories: string[], wanted: string): boolean {
+  return categories.some((c) => (wanted.endsWith(".") ? c.startsWith(wanted) : c === wanted));
+}
