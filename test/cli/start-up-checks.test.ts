@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/cli.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 
@@ -33,18 +33,13 @@ afterAll(async () => {
 
 /** `paperboy ARGS` in this process: its exit code and what it wrote to stderr. */
 async function run(args: string[], env: Record<string, string>) {
-  const errors: string[] = [];
-  const spy = vi.spyOn(console, "error").mockImplementation((...parts: unknown[]) => {
-    errors.push(parts.join(" "));
-  });
-  const log = vi.spyOn(console, "log").mockImplementation(() => {});
-  try {
-    const code = await main(args, { ...ctx.env, ...env });
-    return { code, stderr: errors.join("\n") };
-  } finally {
-    spy.mockRestore();
-    log.mockRestore();
-  }
+  let stderr = "";
+  const code = await main(
+    args,
+    { ...ctx.env, ...env },
+    { out: () => {}, err: (t) => (stderr += t) },
+  );
+  return { code, stderr: stderr.trimEnd() };
 }
 
 const PASSWORD = "hunter2-never-print-me";
