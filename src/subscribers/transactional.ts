@@ -1,8 +1,8 @@
 import { type Job, type JobsOptions, Queue, UnrecoverableError } from "bullmq";
-import { classifySendError } from "../delivery/smtp-errors.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, type JobPayloads, jobQueue } from "../platform/queues.ts";
 import { createFailFastRedis } from "../platform/redis.ts";
+import { classifySendError } from "../platform/smtp/errors.ts";
 import { loadSubscriberMails, type SubscriberMails, sendTransactional } from "./mails.ts";
 import {
   findMailRecipient,
