@@ -4,6 +4,7 @@ import { deliveryBench } from "./delivery.ts";
 import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
 import { renderBench } from "./render.ts";
+import { smtpBench } from "./smtp.ts";
 
 /** `npm run bench -- <name> [--flag value …]`: one benchmark, a table, then one JSON line. */
 const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
@@ -12,6 +13,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   plan: planBench,
   api: apiBench,
   ingest: ingestBench,
+  smtp: smtpBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -2,12 +2,14 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { describe, expect, it } from "vitest";
 import { createDigestMimeBuilder, mimeCanAddress } from "../../src/delivery/mime.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createMailer } from "../../src/platform/mailer.ts";
+import { toSmtpData } from "../../src/platform/smtp/prepare.ts";
 import { verifyDkim } from "../helpers/dkim.ts";
 
 const FROM = "Paperboy <digest@paperboy.test>";
@@ -87,6 +89,42 @@ describe("raw digest MIME", () => {
     for (const word of subject.match(/=\?[^?]+\?[BQ]\?[^?]*\?=/g) ?? []) {
       expect(word.length).toBeLessThanOrEqual(75);
     }
+  });
+
+  it("is already in SMTP DATA form for any subject, body and header values (no scan needed before sending)", () => {
+    const tricky = fc
+      .array(
+        fc.oneof(
+          fc.constantFrom("\r", "\n", "\r\n", ".", "..", " ", "\t", "é", "▲", "—"),
+          fc.string(),
+        ),
+        {
+          maxLength: 30,
+        },
+      )
+      .map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(tricky, tricky, tricky, tricky, (subject, text, html, value) => {
+        const source = build({
+          ...digest,
+          subject,
+          text,
+          html,
+          headers: { ...digest.headers, "List-Id": value },
+          date: new Date("2026-08-19T07:00:00Z"),
+        });
+        // The scanning path finds nothing to rewrite: the very same buffer comes back.
+        expect(toSmtpData(source).body).toBe(source);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps a header value with line breaks on its header", async () => {
+    const source = build({ ...digest, subject: "one\r\n.two\nBcc: x@evil.test", date: new Date() });
+    const parsed = await simpleParser(source);
+    expect(parsed.subject).toBe("one .two Bcc: x@evil.test");
+    expect(parsed.bcc).toBeUndefined();
   });
 
   it("refuses non-ASCII addresses (the sender uses sendMail for those)", () => {

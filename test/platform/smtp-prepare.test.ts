@@ -16,21 +16,22 @@ async function viaDataStream(raw: Buffer): Promise<Buffer> {
 }
 
 const text = (s: string) => Buffer.from(s, "latin1");
+const wire = (raw: Buffer) => {
+  const { body, terminator } = toSmtpData(raw);
+  return Buffer.concat([body, terminator]).toString("latin1");
+};
 
 describe("SMTP DATA form of a prebuilt message", () => {
   it("doubles a dot that opens a line and ends with CRLF . CRLF", () => {
     const raw = text("Subject: x\r\n\r\n.hidden\r\nok\r\n..two\r\n");
-    const { data, size } = toSmtpData(raw);
-    expect(data.toString("latin1")).toBe("Subject: x\r\n\r\n..hidden\r\nok\r\n...two\r\n.\r\n");
-    expect(size).toBe(raw.length);
+    expect(toSmtpData(raw).size).toBe(raw.length);
+    expect(wire(raw)).toBe("Subject: x\r\n\r\n..hidden\r\nok\r\n...two\r\n.\r\n");
   });
 
   it("turns bare LF and bare CR into CRLF, stuffing dots after either", () => {
-    expect(toSmtpData(text("a\n.b\r.c\rd")).data.toString("latin1")).toBe(
-      "a\r\n..b\r\n..c\r\nd\r\n.\r\n",
-    );
-    expect(toSmtpData(text(".")).data.toString("latin1")).toBe("..\r\n.\r\n");
-    expect(toSmtpData(text("")).data.toString("latin1")).toBe("\r\n.\r\n");
+    expect(wire(text("a\n.b\r.c\rd"))).toBe("a\r\n..b\r\n..c\r\nd\r\n.\r\n");
+    expect(wire(text("."))).toBe("..\r\n.\r\n");
+    expect(wire(text(""))).toBe("\r\n.\r\n");
   });
 
   it("leaves the digest MIME untouched but for the terminator (it has no leading dots)", () => {
@@ -43,9 +44,9 @@ describe("SMTP DATA form of a prebuilt message", () => {
       headers: { "List-Unsubscribe": "<https://paperboy.test/u/abc>" },
       date: new Date("2026-08-19T07:00:00Z"),
     });
-    const { data } = toSmtpData(raw);
-    expect(data.subarray(0, raw.length).equals(raw)).toBe(true);
-    expect(data.subarray(raw.length).toString("latin1")).toBe(".\r\n");
+    const { body, terminator } = toSmtpData(raw);
+    expect(body).toBe(raw); // the very same bytes: nothing was copied or rewritten
+    expect(terminator.toString("latin1")).toBe(".\r\n");
   });
 
   it("is byte for byte what nodemailer's DataStream sends, for any bytes", async () => {
@@ -56,9 +57,7 @@ describe("SMTP DATA form of a prebuilt message", () => {
     );
     await fc.assert(
       fc.asyncProperty(messages, async (raw) => {
-        expect(toSmtpData(raw).data.toString("latin1")).toBe(
-          (await viaDataStream(raw)).toString("latin1"),
-        );
+        expect(wire(raw)).toBe((await viaDataStream(raw)).toString("latin1"));
       }),
       { numRuns: 500 },
     );

@@ -61,7 +61,9 @@ function transport(
 
 /** Send messages 0..n-1 at once; the results in order. */
 async function sendAll(t: SmtpTransport, n: number): Promise<SendResult[]> {
-  const prepared = await Promise.all(Array.from({ length: n }, (_, i) => t.prepare(digest(i))));
+  const prepared = await Promise.all(
+    Array.from({ length: n }, (_, i) => t.prepare(digest(i), "canonical")),
+  );
   return Promise.all(prepared.map((m, i) => t.send(m, envelope(i))));
 }
 

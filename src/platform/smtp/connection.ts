@@ -42,10 +42,13 @@ export class PreparedDataConnection extends SMTPConnection {
     };
     return {
       outByteCount: 0,
-      write(data: Buffer) {
-        this.outByteCount = data.length;
+      write(message: PreparedMessage) {
+        this.outByteCount = message.body.length + message.terminator.length;
         markWritten();
-        socket.write(data);
+        socket.cork();
+        socket.write(message.body);
+        socket.write(message.terminator);
+        socket.uncork();
       },
       end() {},
     };
@@ -121,7 +124,8 @@ export function sendPrepared(
   return new Promise((resolve) => {
     connection.send(
       { from: envelope.from, to: [envelope.to], size: message.size },
-      message.data,
+      // send() hands the message to the stream above untouched.
+      message as unknown as Buffer,
       (err, info) => {
         if (err) resolve({ ok: false, error: err, dataWritten: connection.dataWritten });
         else resolve({ ok: true, response: String(info.response ?? "") });

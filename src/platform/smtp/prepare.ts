@@ -6,15 +6,19 @@ const CR = 0x0d;
 const DOT = 0x2e;
 const TERMINATOR = Buffer.from(".\r\n");
 const CRLF_TERMINATOR = Buffer.from("\r\n.\r\n");
+const CR_TERMINATOR = Buffer.from("\n.\r\n");
 
 /**
- * A message in its SMTP DATA form: CRLF line ends, leading dots doubled, ended by CRLF "." CRLF.
- * Built once (at compose time), so sending it is a single socket write; nodemailer would
- * otherwise run every byte of every message through a stream transform on each send.
+ * A message in its SMTP DATA form: CRLF line ends, leading dots doubled, then CRLF "." CRLF.
+ * Built once (at compose time), so sending it is one socket write (body and terminator together,
+ * uncopied); nodemailer would otherwise run every byte of every message through a stream
+ * transform on each send.
  */
 export interface PreparedMessage {
   readonly kind: "prepared-smtp-data";
-  readonly data: Buffer;
+  readonly body: Buffer;
+  /** ".\r\n", or with the CRLF a body without a final line end needs. */
+  readonly terminator: Buffer;
   /** Size of the message itself, before stuffing and terminator. */
   readonly size: number;
 }
@@ -50,14 +54,18 @@ function canonicalise(raw: Buffer): Buffer {
   return out.subarray(0, n);
 }
 
-/** Dot-stuff and terminate a complete message (RFC 5321 §4.5.2). */
-export function toSmtpData(raw: Buffer): PreparedMessage {
-  const body = isCanonical(raw) ? raw : canonicalise(raw);
+/**
+ * Dot-stuff and terminate a complete message (RFC 5321 §4.5.2). `known: "canonical"` skips the
+ * scan (~25 µs per 37 KB) for a builder that guarantees CRLF-only lines of which none opens with
+ * a dot (src/delivery/mime.ts does, and test/delivery/mime.test.ts checks it for any input).
+ */
+export function toSmtpData(raw: Buffer, known?: "canonical"): PreparedMessage {
+  const body = known === "canonical" || isCanonical(raw) ? raw : canonicalise(raw);
   const last = body.length ? body[body.length - 1] : -1;
-  const tail = last === LF ? TERMINATOR : last === CR ? Buffer.from("\n.\r\n") : CRLF_TERMINATOR;
   return {
     kind: "prepared-smtp-data",
-    data: Buffer.concat([body, tail]),
+    body,
+    terminator: last === LF ? TERMINATOR : last === CR ? CR_TERMINATOR : CRLF_TERMINATOR,
     size: raw.length,
   };
 }

@@ -33,8 +33,11 @@ export interface SmtpTransportStats {
 }
 
 export interface SmtpTransport {
-  /** DKIM-sign (when configured) and dot-stuff once; do it when the message is built. */
-  prepare(raw: Buffer): Promise<PreparedMessage>;
+  /**
+   * DKIM-sign (when configured) and dot-stuff once; do it when the message is built.
+   * `known: "canonical"`: the builder guarantees the DATA form already (see toSmtpData).
+   */
+  prepare(raw: Buffer, known?: "canonical"): Promise<PreparedMessage>;
   /**
    * Hand one message to the relay. Never rejects for SMTP trouble: the result is the server's
    * acceptance or a classified failure. Calls beyond `connections` wait their turn (FIFO).
@@ -85,8 +88,9 @@ export function createSmtpTransport(options: SmtpTransportOptions): SmtpTranspor
   let closing: Promise<void> | null = null;
   let drained: (() => void) | null = null;
 
-  async function prepare(raw: Buffer): Promise<PreparedMessage> {
-    return toSmtpData(sign ? await sign(raw) : raw);
+  async function prepare(raw: Buffer, known?: "canonical"): Promise<PreparedMessage> {
+    // The signature header is nodemailer's, not the builder's: scan the signed message.
+    return sign ? toSmtpData(await sign(raw)) : toSmtpData(raw, known);
   }
 
   async function connect(slot: Slot): Promise<Live> {
