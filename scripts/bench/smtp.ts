@@ -322,7 +322,7 @@ const spread = (values: number[], digits: number) => {
  * connections, against smtp-source with the same count, size and sessions in the same run.
  */
 export async function smtpBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["messages", "connections", "rounds", "papers"]);
+  onlyFlags(flags, ["messages", "connections", "rounds", "papers", "layers"]);
   const count = intFlag(flags, "messages", 20_000);
   const connections = intFlag(flags, "connections", 8);
   const rounds = intFlag(flags, "rounds", 3);
@@ -332,7 +332,11 @@ export async function smtpBench(flags: Map<string, string>): Promise<void> {
   printMachine(m);
   const messages = await digestMessages(maxPapers);
   const cost = await prepareCost(messages);
-  const all = layers(messages, connections);
+  // --layers a,e: only those (smtp-source always runs: it is the yardstick).
+  const only = flags.get("layers")?.split(",");
+  const all = layers(messages, connections).filter(
+    (l) => !only || only.includes(l.name.split(".")[0]!),
+  );
   const runs: Run[] = [];
   for (let round = 1; round <= rounds; round++) {
     // Rotate the order so no layer always runs first or right after smtp-source.

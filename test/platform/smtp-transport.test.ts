@@ -163,6 +163,7 @@ describe("SMTP transport: failures are classified like smtp-errors", () => {
       const r = results[i]!;
       return r.ok ? null : { kind: r.failure.kind, code: r.failure.code };
     };
+    expect(results.every((r) => r.ok || !r.outcomeUnknown)).toBe(true); // each got its answer
     expect(failure(0)).toBeNull();
     expect(failure(1)).toEqual({ kind: "permanent", code: 550 });
     expect(failure(2)).toEqual({ kind: "transient", code: 451 });
@@ -195,6 +196,8 @@ describe("SMTP transport: failures are classified like smtp-errors", () => {
     const timedOut = await t.send(digest(1), envelope(1));
     expect(timedOut.ok ? null : timedOut.failure).toMatchObject({ kind: "transient", code: null });
     expect(timedOut.ok ? "" : timedOut.failure.reason).toMatch(/ETIMEDOUT/);
+    expect(timedOut.ok ? null : timedOut.outcomeUnknown).toBe(true);
+    expect(r.ok ? null : r.outcomeUnknown).toBe(false);
   });
 });
 
@@ -210,6 +213,8 @@ describe("SMTP transport: dropped connections", () => {
     for (const i of failed) {
       const r = results[i]!;
       expect(r.ok ? null : r.failure.kind).toBe("transient");
+      // The server had the whole message when it went away: the sender must know a resend may duplicate.
+      expect(r.ok ? null : r.outcomeUnknown).toBe(true);
     }
     const seen = arrivals(smtp);
     for (let i = 0; i < 50; i++)
