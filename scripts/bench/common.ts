@@ -9,8 +9,8 @@ import { deleteRedisKeys } from "../../test/helpers/redis.ts";
 /** The real sample days, read in place (never copied into the repo). */
 export const DATA_DIR = new URL("../../../shared/data/hf-daily-papers/", import.meta.url);
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
-const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
+export const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
 /** The production settings every benchmark runs with: an https site and a real-looking sender. */
 export const BENCH_SITE = {
   NODE_ENV: "production",

@@ -5,6 +5,7 @@ import { deliveryBench } from "./delivery.ts";
 import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
 import { renderBench } from "./render.ts";
+import { smtpBench } from "./smtp.ts";
 import { startupBench } from "./startup.ts";
 import { topicsBench } from "./topics.ts";
 
@@ -18,6 +19,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   cli: cliBench,
   startup: startupBench,
   topics: topicsBench,
+  smtp: smtpBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
-import { userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
+import path from "node:path";
 import { freePort } from "../services.mjs";
 import { cpuSeconds } from "./common.ts";
 
@@ -43,22 +44,63 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
+export interface SinkOptions {
+  /** Announce PIPELINING (smtp-sink's default); false passes -p. */
+  pipelining?: boolean;
+  /**
+   * Send the counter output to a file read only when count() is called, so that watching the
+   * sink costs this process no CPU per message (for benchmarks measuring this process).
+   */
+  countToFile?: boolean;
+}
+
+/** The last "mesg=N" in a stretch of smtp-sink's counter output. */
+function lastCount(text: string): number | null {
+  const all = [...text.matchAll(/mesg=(\d+)/g)];
+  return all.length ? Number(all[all.length - 1]![1]) : null;
+}
+
+/** Counter output in a file: count() reads its last bytes. */
+function fileCounter(): { fd: number; count(): number; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "paperboy-sink-"));
+  const file = path.join(dir, "counter.txt");
+  const fd = openSync(file, "w+");
+  const tail = Buffer.alloc(256);
+  return {
+    fd,
+    count() {
+      const size = statSync(file).size;
+      const n = readSync(fd, tail, 0, Math.min(size, tail.length), Math.max(0, size - tail.length));
+      return lastCount(tail.toString("latin1", 0, n)) ?? 0;
+    },
+    remove() {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * smtp-sink on a free local port. `-c` makes it print "sess=… quit=… mesg=N" after every
  * message, so the count is the sink's own, not ours.
  */
-export async function startSink(): Promise<Sink> {
+export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const port = await freePort();
   const user = userInfo().username;
-  const child: ChildProcess = spawn(SMTP_SINK, ["-c", "-u", user, `127.0.0.1:${port}`, "1024"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const flags = ["-c", ...(options.pipelining === false ? ["-p"] : [])];
+  const file = options.countToFile ? fileCounter() : null;
+  const child: ChildProcess = spawn(
+    SMTP_SINK,
+    [...flags, "-u", user, `127.0.0.1:${port}`, "1024"],
+    {
+      stdio: ["ignore", file ? file.fd : "pipe", "pipe"],
+    },
+  );
   let count = 0;
   let tail = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
+  child.stdout?.on("data", (chunk: Buffer) => {
     tail = (tail + chunk.toString("latin1")).slice(-200);
-    const all = [...tail.matchAll(/mesg=(\d+)/g)];
-    if (all.length) count = Number(all[all.length - 1]![1]);
+    count = lastCount(tail) ?? count;
   });
   let stderr = "";
   child.stderr!.on("data", (c: Buffer) => {
@@ -82,10 +124,11 @@ export async function startSink(): Promise<Sink> {
   return {
     pid: child.pid!,
     port,
-    count: () => count,
+    count: () => (file ? file.count() : count),
     async stop() {
       child.kill("SIGTERM");
       await exited;
+      file?.remove();
     },
   };
 }

@@ -38,13 +38,14 @@ export class ChaosSink extends SmtpSink {
     };
   }
 
-  protected override onAccepted({ to, from, messageId, at }: SmtpMessage): void {
+  protected override onAccepted({ raw: _body, ...kept }: SmtpMessage): void {
+    const { to, messageId } = kept;
     const book = messageId.startsWith("digest.") ? this.digests : this.transactional;
     const edition = /^digest\.\d+\.(\d{4}-\d{2}-\d{2})@/.exec(messageId)?.[1];
     if (edition) this.perEdition.set(edition, (this.perEdition.get(edition) ?? 0) + 1);
     for (const address of to) {
       const list = book.get(address) ?? [];
-      list.push({ to, from, messageId, at });
+      list.push(kept);
       book.set(address, list);
     }
   }

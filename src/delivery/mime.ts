@@ -7,6 +7,7 @@ import { encodeWords, foldLines } from "nodemailer/lib/mime-funcs";
  * ~7× slower than sending a prebuilt message. The structure is fixed, so it is built once per
  * sender: headers, multipart/alternative, text/plain then text/html, both UTF-8 in base64 with
  * 76-character lines (7-bit safe, no line starts with a dot, nothing for the server to rewrap).
+ * So the output is already in SMTP DATA form: toSmtpData(raw, "canonical") needs no scan.
  */
 
 export interface DigestMime {
@@ -27,9 +28,12 @@ export function mimeCanAddress(email: string): boolean {
   return ASCII_ADDRESS.test(email);
 }
 
+/** Line breaks in a value would end the header (or inject one); they become spaces. */
+const oneLine = (value: string) => value.replace(/[\r\n]+/g, " ");
+
 /** A header line, RFC 2047-encoded when it is not ASCII, folded at 76 characters. */
 function header(name: string, value: string): string {
-  return foldLines(`${name}: ${encodeWords(value, "B", 52, true)}`, 76);
+  return foldLines(`${name}: ${encodeWords(oneLine(value), "B", 52, true)}`, 76);
 }
 
 /** Base64 in 76-character lines, each ended by CRLF. */
@@ -57,7 +61,7 @@ export function createDigestMimeBuilder(from: string) {
   return function buildDigestMime(mail: DigestMime): Buffer {
     if (!mimeCanAddress(mail.to)) throw new Error("buildDigestMime needs an ASCII address");
     let head = `${fromLine}\r\nTo: ${mail.to}\r\n${header("Subject", mail.subject)}\r\n`;
-    head += `Message-ID: <${mail.messageId}>\r\nDate: ${mail.date.toUTCString().replace("GMT", "+0000")}\r\n`;
+    head += `Message-ID: <${oneLine(mail.messageId)}>\r\nDate: ${mail.date.toUTCString().replace("GMT", "+0000")}\r\n`;
     for (const [name, value] of Object.entries(mail.headers)) head += `${header(name, value)}\r\n`;
     const source = `${head}${mimeHead}${textHead}${base64Lines(mail.text)}${htmlHead}${base64Lines(mail.html)}${tail}`;
     return Buffer.from(source, "latin1");

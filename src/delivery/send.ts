@@ -7,7 +7,7 @@ import { digestInputs } from "../digests/reader-digest.ts";
 import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
-import { classifySendError } from "../platform/smtp-errors.ts";
+import { classifySendError } from "../platform/smtp/errors.ts";
 import { recordEvents, suppressAddress } from "../subscribers/repository.ts";
 import { type SendBreaker, sendQueueBreaker } from "./breaker.ts";
 import { createGroupCommit } from "./group-commit.ts";

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import type { Config } from "./config.ts";
+import { type DkimSettings, dkimSettings, SMTP_TIMEOUTS, smtpEndpoint } from "./smtp/options.ts";
 
 /** A message built by the app: both parts, plus any extra headers. */
 export interface OutgoingMail {
@@ -40,27 +41,10 @@ export interface MailerOptions {
 
 /** SMTP (pooled) when SMTP_URL is set, else .eml files in the dev outbox. */
 export function createMailer(config: Config, options: MailerOptions = {}): Mailer {
-  const dkim =
-    config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
-      ? {
-          domainName: config.DKIM_DOMAIN,
-          keySelector: config.DKIM_SELECTOR,
-          privateKey: config.DKIM_PRIVATE_KEY.replace(/\\n/g, "\n"),
-          // Both List-Unsubscribe headers are signed, as RFC 8058 asks.
-          headerFieldNames:
-            "From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post",
-        }
-      : undefined;
+  const dkim = dkimSettings(config);
   if (config.SMTP_URL) return smtpMailer(config.SMTP_URL, config.MAIL_FROM, dkim, options);
   return outboxMailer(config.OUTBOX_DIR, config.MAIL_FROM, dkim);
 }
-
-type Dkim = {
-  domainName: string;
-  keySelector: string;
-  privateKey: string;
-  headerFieldNames: string;
-};
 
 function toMessage(mail: OutgoingMail | RawMail, from: string) {
   if ("raw" in mail) {
@@ -90,24 +74,15 @@ function addressOf(from: string): string {
 function smtpMailer(
   url: string,
   from: string,
-  dkim: Dkim | undefined,
+  dkim: DkimSettings | undefined,
   options: MailerOptions,
 ): Mailer {
-  const u = new URL(url);
   const transport = nodemailer.createTransport({
     pool: true,
-    host: u.hostname,
-    port: u.port ? Number(u.port) : u.protocol === "smtps:" ? 465 : 587,
-    secure: u.protocol === "smtps:",
-    auth: u.username
-      ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
-      : undefined,
+    ...smtpEndpoint(url),
     maxConnections: options.poolSize ?? 5,
     maxMessages: Number.POSITIVE_INFINITY,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-    ignoreTLS: u.searchParams.get("tls") === "off",
+    ...SMTP_TIMEOUTS,
     dkim,
   });
   return {
@@ -126,7 +101,7 @@ function smtpMailer(
   };
 }
 
-function outboxMailer(dir: string, from: string, dkim: Dkim | undefined): Mailer {
+function outboxMailer(dir: string, from: string, dkim: DkimSettings | undefined): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, dkim });
   return {
     kind: "outbox",

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { listTopics } from "../papers/repository.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, type JobPayloads, jobQueue } from "../platform/queues.ts";
-import { classifySendError } from "../platform/smtp-errors.ts";
+import { classifySendError } from "../platform/smtp/errors.ts";
 import { loadSubscriberMails, type SubscriberMails, sendTransactional } from "./mails.ts";
 import { findMailRecipient, getPreferences, releaseConfirmationSlot } from "./repository.ts";
 import { confirmLink, subscriberLinks } from "./tokens.ts";

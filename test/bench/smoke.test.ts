@@ -43,6 +43,21 @@ describe("benchmarks (smoke)", () => {
     150_000,
   );
 
+  it.skipIf(!havePostfix)(
+    "smtp: every layer puts exactly N messages into smtp-sink, beside smtp-source",
+    async () => {
+      const result = await bench("smtp", "--messages", "200", "--rounds", "1");
+      const runs = result.runs as Array<{ layer: string; sinkCount: number; ratio: number }>;
+      expect(runs.map((r) => r.layer[0])).toEqual(expect.arrayContaining(["a", "b", "d", "e"]));
+      for (const run of runs) {
+        expect(run.sinkCount, run.layer).toBe(200);
+        expect(run.ratio, run.layer).toBeGreaterThan(0);
+      }
+      expect(result.prepareScanUs).toBeGreaterThan(0);
+    },
+    150_000,
+  );
+
   it("render: template fill against mjml2html", async () => {
     const result = await bench("render", "--runs", "300");
     expect(result.fillMedianUs).toBeGreaterThan(0);

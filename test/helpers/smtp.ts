@@ -20,6 +20,9 @@ export interface SmtpMessage {
   messageId: string;
   /** When the data was complete (ms since epoch). */
   at: number;
+  /** The session was TLS / authenticated as this user. */
+  secure: boolean;
+  user?: string;
 }
 
 /** An accepted message as the kit keeps it: without the body, so counting sinks stay small. */
@@ -34,35 +37,72 @@ export interface SmtpSinkOptions {
    * a client killed in that gap never learns the outcome (the worst case after a crash).
    */
   replyDelayMs?: number;
+  /** Offer STARTTLS with this key and certificate (or TLS from the start with `secure`). */
+  tls?: { key: string; cert: string; secure?: boolean };
+  /** Require AUTH PLAIN/LOGIN with these credentials. */
+  auth?: { user: string; pass: string };
+}
+
+function smtpError(verdict: NonNullable<Verdict>): Error {
+  const error = new Error(verdict.message ?? `Rejected with ${verdict.code}`);
+  return Object.assign(error, { responseCode: verdict.code });
 }
 
 /**
  * A real SMTP server in the test's process: what every test and the chaos run send mail to.
- * It can misbehave on demand: `respond` answers chosen messages with a 4xx/5xx, `cutMidData`
- * drops the connection before a message's final dot (never delivered), `outage` closes the
- * listener for a while.
+ * It can misbehave on demand: `respond` (and `respondMailFrom`, `respondRcpt`) answer with a
+ * 4xx/5xx, `cutMidData` drops the connection before a message's final dot (never delivered),
+ * `dropBeforeReply` after it (accepted, but the client never hears 250), `outage` closes the
+ * listener for a while, `dropConnections` cuts every open connection.
  */
 export class SmtpSink {
   /** Every accepted message in arrival order. */
   readonly accepted: Accepted[] = [];
   respond: (to: string[], raw: string) => Verdict = () => null;
+  /** Reply to MAIL FROM; `transaction` counts from 1 within the session (connection). */
+  respondMailFrom: (address: string, transaction: number) => Verdict = () => null;
+  respondRcpt: (address: string) => Verdict = () => null;
   cutMidData: (to: string[]) => boolean = () => false;
+  /** The server "crashes" after the whole message arrived: its connection is cut, no reply. */
+  dropBeforeReply: (raw: string) => boolean = () => false;
+  replyDelayMs: number;
+  /** Connections opened, and the most open at once. */
+  sessions = 0;
+  maxOpenSessions = 0;
   port = 0;
   private server: SMTPServer;
   private sockets = new Set<Socket>();
   private waiters: Array<() => void> = [];
 
-  constructor(private options: SmtpSinkOptions = {}) {
+  constructor(options: SmtpSinkOptions = {}) {
+    this.replyDelayMs = options.replyDelayMs ?? 0;
+    const { tls, auth } = options;
     this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS", "AUTH"],
+      authOptional: !auth,
+      disabledCommands: [...(tls ? [] : ["STARTTLS"]), ...(auth ? [] : ["AUTH"])],
+      ...(tls ? { key: tls.key, cert: tls.cert, secure: tls.secure } : {}),
       logger: false,
       size: 10 * 1024 * 1024,
+      onAuth: (given, _session, callback) => {
+        if (given.username === auth?.user && given.password === auth?.pass) {
+          callback(null, { user: given.username });
+        } else callback(smtpError({ code: 535, message: "Authentication failed" }));
+      },
+      onMailFrom: (address, session, callback) => {
+        const verdict = this.respondMailFrom(address.address, session.transaction);
+        callback(verdict ? smtpError(verdict) : null);
+      },
+      onRcptTo: (address, _session, callback) => {
+        const verdict = this.respondRcpt(address.address);
+        callback(verdict ? smtpError(verdict) : null);
+      },
       onData: (stream, session, callback) => this.receive(stream, session, callback),
     });
     this.server.on("error", () => {});
     this.server.server.on("connection", (socket: Socket) => {
       this.sockets.add(socket);
+      this.sessions++;
+      this.maxOpenSessions = Math.max(this.maxOpenSessions, this.sockets.size);
       socket.on("close", () => this.sockets.delete(socket));
     });
   }
@@ -86,18 +126,26 @@ export class SmtpSink {
     stream.on("end", () => {
       if (cut) return;
       const raw = Buffer.concat(chunks).toString("utf8");
+      if (this.dropBeforeReply(raw)) {
+        this.socketOf(session)?.destroy();
+        return;
+      }
       const verdict = this.respond(to, raw);
       if (verdict) {
-        const error = new Error(verdict.message ?? `Rejected with ${verdict.code}`);
-        callback(Object.assign(error, { responseCode: verdict.code }));
+        callback(smtpError(verdict));
         return;
       }
       const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
-      const message = { to, from, raw, messageId: messageIdOf(raw), at: Date.now() };
+      const user = session.user === undefined ? undefined : String(session.user);
+      const message = {
+        ...{ to, from, raw, messageId: messageIdOf(raw), at: Date.now() },
+        ...{ secure: session.secure, user },
+      };
       const accept = () => {
-        this.accepted.push({ to, from, messageId: message.messageId, at: message.at });
+        const { raw: _body, ...kept } = message;
+        this.accepted.push(kept);
         for (const w of this.waiters.splice(0)) w();
-        setTimeout(() => callback(null, "OK queued"), this.options.replyDelayMs ?? 0);
+        setTimeout(() => callback(null, "OK queued"), this.replyDelayMs);
       };
       Promise.resolve(this.onAccepted(message)).then(accept, accept);
     });
@@ -149,6 +197,11 @@ export class SmtpSink {
         });
       });
     }
+  }
+
+  /** Cut every client connection (a relay restarting, or its idle timeout). */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
   }
 
   /** Refuse connections and cut the open ones for `ms`, then listen on the same port again. */
