@@ -23,6 +23,7 @@ import { createSmtpTransport } from "../../src/platform/smtp/transport.ts";
 import {
   BENCH_ADMIN_TOKEN,
   BENCH_SECRET,
+  BENCH_SITE,
   cpuSeconds,
   createBenchState,
   intFlag,
@@ -121,6 +122,7 @@ function layers(m: Messages, connections: number): Layer[] {
     pipelining: true,
     async run(port, count) {
       const config = loadConfig({
+        ...BENCH_SITE,
         APP_SECRET: BENCH_SECRET,
         ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
         SMTP_URL: url(port),

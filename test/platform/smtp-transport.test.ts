@@ -255,7 +255,12 @@ describe("SMTP transport: dropped connections", () => {
 });
 
 describe("SMTP transport: TLS, AUTH and DKIM, from SMTP_URL and DKIM_*", () => {
-  const baseEnv = { APP_SECRET: TEST_SECRET, ADMIN_TOKEN: TEST_ADMIN_TOKEN, MAIL_FROM: FROM };
+  const baseEnv = {
+    NODE_ENV: "test",
+    APP_SECRET: TEST_SECRET,
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    MAIL_FROM: FROM,
+  };
   const cert = selfSignedLocalhost();
 
   it("STARTTLS + AUTH with smtp://user:pass@host, TLS from the start with smtps://", async () => {
