@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import { subscriberLinks } from "../../src/subscribers/tokens.ts";
 import type { TestContext } from "../helpers/context.ts";
 import { buildServerWithMailWorker } from "../helpers/mail-worker.ts";
+import { waitUntil } from "../helpers/wait.ts";
 
 /** Shared steps of the subscriber tests: the real server and mail worker, real mail and database. */
 
@@ -56,6 +57,17 @@ export async function activeSubscriber(app: FastifyInstance, ctx: TestContext, e
   expect(row.status).toBe("active");
   const links = subscriberLinks("", ctx.config.APP_SECRET, row);
   await ctx.smtp.waitFor(before + 2); // the welcome mail
+  // Its event is written after the relay's reply: wait for it, or a later snapshot races it.
+  await waitUntil(
+    async () =>
+      (await ctx.deps.db
+        .selectFrom("events")
+        .select("id")
+        .where("subscriber_id", "=", row.id)
+        .where("type", "=", "mail.welcome_sent")
+        .executeTakeFirst()) !== undefined,
+    "the welcome mail's event",
+  );
   return { row, manage: links.manage, unsubscribe: links.unsubscribe };
 }
 
