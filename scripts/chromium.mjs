@@ -1,7 +1,7 @@
 // Find a system Chromium for browser tests, or install Debian's package when we can (root +
 // apt-get). Browser downloads are never used. Returns the path, or null with a loud reason.
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { ensureDebianPackages } from "./system-packages.mjs";
 
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,
@@ -16,23 +16,9 @@ export function findChromium() {
 }
 
 export function ensureChromium() {
-  const found = findChromium();
-  if (found) return found;
-  const canApt = process.getuid?.() === 0 && spawnSync("which", ["apt-get"]).status === 0;
-  if (canApt) {
-    console.log("setup: installing Debian's chromium for browser tests (apt-get)");
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    spawnSync(
-      "apt-get",
-      ["install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-color-emoji"],
-      {
-        stdio: "inherit",
-        env,
-      },
-    );
-    const installed = findChromium();
-    if (installed) return installed;
+  const why = "browser tests";
+  if (ensureDebianPackages(["chromium", "fonts-noto-color-emoji"], () => !!findChromium(), why)) {
+    return findChromium();
   }
   console.warn(
     "\n*** BROWSER TESTS WILL BE SKIPPED: no Chromium found and it could not be installed. ***\n" +

@@ -71,6 +71,8 @@ switch (task) {
     must("npx", ["tsc", "--noEmit"], env);
     must("npx", ["biome", "check", "."], env);
     const { ensureChromium } = await import("./chromium.mjs");
+    const { ensurePostfix } = await import("./system-packages.mjs");
+    ensurePostfix();
     const testEnv = { ...env, NODE_ENV: "test", CHROMIUM_PATH: ensureChromium() ?? "" };
     must("npx", ["vitest", "run", ...rest], testEnv);
     break;

@@ -1,34 +1,22 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { freePort } from "../services.mjs";
+import { ensurePostfix as installPostfix, SMTP_SINK, SMTP_SOURCE } from "../system-packages.mjs";
 import { cpuSeconds } from "./common.ts";
 
-export const SMTP_SINK = "/usr/sbin/smtp-sink";
-export const SMTP_SOURCE = "/usr/sbin/smtp-source";
+export { SMTP_SINK, SMTP_SOURCE };
 
 export class PostfixMissing extends Error {}
 
-/**
- * postfix's smtp-sink and smtp-source (Debian package `postfix`): installed here when running
- * as root, else the caller is told how to get them.
- */
+/** postfix's smtp-sink and smtp-source (Debian package `postfix`), installed when we are root. */
 export function ensurePostfix(): void {
-  if (existsSync(SMTP_SINK) && existsSync(SMTP_SOURCE)) return;
-  if (process.getuid?.() !== 0) {
+  if (!installPostfix()) {
     throw new PostfixMissing(
       "postfix's smtp-sink/smtp-source are missing: run `sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postfix` and try again",
     );
-  }
-  console.log("bench: installing postfix for smtp-sink/smtp-source (apt-get install -y postfix)");
-  const r = spawnSync("apt-get", ["install", "-y", "postfix"], {
-    stdio: "inherit",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-  if (r.status !== 0 || !existsSync(SMTP_SINK)) {
-    throw new PostfixMissing("installing postfix failed (apt-get install -y postfix)");
   }
 }
 
