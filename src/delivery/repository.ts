@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { insertSentPapers } from "../digests/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { DeliveryStatus, Frequency } from "../platform/db/schema.ts";
+import { PROCESS_LOCK_CLASS } from "../platform/liveness.ts";
 import { insertEvents, mayReceiveMail } from "../subscribers/repository.ts";
 
 /**
@@ -183,33 +184,52 @@ export async function pendingDeliveries(
 export interface RecoveredDelivery extends PlannedDelivery {
   /** The message had been handed to SMTP: it may have arrived, a resend may duplicate it. */
   handed_off: boolean;
+  /** The claim's process was gone (its liveness lock free), not merely past its lease. */
+  owner_gone: boolean;
   status: DeliveryStatus;
 }
 
 /**
- * Deliveries whose claim lease expired (their worker died or stalled) go back to pending so they
- * are sent again, or to failed after `maxAttempts` claims (a message that kills its worker
- * every time must not loop forever).
+ * True when the process session `owner` holds its liveness lock (src/platform/liveness.ts) in
+ * this database: pg_locks is live state, not a snapshot, so a claim made by a process that locked
+ * its session first is never taken for dead.
  */
-export async function releaseExpiredLeases(
+const ownerAlive = (owner: ReturnType<typeof sql.ref<number>>) => sql<boolean>`exists (
+  select 1 from pg_locks l
+  where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+    and l.database = (select oid from pg_database where datname = current_database())
+    and l.classid = ${PROCESS_LOCK_CLASS}::oid and l.objid = ${owner}::oid)`;
+
+/**
+ * Claims whose process is gone (its liveness lock is free) or whose lease expired (a claim from
+ * before liveness, or a process that hung) go back to pending, to be sent again, or to failed
+ * once the digest is stale (planned before `staleBefore`). A reclaim is not an attempt: only
+ * real send failures count (send_failures), and only staleness gives up.
+ */
+export async function releaseDeadClaims(
   db: Db,
   now: Date,
-  maxAttempts: number,
+  staleBefore: Date,
 ): Promise<RecoveredDelivery[]> {
   const { rows } = await sql<RecoveredDelivery>`
     with stuck as (
-      select id, message_id is not null as handed_off from deliveries
-      where status = 'sending' and lease_expires_at < ${now}
+      select id, message_id is not null as handed_off,
+             claimed_by is not null and not ${ownerAlive(sql.ref("claimed_by"))} as owner_gone
+      from deliveries
+      where status = 'sending'
+        and (lease_expires_at < ${now}
+             or (claimed_by is not null and not ${ownerAlive(sql.ref("claimed_by"))}))
       for update skip locked
     )
     update deliveries d set
-      status = case when d.attempts >= ${maxAttempts} then 'failed' else 'pending' end,
+      status = case when d.created_at < ${staleBefore} then 'failed' else 'pending' end,
       error = case when stuck.handed_off
-                   then 'lease expired after hand-off to SMTP; outcome unknown'
-                   else 'lease expired before hand-off to SMTP' end,
-      message_id = null, lease_expires_at = null, updated_at = ${now}
+                   then 'claim lost after hand-off to SMTP; outcome unknown'
+                   else 'claim lost before hand-off to SMTP' end,
+      message_id = null, lease_expires_at = null, claimed_by = null, updated_at = ${now}
     from stuck where d.id = stuck.id
-    returning d.id, d.edition_date::text as edition_date, stuck.handed_off, d.status`.execute(db);
+    returning d.id, d.edition_date::text as edition_date, stuck.handed_off, stuck.owner_gone,
+              d.status`.execute(db);
   return rows.sort((a, b) => a.id - b.id);
 }
 
@@ -219,6 +239,10 @@ export interface ClaimedDelivery {
   edition_date: string;
   /** The claim's fencing token: later updates only apply while it still matches. */
   attempts: number;
+  /** Real send failures so far (the retry backoff). */
+  send_failures: number;
+  /** When the delivery was planned: it is stale DELIVERY_STALE_HOURS later. */
+  created_at: Date;
   status: "sending" | "cancelled";
 }
 
@@ -232,6 +256,7 @@ export async function claimDeliveries(
   ids: number[],
   now: Date,
   leaseUntil: Date,
+  owner: number,
 ): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const { rows } = await sql<ClaimedDelivery>`
@@ -245,10 +270,11 @@ export async function claimDeliveries(
       status = case when batch.ok then 'sending' else 'cancelled' end,
       attempts = d.attempts + case when batch.ok then 1 else 0 end,
       lease_expires_at = case when batch.ok then ${leaseUntil}::timestamptz end,
+      claimed_by = case when batch.ok then ${owner}::int end,
       message_id = null, updated_at = ${now}
     from batch where d.id = batch.id
     returning d.id, d.subscriber_id, d.edition_date::text as edition_date, d.attempts,
-              d.status`.execute(db);
+              d.send_failures, d.created_at, d.status`.execute(db);
   return rows.sort((a, b) => a.id - b.id);
 }
 
@@ -280,18 +306,24 @@ export async function markHandOff(
   return rows.length > 0;
 }
 
-/** Set the final or retry state of claims still held (status sending, same attempts). */
+/**
+ * Set the final or retry state of claims still held (status sending, same attempts). `failure`
+ * counts a real send failure (back to pending after a 4xx, a timeout, a dropped connection);
+ * a claim handed back unsent (graceful stop) is not one.
+ */
 export async function settleClaims(
   db: Db,
   claims: { id: number; attempts: number }[],
   status: "pending" | "skipped" | "cancelled" | "failed",
   now: Date,
   error: string | null = null,
+  failure = false,
 ): Promise<number[]> {
   if (claims.length === 0) return [];
   const { rows } = await sql<{ id: number }>`
     update deliveries d set status = ${status}, error = ${error}, message_id = null,
-                            lease_expires_at = null, updated_at = ${now}
+                            lease_expires_at = null, claimed_by = null, updated_at = ${now},
+                            send_failures = d.send_failures + ${failure ? 1 : 0}
     from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[])
          as c(id, attempts)
     where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
@@ -321,7 +353,8 @@ export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<vo
         as i(id, message_id, papers)
     ), d as (
       update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
-                              error = null, lease_expires_at = null, updated_at = ${now}
+                              error = null, lease_expires_at = null, claimed_by = null,
+                              updated_at = ${now}
       from input where x.id = input.id and x.status <> 'sent'
       returning x.id, x.subscriber_id, x.edition_date, input.papers
     ), papers as (${insertSentPapers(
@@ -374,4 +407,29 @@ export async function editionCounts(
     .groupBy("status")
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export interface UnfinishedDelivery {
+  id: number;
+  subscriber_id: number;
+  status: "pending" | "sending";
+  /** The process session holding a `sending` claim. */
+  claimed_by: number | null;
+}
+
+/** Deliveries of `edition` still pending or being sent (the first `limit`, by id). */
+export async function unfinishedDeliveries(
+  db: Db,
+  edition: string,
+  limit: number,
+): Promise<UnfinishedDelivery[]> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select(["id", "subscriber_id", "status", "claimed_by"])
+    .where("edition_date", "=", edition)
+    .where("status", "in", ["pending", "sending"])
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows as UnfinishedDelivery[];
 }
