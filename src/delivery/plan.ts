@@ -22,9 +22,9 @@ import {
 /** Deliveries per send job: big enough to amortise claims and lookups, small enough to retry. */
 const SEND_BATCH_SIZE = 50;
 /**
- * How long a claim holds before it is presumed dead even though its process's liveness lock is
- * held (a hung process), or when it has no owner. Renewed per message. A dead process's claims
- * are released at once, whatever their lease (see releaseDeadClaims).
+ * How long a claim without an owner (made before liveness existed) holds before it is presumed
+ * dead. Claims with an owner are released when their process is gone, at once, and never while
+ * it lives (see releaseDeadClaims). Renewed per message.
  */
 export const LEASE_MS = 5 * 60_000;
 /** How often a running worker looks for claims of dead processes (well within 60 s). */

@@ -184,27 +184,26 @@ export async function pendingDeliveries(
 export interface RecoveredDelivery extends PlannedDelivery {
   /** The message had been handed to SMTP: it may have arrived, a resend may duplicate it. */
   handed_off: boolean;
-  /** The claim's process was gone (its liveness lock free), not merely past its lease. */
-  owner_gone: boolean;
   status: DeliveryStatus;
 }
 
 /**
- * True when the process session `owner` holds its liveness lock (src/platform/liveness.ts) in
- * this database: pg_locks is live state, not a snapshot, so a claim made by a process that locked
- * its session first is never taken for dead.
+ * The process sessions holding their liveness lock (src/platform/liveness.ts) in this database.
+ * pg_locks is live state, not a snapshot: a process locks its session before it claims, so its
+ * claims are never taken for dead.
  */
-const ownerAlive = (owner: ReturnType<typeof sql.ref<number>>) => sql<boolean>`exists (
-  select 1 from pg_locks l
+const liveOwners = sql`
+  select l.objid::text::int as owner from pg_locks l
   where l.locktype = 'advisory' and l.granted and l.objsubid = 2
     and l.database = (select oid from pg_database where datname = current_database())
-    and l.classid = ${PROCESS_LOCK_CLASS}::oid and l.objid = ${owner}::oid)`;
+    and l.classid = ${PROCESS_LOCK_CLASS}::oid`;
 
 /**
- * Claims whose process is gone (its liveness lock is free) or whose lease expired (a claim from
- * before liveness, or a process that hung) go back to pending, to be sent again, or to failed
- * once the digest is stale (planned before `staleBefore`). A reclaim is not an attempt: only
- * real send failures count (send_failures), and only staleness gives up.
+ * Claims whose process is gone (its liveness lock is free) go back to pending, to be sent again,
+ * or to failed once the digest is stale (planned before `staleBefore`); a claim of a live process
+ * is never taken, however old. Claims without an owner (made before liveness existed) fall back
+ * to their lease. A reclaim is not an attempt: only real send failures count (send_failures),
+ * and only staleness gives up.
  */
 export async function releaseDeadClaims(
   db: Db,
@@ -212,13 +211,11 @@ export async function releaseDeadClaims(
   staleBefore: Date,
 ): Promise<RecoveredDelivery[]> {
   const { rows } = await sql<RecoveredDelivery>`
-    with stuck as (
-      select id, message_id is not null as handed_off,
-             claimed_by is not null and not ${ownerAlive(sql.ref("claimed_by"))} as owner_gone
-      from deliveries
+    with alive as (${liveOwners}), stuck as (
+      select id, message_id is not null as handed_off from deliveries
       where status = 'sending'
-        and (lease_expires_at < ${now}
-             or (claimed_by is not null and not ${ownerAlive(sql.ref("claimed_by"))}))
+        and case when claimed_by is null then lease_expires_at < ${now}
+                 else claimed_by not in (select owner from alive) end
       for update skip locked
     )
     update deliveries d set
@@ -228,8 +225,7 @@ export async function releaseDeadClaims(
                    else 'claim lost before hand-off to SMTP' end,
       message_id = null, lease_expires_at = null, claimed_by = null, updated_at = ${now}
     from stuck where d.id = stuck.id
-    returning d.id, d.edition_date::text as edition_date, stuck.handed_off, stuck.owner_gone,
-              d.status`.execute(db);
+    returning d.id, d.edition_date::text as edition_date, stuck.handed_off, d.status`.execute(db);
   return rows.sort((a, b) => a.id - b.id);
 }
 
