@@ -1,19 +1,16 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planEdition } from "../../src/delivery/plan.ts";
 import { createDeliverySender, emptyOutcome } from "../../src/delivery/send.ts";
 import { createProcessSession } from "../../src/platform/liveness.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { runPaperboy } from "../helpers/processes.ts";
+import { runPaperboy, spawnPaperboy } from "../helpers/processes.ts";
 import { SmtpSink } from "../helpers/smtp.ts";
 import { waitUntil } from "../helpers/wait.ts";
 import { addReaders, lostAndDuplicated, seedEdition, statusCounts } from "./seed.ts";
 
 const EDITION = "2026-08-17";
 const READERS = 60;
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 let ctx: TestContext;
 let sink: SmtpSink;
@@ -37,11 +34,7 @@ afterAll(async () => {
 
 describe("paperboy digest after a crash", () => {
   it("a rerun after SIGKILL takes the dead run's claims at once and ends with everyone sent", async () => {
-    const child = spawn("node", ["bin/paperboy.mjs", "digest", "--date", EDITION], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: "ignore",
-    });
+    const child = spawnPaperboy(["digest", "--date", EDITION], env);
     const exited = new Promise((ok) => child.once("exit", ok));
     await waitUntil(() => sink.total >= READERS / 3, "a third of the edition", {
       timeoutMs: 60_000,
