@@ -141,8 +141,10 @@ export async function deliverEdition(
     if (openOf(counts) === 0 || Date.now() >= deadline) break;
     const pause = retried > 0 ? retryDelay(retryBaseMs, failures) : pollMs;
     await new Promise((ok) => setTimeout(ok, Math.min(pause, Math.max(0, deadline - Date.now()))));
-    // A worker whose claims we wait for may have died meanwhile: take them over at once.
+    // A worker whose claims we wait for may have died meanwhile: take them over at once; and
+    // claims of ours that no batch works on any more (a failed batch) go back to pending.
     await reclaimDeadClaims(deps, deps.clock.now());
+    await sender.releaseLostClaims();
   }
   progress.retrying = 0;
   onProgress(progress);

@@ -229,6 +229,34 @@ export async function releaseDeadClaims(
   return rows.sort((a, b) => a.id - b.id);
 }
 
+/**
+ * This live process's own claims that none of its batches is working on any more (a batch that
+ * threw, a sent mark that could not be written while the database was away), older than
+ * `before`: back to pending, as a dead process's would be. Another process never takes them.
+ */
+export async function releaseOwnLostClaims(
+  db: Db,
+  owner: number,
+  working: number[],
+  before: Date,
+  now: Date,
+): Promise<RecoveredDelivery[]> {
+  const { rows } = await sql<RecoveredDelivery>`
+    with lost as (
+      select id, message_id is not null as handed_off from deliveries
+      where status = 'sending' and claimed_by = ${owner} and updated_at < ${before}
+        and id <> all(${working}::int[])
+      for update skip locked
+    )
+    update deliveries d set status = 'pending', message_id = null, lease_expires_at = null,
+      claimed_by = null, updated_at = ${now},
+      error = case when lost.handed_off then 'claim lost after hand-off to SMTP; outcome unknown'
+                   else 'claim lost before hand-off to SMTP' end
+    from lost where d.id = lost.id
+    returning d.id, d.edition_date::text as edition_date, lost.handed_off, d.status`.execute(db);
+  return rows.sort((a, b) => a.id - b.id);
+}
+
 export interface ClaimedDelivery {
   id: number;
   subscriber_id: number;
@@ -323,6 +351,24 @@ export async function settleClaims(
     from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[])
          as c(id, attempts)
     where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
+    returning d.id`.execute(db);
+  return rows.map((r) => r.id);
+}
+
+/** Claims still held and not handed to SMTP (no Message-ID recorded) back to pending. */
+export async function releaseUnsent(
+  db: Db,
+  claims: { id: number; attempts: number }[],
+  now: Date,
+): Promise<number[]> {
+  if (claims.length === 0) return [];
+  const { rows } = await sql<{ id: number }>`
+    update deliveries d set status = 'pending', lease_expires_at = null, claimed_by = null,
+                            updated_at = ${now}
+    from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[])
+         as c(id, attempts)
+    where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
+      and d.message_id is null
     returning d.id`.execute(db);
   return rows.map((r) => r.id);
 }

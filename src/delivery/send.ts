@@ -20,6 +20,8 @@ import {
   markHandOff,
   markSent,
   type PlannedDelivery,
+  releaseOwnLostClaims,
+  releaseUnsent,
   type SentMark,
   settleClaims,
 } from "./repository.ts";
@@ -120,6 +122,8 @@ export class DeliverySender {
   private readonly retryBaseMs: number;
   private composer: Promise<DigestComposer> | null = null;
   private stopping = false;
+  /** Claims a running batch of this process is working on (see releaseLostClaims). */
+  private readonly working = new Set<number>();
 
   /**
    * The SMTP server has the message: record it. This commit closes the only window in which a
@@ -161,12 +165,47 @@ export class DeliverySender {
     }
     const held = await this.claim(ids, outcome);
     if (held.length === 0) return outcome;
-    const messages = await this.compose(held, outcome);
-    await Promise.all(messages.map((m) => this.smtpSlots(() => this.deliver(m, outcome))));
+    for (const c of held) this.working.add(c.id);
+    try {
+      const messages = await this.compose(held, outcome);
+      await Promise.all(messages.map((m) => this.smtpSlots(() => this.deliver(m, outcome))));
+    } catch (err) {
+      // The batch failed (the database went away): give back what was not handed to SMTP, so
+      // the job's retry finds it pending. A failure here is caught by releaseLostClaims.
+      const now = this.deps.clock.now();
+      await releaseUnsent(this.deps.db, held, now).catch(() => {});
+      throw err;
+    } finally {
+      for (const c of held) this.working.delete(c.id);
+    }
     if (outcome.retry.length > 0) {
       outcome.retryDelayMs = retryDelay(this.retryBaseMs, outcome.retryFailures);
     }
     return outcome;
+  }
+
+  /**
+   * This process's claims that no batch works on any more and that have not moved for a minute
+   * go back to pending (their jobs re-enqueued by the caller): a live process's claims are never
+   * taken by others, so it must not leave any behind.
+   */
+  async releaseLostClaims(): Promise<PlannedDelivery[]> {
+    const owner = await this.deps.session.id();
+    const now = this.deps.clock.now();
+    const lost = await releaseOwnLostClaims(
+      this.deps.db,
+      owner,
+      [...this.working],
+      new Date(now.getTime() - 60_000),
+      now,
+    );
+    for (const r of lost.filter((r) => r.handed_off)) {
+      this.deps.logger.warn(
+        { deliveryId: r.id, edition: r.edition_date },
+        "own claim lost after hand-off to SMTP: outcome unknown, resending (possible duplicate)",
+      );
+    }
+    return lost;
   }
 
   /** The ids among `ids` still pending (a batch a stopping process will not claim). */

@@ -1,6 +1,11 @@
 import type { Worker } from "bullmq";
 import { deliveryJobHandlers } from "../delivery/jobs.ts";
-import { RECLAIM_EVERY_MS, reclaimDeadClaims, sendBatchSize } from "../delivery/plan.ts";
+import {
+  enqueueSendBatches,
+  RECLAIM_EVERY_MS,
+  reclaimDeadClaims,
+  sendBatchSize,
+} from "../delivery/plan.ts";
 import { createDeliverySender, type DeliverySender, type SenderOptions } from "../delivery/send.ts";
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
@@ -34,10 +39,15 @@ export interface RunningWorker {
  * Look for claims of dead processes now and every RECLAIM_EVERY_MS, so a crashed worker's
  * batches go out again within seconds (not after its lease). Returns the stop function.
  */
-function reclaimEvery(deps: Deps, ms: number): () => Promise<void> {
+function reclaimEvery(deps: Deps, sender: DeliverySender, ms: number): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
+  const reclaim = async () => {
+    await reclaimDeadClaims(deps, deps.clock.now());
+    const lost = await sender.releaseLostClaims();
+    await enqueueSendBatches(deps, lost, `lost${Date.now()}`);
+  };
   const tick = () => {
-    running = reclaimDeadClaims(deps, deps.clock.now()).catch((err) =>
+    running = reclaim().catch((err) =>
       deps.logger.warn({ err }, "could not look for claims of dead processes"),
     );
   };
@@ -77,7 +87,7 @@ export async function startWorker(deps: Deps): Promise<RunningWorker> {
     },
   });
   await upsertSchedules(deps.queues, deps.config);
-  const stopReclaiming = reclaimEvery(deps, RECLAIM_EVERY_MS);
+  const stopReclaiming = reclaimEvery(deps, sender, RECLAIM_EVERY_MS);
   return {
     workers,
     async stop() {

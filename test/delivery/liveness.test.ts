@@ -97,6 +97,22 @@ describe("liveness of claims", () => {
   });
 });
 
+describe("own lost claims", () => {
+  it("a live process gives back, after a minute, claims none of its batches works on", async () => {
+    const ids = await pendingFor("lost-own", 2);
+    const sender = createDeliverySender(ctx.deps, { breaker: noBreaker });
+    // Claimed, then the batch is gone (as when it threw): nobody else may take these.
+    expect(await sender.claim(ids, emptyOutcome())).toHaveLength(2);
+    expect(await sender.releaseLostClaims()).toEqual([]); // not a minute old yet
+    await sql`update deliveries set updated_at = updated_at - interval '2 minutes'
+              where id in (${sql.join(ids)})`.execute(ctx.deps.db);
+    expect((await reclaimDeadClaims(ctx.deps, later(60))).released).toBe(0);
+    const lost = await sender.releaseLostClaims();
+    expect(lost.map((r) => r.id)).toEqual(ids);
+    expect((await rows(ids)).map((r) => r.status)).toEqual(["pending", "pending"]);
+  });
+});
+
 describe("relay outage", () => {
   it("loses nobody through an hour-long outage (clock moved 5 min per retry)", async () => {
     const ids = await pendingFor("outage", 4);
