@@ -1,8 +1,8 @@
 import type { Deps } from "../platform/deps.ts";
 import {
+  confirmedReclaimer,
   enqueueSendBatches,
   planEdition,
-  reclaimDeadClaims,
   recoverDeliveries,
   sendBatchSize,
 } from "./plan.ts";
@@ -124,6 +124,7 @@ export async function deliverEdition(
   onProgress(progress);
 
   const pace = { started: Date.now(), handled: 0 };
+  const reclaimDead = confirmedReclaimer(deps);
   const deadline = Date.now() + waitMs;
   let counts: Partial<Record<string, number>>;
   for (;;) {
@@ -141,9 +142,9 @@ export async function deliverEdition(
     if (openOf(counts) === 0 || Date.now() >= deadline) break;
     const pause = retried > 0 ? retryDelay(retryBaseMs, failures) : pollMs;
     await new Promise((ok) => setTimeout(ok, Math.min(pause, Math.max(0, deadline - Date.now()))));
-    // A worker whose claims we wait for may have died meanwhile: take them over at once; and
-    // claims of ours that no batch works on any more (a failed batch) go back to pending.
-    await reclaimDeadClaims(deps, deps.clock.now());
+    // A worker whose claims we wait for may have died meanwhile: take them over (once it has
+    // been gone for 10 s); claims of ours that no batch works on any more go back to pending.
+    await reclaimDead();
     await sender.releaseLostClaims();
   }
   progress.retrying = 0;

@@ -9,6 +9,7 @@ import { completeEditionAt, dueSlot, dueToday, isPaused } from "./due.ts";
 import {
   activeScheduleGroups,
   type DueGroup,
+  deadClaimOwners,
   dueCandidates,
   ensureStatistics,
   insertDeliveries,
@@ -27,8 +28,32 @@ const SEND_BATCH_SIZE = 50;
  * it lives (see releaseDeadClaims). Renewed per message.
  */
 export const LEASE_MS = 5 * 60_000;
-/** How often a running worker looks for claims of dead processes (well within 60 s). */
+/**
+ * How often a running worker looks for claims of dead processes. It takes them over once their
+ * owner has been seen gone for RECLAIM_GRACE_MS (two looks in a row), so a live process that lost
+ * its lock connection for a moment (a Postgres restart) and locked again is left alone: a dead
+ * worker's claims go out again 15–30 s after its death.
+ */
 export const RECLAIM_EVERY_MS = 15_000;
+export const RECLAIM_GRACE_MS = 10_000;
+
+/**
+ * Looks for dead processes (see RECLAIM_EVERY_MS): each call reclaims the claims of owners seen
+ * gone, continuously, for at least `graceMs`. Claims without an owner still go by their lease.
+ */
+export function confirmedReclaimer(
+  deps: Deps,
+  graceMs = RECLAIM_GRACE_MS,
+): () => Promise<Omit<RecoveryResult, "orphans">> {
+  let goneSince = new Map<number, number>();
+  return async () => {
+    const dead = await deadClaimOwners(deps.db);
+    const now = Date.now();
+    goneSince = new Map(dead.map((owner) => [owner, goneSince.get(owner) ?? now]));
+    const confirmed = dead.filter((owner) => now - goneSince.get(owner)! >= graceMs);
+    return reclaimDeadClaims(deps, deps.clock.now(), confirmed);
+  };
+}
 
 /** A delivery planned before this instant is stale: its failures are no longer retried. */
 export function staleBefore(config: Pick<Config, "DELIVERY_STALE_HOURS">, now: Date): Date {
@@ -104,8 +129,9 @@ export interface RecoveryResult {
 export async function reclaimDeadClaims(
   deps: Deps,
   now: Date,
+  owners?: number[],
 ): Promise<Omit<RecoveryResult, "orphans">> {
-  const released = await releaseDeadClaims(deps.db, now, staleBefore(deps.config, now));
+  const released = await releaseDeadClaims(deps.db, now, staleBefore(deps.config, now), owners);
   const retry = released.filter((r) => r.status === "pending");
   const possibleDuplicates = released.filter((r) => r.handed_off && r.status === "pending");
   const failed = released.length - retry.length;

@@ -198,8 +198,18 @@ const liveOwners = sql`
     and l.database = (select oid from pg_database where datname = current_database())
     and l.classid = ${PROCESS_LOCK_CLASS}::oid`;
 
+/** Owners of `sending` claims whose liveness lock nobody holds (their process is gone). */
+export async function deadClaimOwners(db: Db): Promise<number[]> {
+  const { rows } = await sql<{ owner: number }>`
+    with alive as (${liveOwners})
+    select distinct claimed_by as owner from deliveries
+    where status = 'sending' and claimed_by is not null
+      and claimed_by not in (select owner from alive)`.execute(db);
+  return rows.map((r) => r.owner);
+}
+
 /**
- * Claims whose process is gone (its liveness lock is free) go back to pending, to be sent again,
+ * Claims whose process is gone (its liveness lock is free; only `owners`' when given) go back to pending, to be sent again,
  * or to failed once the digest is stale (planned before `staleBefore`); a claim of a live process
  * is never taken, however old. Claims without an owner (made before liveness existed) fall back
  * to their lease. A reclaim is not an attempt: only real send failures count (send_failures),
@@ -209,13 +219,15 @@ export async function releaseDeadClaims(
   db: Db,
   now: Date,
   staleBefore: Date,
+  owners?: number[],
 ): Promise<RecoveredDelivery[]> {
+  const only = owners ? sql`and claimed_by = any(${owners}::int[])` : sql``;
   const { rows } = await sql<RecoveredDelivery>`
     with alive as (${liveOwners}), stuck as (
       select id, message_id is not null as handed_off from deliveries
       where status = 'sending'
         and case when claimed_by is null then lease_expires_at < ${now}
-                 else claimed_by not in (select owner from alive) end
+                 else claimed_by not in (select owner from alive) ${only} end
       for update skip locked
     )
     update deliveries d set

@@ -1,9 +1,9 @@
 import type { Worker } from "bullmq";
 import { deliveryJobHandlers } from "../delivery/jobs.ts";
 import {
+  confirmedReclaimer,
   enqueueSendBatches,
   RECLAIM_EVERY_MS,
-  reclaimDeadClaims,
   sendBatchSize,
 } from "../delivery/plan.ts";
 import { createDeliverySender, type DeliverySender, type SenderOptions } from "../delivery/send.ts";
@@ -41,8 +41,9 @@ export interface RunningWorker {
  */
 function reclaimEvery(deps: Deps, sender: DeliverySender, ms: number): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
+  const reclaimDead = confirmedReclaimer(deps);
   const reclaim = async () => {
-    await reclaimDeadClaims(deps, deps.clock.now());
+    await reclaimDead();
     const lost = await sender.releaseLostClaims();
     await enqueueSendBatches(deps, lost, `lost${Date.now()}`);
   };
