@@ -40,6 +40,8 @@ export interface TrialResult extends TrialCheck {
   orphans: number;
   /** Delayed retry jobs promoted instead of waiting out their backoff. */
   promoted: number;
+  /** Digests the sink accepted but could not acknowledge (cut before its 250): resent. */
+  unacknowledged: number;
   seconds: number;
 }
 
@@ -159,6 +161,7 @@ export async function deliveryTrial(
   const killsBefore = world.workers.reduce((n, w) => n + w.kills, 0);
   const startsBefore = world.workers.reduce((n, w) => n + w.starts, 0);
   const crashesBefore = world.workers.reduce((n, w) => n + w.crashes, 0);
+  const unacknowledgedBefore = world.sink.unacknowledged;
   await publishEdition(world, edition);
   for (const w of world.workers) if (!w.running) w.start();
   await enqueue(world.deps.queues, "plan-deliveries", {}, { jobId: `chaos-plan-${edition}` });
@@ -179,7 +182,12 @@ export async function deliveryTrial(
   result.kills = world.workers.reduce((n, w) => n + w.kills, 0) - killsBefore;
   result.restarts = world.workers.reduce((n, w) => n + w.starts, 0) - startsBefore;
   result.crashes = world.workers.reduce((n, w) => n + w.crashes, 0) - crashesBefore;
-  const out = { ...result, ...check, seconds: Math.round((Date.now() - started) / 1000) };
+  const out = {
+    ...result,
+    ...check,
+    unacknowledged: world.sink.unacknowledged - unacknowledgedBefore,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
   world.log(
     `${name}: expected ${out.expected}, received ${out.received}, lost ${out.lost}, duplicated ${out.duplicated}, forbidden ${out.forbidden}, table mismatches ${out.tableMismatches}, open ${out.open} (${out.seconds} s)`,
   );
@@ -286,6 +294,7 @@ export async function digestRerunTrial(
   kills: number,
 ): Promise<TrialResult & { rerunExit: number | null; rerunSummary: string }> {
   const started = Date.now();
+  const unacknowledgedBefore = world.sink.unacknowledged;
   await publishEdition(world, edition);
   for (const w of world.workers) await w.stop();
   const args = ["digest", "--date", edition];
@@ -320,6 +329,7 @@ export async function digestRerunTrial(
     orphans: 0,
     promoted: 0,
     ...check,
+    unacknowledged: world.sink.unacknowledged - unacknowledgedBefore,
     seconds: Math.round((Date.now() - started) / 1000),
     rerunExit: rerun.status,
     rerunSummary,
