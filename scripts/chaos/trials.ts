@@ -2,7 +2,7 @@ import { LEASE_MS, recoverDeliveries } from "../../src/delivery/plan.ts";
 import { ingest } from "../../src/papers/ingest.ts";
 import type { Deps } from "../../src/platform/deps.ts";
 import { enqueue } from "../../src/platform/queues.ts";
-import type { PaperboyProcess } from "../../test/helpers/processes.ts";
+import { type PaperboyProcess, runPaperboy, spawnPaperboy } from "../../test/helpers/processes.ts";
 import { sleep } from "../../test/helpers/wait.ts";
 import type { ChaosPostgres, ChaosRedis } from "./services.ts";
 import type { ChaosSink } from "./sink.ts";
@@ -20,6 +20,8 @@ export interface ChaosWorld {
   random: () => number;
   dataDir: URL;
   log: (line: string) => void;
+  /** The environment of the app's processes (to run `paperboy digest`). */
+  env: Record<string, string>;
 }
 
 export interface TrialResult extends TrialCheck {
@@ -38,6 +40,8 @@ export interface TrialResult extends TrialCheck {
   orphans: number;
   /** Delayed retry jobs promoted instead of waiting out their backoff. */
   promoted: number;
+  /** Digests the sink accepted but could not acknowledge (cut before its 250): resent. */
+  unacknowledged: number;
   seconds: number;
 }
 
@@ -157,6 +161,7 @@ export async function deliveryTrial(
   const killsBefore = world.workers.reduce((n, w) => n + w.kills, 0);
   const startsBefore = world.workers.reduce((n, w) => n + w.starts, 0);
   const crashesBefore = world.workers.reduce((n, w) => n + w.crashes, 0);
+  const unacknowledgedBefore = world.sink.unacknowledged;
   await publishEdition(world, edition);
   for (const w of world.workers) if (!w.running) w.start();
   await enqueue(world.deps.queues, "plan-deliveries", {}, { jobId: `chaos-plan-${edition}` });
@@ -177,7 +182,12 @@ export async function deliveryTrial(
   result.kills = world.workers.reduce((n, w) => n + w.kills, 0) - killsBefore;
   result.restarts = world.workers.reduce((n, w) => n + w.starts, 0) - startsBefore;
   result.crashes = world.workers.reduce((n, w) => n + w.crashes, 0) - crashesBefore;
-  const out = { ...result, ...check, seconds: Math.round((Date.now() - started) / 1000) };
+  const out = {
+    ...result,
+    ...check,
+    unacknowledged: world.sink.unacknowledged - unacknowledgedBefore,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
   world.log(
     `${name}: expected ${out.expected}, received ${out.received}, lost ${out.lost}, duplicated ${out.duplicated}, forbidden ${out.forbidden}, table mismatches ${out.tableMismatches}, open ${out.open} (${out.seconds} s)`,
   );
@@ -241,4 +251,87 @@ export function randomKills(world: ChaosWorld, n: number): FaultAction[] {
     what: "SIGKILL worker",
     run: () => killRandomWorker(world),
   }));
+}
+
+/**
+ * A relay outage of an hour, compressed: SMTP refuses connections for `ms` while every delayed
+ * retry is promoted (and the breaker's pause lifted) each second, so each delivery goes through
+ * as many failed rounds as an hour of backoff gives it and more. Nobody may be given up on.
+ */
+export async function compressedOutage(world: ChaosWorld, ms: number): Promise<void> {
+  const queue = world.deps.queues.send;
+  let up = false;
+  const outage = world.sink.outage(ms).then(() => {
+    up = true;
+  });
+  while (!up) {
+    await sleep(1_000);
+    await tolerant(() => queue.promoteJobs(), undefined);
+    await tolerant(() => queue.resume(), undefined);
+  }
+  await outage;
+  await tolerant(() => queue.resume(), undefined);
+}
+
+/** The most send failures one delivery of `edition` went through (the old rule gave up at 8). */
+export async function mostFailures(world: ChaosWorld, edition: string): Promise<number> {
+  const row = await world.deps.db
+    .selectFrom("deliveries")
+    .select((eb) => eb.fn.max("send_failures").as("most"))
+    .where("edition_date", "=", edition)
+    .executeTakeFirst();
+  return Number(row?.most ?? 0);
+}
+
+/**
+ * `paperboy digest` SIGKILLed `kills` times mid-edition (workers stopped, so nobody else takes
+ * its claims), then run once more: that single rerun must take the dead runs' claims over at
+ * once, exit 0, and leave nobody without their digest.
+ */
+export async function digestRerunTrial(
+  world: ChaosWorld,
+  edition: string,
+  kills: number,
+): Promise<TrialResult & { rerunExit: number | null; rerunSummary: string }> {
+  const started = Date.now();
+  const unacknowledgedBefore = world.sink.unacknowledged;
+  await publishEdition(world, edition);
+  for (const w of world.workers) await w.stop();
+  const args = ["digest", "--date", edition];
+  for (let k = 1; k <= kills; k++) {
+    const child = spawnPaperboy(args, world.env);
+    const exited = new Promise((ok) => child.once("exit", ok));
+    const target = (world.due * k) / (kills + 1);
+    const deadline = Date.now() + 180_000;
+    while ((world.sink.perEdition.get(edition) ?? 0) < target && Date.now() < deadline) {
+      await sleep(5);
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const status = await editionStatus(world.deps.db, edition);
+    world.log(`digest rerun: SIGKILL ${k} with ${status.sending ?? 0} claims held`);
+  }
+  const rerun = await runPaperboy(args, world.env);
+  const rerunSummary = rerun.stdout.trim().split("\n").at(-1) ?? "";
+  world.log(`digest rerun: exit ${rerun.status}: ${rerunSummary} ${rerun.stderr.trim()}`);
+  for (const w of world.workers) if (!w.running) w.start();
+  const check = await checkEdition(world.deps.db, world.sink, edition);
+  return {
+    name: `digest ×${kills} SIGKILL + 1 rerun`,
+    edition,
+    kills,
+    restarts: kills + 1,
+    crashes: rerun.status === 0 ? 0 : 1,
+    faults: [`SIGKILL paperboy digest ×${kills}`, `rerun exit ${rerun.status}`],
+    recoveries: 0,
+    released: 0,
+    releasedAfterHandOff: 0,
+    orphans: 0,
+    promoted: 0,
+    ...check,
+    unacknowledged: world.sink.unacknowledged - unacknowledgedBefore,
+    seconds: Math.round((Date.now() - started) / 1000),
+    rerunExit: rerun.status,
+    rerunSummary,
+  };
 }

@@ -98,6 +98,20 @@ function addDigests(program: Command, lazy: Lazy): void {
         "demand), with progress and a summary. Running it again sends nothing new.",
     )
     .addOption(dateOption("the edition (default: the newest complete one)"))
+    .addOption(
+      new Option(
+        "--wait <minutes>",
+        "how long to wait for unfinished deliveries (relay retries, other workers' claims) before naming them and exiting 1",
+      )
+        .default(10)
+        .argParser((value) => {
+          const minutes = Number(value);
+          if (!(minutes >= 0 && minutes <= 1440)) {
+            throw new InvalidArgumentError("Expected minutes between 0 and 1440.");
+          }
+          return minutes;
+        }),
+    )
     .action(lazy(() => import("./commands/digest.ts").then((m) => m.digest)));
 
   command(program, "preview", "show the digest one reader would get", [

@@ -1,14 +1,14 @@
 import type { Deps } from "../platform/deps.ts";
 import type { JobHandlers } from "../platform/queues.ts";
 import { enqueueSendBatches, planDeliveries } from "./plan.ts";
-import { createDeliverySender, type SenderOptions } from "./send.ts";
+import { createDeliverySender, type DeliverySender, type SenderOptions } from "./send.ts";
 
 /** Handlers of the delivery jobs: the scheduler tick and the batch sender. */
 export function deliveryJobHandlers(
   deps: Deps,
   options: SenderOptions = {},
+  sender: DeliverySender = createDeliverySender(deps, options),
 ): Pick<JobHandlers, "plan-deliveries" | "send-deliveries"> {
-  const sender = createDeliverySender(deps, options);
   return {
     "plan-deliveries": async (data) => {
       const at = data.at ? new Date(data.at) : deps.clock.now();
@@ -16,13 +16,16 @@ export function deliveryJobHandlers(
       return planDeliveries(deps, at);
     },
     "send-deliveries": async (data) => {
-      const { retry, retryDelayMs, retryAttempt, ...counts } = await sender.sendBatch(
-        data.deliveryIds,
-      );
+      const { retry, retryDelayMs, retryAttempt, retryFailures, released, ...counts } =
+        await sender.sendBatch(data.deliveryIds);
       if (retry.length > 0) {
         await enqueueSendBatches(deps, retry, `retry${retryAttempt}`, retryDelayMs);
       }
-      return { ...counts, retrying: retry.length };
+      // Handed back by a stopping worker: another worker sends them now.
+      if (released.length > 0) {
+        await enqueueSendBatches(deps, released, `release${Date.now()}`);
+      }
+      return { ...counts, retrying: retry.length, released: released.length };
     },
   };
 }

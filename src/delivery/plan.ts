@@ -9,22 +9,56 @@ import { completeEditionAt, dueSlot, dueToday, isPaused } from "./due.ts";
 import {
   activeScheduleGroups,
   type DueGroup,
+  deadClaimOwners,
   dueCandidates,
   ensureStatistics,
   insertDeliveries,
   maxSubscriberId,
   type PlannedDelivery,
   pendingDeliveries,
-  releaseExpiredLeases,
+  releaseDeadClaims,
   undeliveredReaders,
 } from "./repository.ts";
 
 /** Deliveries per send job: big enough to amortise claims and lookups, small enough to retry. */
 const SEND_BATCH_SIZE = 50;
-/** How long a claim holds before the planner presumes its worker dead. Renewed per message. */
+/**
+ * How long a claim without an owner (made before liveness existed) holds before it is presumed
+ * dead. Claims with an owner are released when their process is gone, at once, and never while
+ * it lives (see releaseDeadClaims). Renewed per message.
+ */
 export const LEASE_MS = 5 * 60_000;
-/** Claims of one delivery before it is given up (a message that crashes its worker each time). */
-export const MAX_ATTEMPTS = 8;
+/**
+ * How often a running worker looks for claims of dead processes. It takes them over once their
+ * owner has been seen gone for RECLAIM_GRACE_MS (two looks in a row), so a live process that lost
+ * its lock connection for a moment (a Postgres restart) and locked again is left alone: a dead
+ * worker's claims go out again 15–30 s after its death.
+ */
+export const RECLAIM_EVERY_MS = 15_000;
+export const RECLAIM_GRACE_MS = 10_000;
+
+/**
+ * Looks for dead processes (see RECLAIM_EVERY_MS): each call reclaims the claims of owners seen
+ * gone, continuously, for at least `graceMs`. Claims without an owner still go by their lease.
+ */
+export function confirmedReclaimer(
+  deps: Deps,
+  graceMs = RECLAIM_GRACE_MS,
+): () => Promise<Omit<RecoveryResult, "orphans">> {
+  let goneSince = new Map<number, number>();
+  return async () => {
+    const dead = await deadClaimOwners(deps.db);
+    const now = Date.now();
+    goneSince = new Map(dead.map((owner) => [owner, goneSince.get(owner) ?? now]));
+    const confirmed = dead.filter((owner) => now - goneSince.get(owner)! >= graceMs);
+    return reclaimDeadClaims(deps, deps.clock.now(), confirmed);
+  };
+}
+
+/** A delivery planned before this instant is stale: its failures are no longer retried. */
+export function staleBefore(config: Pick<Config, "DELIVERY_STALE_HOURS">, now: Date): Date {
+  return new Date(now.getTime() - config.DELIVERY_STALE_HOURS * 3_600_000);
+}
 /** A pending row older than this, while the send queue is idle, has lost its job. */
 const ORPHAN_AFTER_MS = 5 * 60_000;
 /** Subscribers read per planner query. */
@@ -76,39 +110,51 @@ export async function enqueueSendBatches(
 }
 
 export interface RecoveryResult {
-  /** Claims whose lease expired, back to pending and re-enqueued. */
+  /** Claims of dead processes (or past their lease), back to pending and re-enqueued. */
   released: number;
   /** Of those, messages that had been handed to SMTP: a resend may duplicate them. */
   possibleDuplicates: number;
-  /** Given up after MAX_ATTEMPTS claims. */
+  /** Given up: the digest was stale (DELIVERY_STALE_HOURS after it was planned). */
   failed: number;
   /** Pending rows whose job was lost (e.g. Redis lost data), re-enqueued. */
   orphans: number;
 }
 
 /**
- * Re-examine deliveries whose fate is open. A claim past its lease belonged to a worker that
- * died or hung: if it never handed the message to SMTP a resend is safe; if it did, the outcome
- * is unknown and we resend anyway (a possible duplicate with the same Message-ID beats a lost
- * digest), logging it. See docs/DELIVERY.md.
+ * Claims of processes that are gone (their liveness lock is free), or past their lease, go back
+ * to pending and are enqueued again: if the message never reached SMTP a resend is safe; if it
+ * did, the outcome is unknown and we resend anyway (a possible duplicate with the same
+ * Message-ID beats a lost digest), logging it. See docs/DELIVERY.md.
  */
-export async function recoverDeliveries(deps: Deps, now: Date): Promise<RecoveryResult> {
-  const released = await releaseExpiredLeases(deps.db, now, MAX_ATTEMPTS);
+export async function reclaimDeadClaims(
+  deps: Deps,
+  now: Date,
+  owners?: number[],
+): Promise<Omit<RecoveryResult, "orphans">> {
+  const released = await releaseDeadClaims(deps.db, now, staleBefore(deps.config, now), owners);
   const retry = released.filter((r) => r.status === "pending");
   const possibleDuplicates = released.filter((r) => r.handed_off && r.status === "pending");
   const failed = released.length - retry.length;
   for (const r of released.filter((r) => r.handed_off)) {
     deps.logger.warn(
       { deliveryId: r.id, edition: r.edition_date, resend: r.status === "pending" },
-      "claim expired after hand-off to SMTP: outcome unknown, resending (possible duplicate)",
+      "claim lost after hand-off to SMTP: outcome unknown, resending (possible duplicate)",
     );
   }
   if (released.length > 0) {
-    deps.logger.warn({ released: retry.length, failed }, "released expired delivery claims");
+    deps.logger.warn(
+      { released: retry.length, failed },
+      "released claims of dead processes (or past their lease)",
+    );
     deps.metrics.deliveries.inc({ status: "failed" }, failed);
   }
   await enqueueSendBatches(deps, retry, `recover${now.getTime()}`);
+  return { released: retry.length, possibleDuplicates: possibleDuplicates.length, failed };
+}
 
+/** Reclaim dead claims (above), then re-enqueue pending deliveries whose job was lost. */
+export async function recoverDeliveries(deps: Deps, now: Date): Promise<RecoveryResult> {
+  const reclaimed = await reclaimDeadClaims(deps, now);
   let orphans = 0;
   const counts = await deps.queues[jobQueue["send-deliveries"]].getJobCounts(
     "waiting",
@@ -128,7 +174,7 @@ export async function recoverDeliveries(deps: Deps, now: Date): Promise<Recovery
     }
     if (orphans > 0) deps.logger.warn({ orphans }, "re-enqueued pending deliveries without a job");
   }
-  return { released: retry.length, possibleDuplicates: possibleDuplicates.length, failed, orphans };
+  return { ...reclaimed, orphans };
 }
 
 export interface PlanResult extends RecoveryResult {

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { insertSentPapers } from "../digests/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { DeliveryStatus, Frequency } from "../platform/db/schema.ts";
+import { PROCESS_LOCK_CLASS } from "../platform/liveness.ts";
 import { insertEvents, mayReceiveMail } from "../subscribers/repository.ts";
 
 /**
@@ -187,29 +188,84 @@ export interface RecoveredDelivery extends PlannedDelivery {
 }
 
 /**
- * Deliveries whose claim lease expired (their worker died or stalled) go back to pending so they
- * are sent again, or to failed after `maxAttempts` claims (a message that kills its worker
- * every time must not loop forever).
+ * The process sessions holding their liveness lock (src/platform/liveness.ts) in this database.
+ * pg_locks is live state, not a snapshot: a process locks its session before it claims, so its
+ * claims are never taken for dead.
  */
-export async function releaseExpiredLeases(
+const liveOwners = sql`
+  select l.objid::text::int as owner from pg_locks l
+  where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+    and l.database = (select oid from pg_database where datname = current_database())
+    and l.classid = ${PROCESS_LOCK_CLASS}::oid`;
+
+/** Owners of `sending` claims whose liveness lock nobody holds (their process is gone). */
+export async function deadClaimOwners(db: Db): Promise<number[]> {
+  const { rows } = await sql<{ owner: number }>`
+    with alive as (${liveOwners})
+    select distinct claimed_by as owner from deliveries
+    where status = 'sending' and claimed_by is not null
+      and claimed_by not in (select owner from alive)`.execute(db);
+  return rows.map((r) => r.owner);
+}
+
+/**
+ * Claims whose process is gone (its liveness lock is free; only `owners`' when given) go back to pending, to be sent again,
+ * or to failed once the digest is stale (planned before `staleBefore`); a claim of a live process
+ * is never taken, however old. Claims without an owner (made before liveness existed) fall back
+ * to their lease. A reclaim is not an attempt: only real send failures count (send_failures),
+ * and only staleness gives up.
+ */
+export async function releaseDeadClaims(
   db: Db,
   now: Date,
-  maxAttempts: number,
+  staleBefore: Date,
+  owners?: number[],
 ): Promise<RecoveredDelivery[]> {
+  const only = owners ? sql`and claimed_by = any(${owners}::int[])` : sql``;
   const { rows } = await sql<RecoveredDelivery>`
-    with stuck as (
+    with alive as (${liveOwners}), stuck as (
       select id, message_id is not null as handed_off from deliveries
-      where status = 'sending' and lease_expires_at < ${now}
+      where status = 'sending'
+        and case when claimed_by is null then lease_expires_at < ${now}
+                 else claimed_by not in (select owner from alive) ${only} end
       for update skip locked
     )
     update deliveries d set
-      status = case when d.attempts >= ${maxAttempts} then 'failed' else 'pending' end,
+      status = case when d.created_at < ${staleBefore} then 'failed' else 'pending' end,
       error = case when stuck.handed_off
-                   then 'lease expired after hand-off to SMTP; outcome unknown'
-                   else 'lease expired before hand-off to SMTP' end,
-      message_id = null, lease_expires_at = null, updated_at = ${now}
+                   then 'claim lost after hand-off to SMTP; outcome unknown'
+                   else 'claim lost before hand-off to SMTP' end,
+      message_id = null, lease_expires_at = null, claimed_by = null, updated_at = ${now}
     from stuck where d.id = stuck.id
     returning d.id, d.edition_date::text as edition_date, stuck.handed_off, d.status`.execute(db);
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * This live process's own claims that none of its batches is working on any more (a batch that
+ * threw, a sent mark that could not be written while the database was away), older than
+ * `before`: back to pending, as a dead process's would be. Another process never takes them.
+ */
+export async function releaseOwnLostClaims(
+  db: Db,
+  owner: number,
+  working: number[],
+  before: Date,
+  now: Date,
+): Promise<RecoveredDelivery[]> {
+  const { rows } = await sql<RecoveredDelivery>`
+    with lost as (
+      select id, message_id is not null as handed_off from deliveries
+      where status = 'sending' and claimed_by = ${owner} and updated_at < ${before}
+        and id <> all(${working}::int[])
+      for update skip locked
+    )
+    update deliveries d set status = 'pending', message_id = null, lease_expires_at = null,
+      claimed_by = null, updated_at = ${now},
+      error = case when lost.handed_off then 'claim lost after hand-off to SMTP; outcome unknown'
+                   else 'claim lost before hand-off to SMTP' end
+    from lost where d.id = lost.id
+    returning d.id, d.edition_date::text as edition_date, lost.handed_off, d.status`.execute(db);
   return rows.sort((a, b) => a.id - b.id);
 }
 
@@ -219,6 +275,10 @@ export interface ClaimedDelivery {
   edition_date: string;
   /** The claim's fencing token: later updates only apply while it still matches. */
   attempts: number;
+  /** Real send failures so far (the retry backoff). */
+  send_failures: number;
+  /** When the delivery was planned: it is stale DELIVERY_STALE_HOURS later. */
+  created_at: Date;
   status: "sending" | "cancelled";
 }
 
@@ -232,6 +292,7 @@ export async function claimDeliveries(
   ids: number[],
   now: Date,
   leaseUntil: Date,
+  owner: number,
 ): Promise<ClaimedDelivery[]> {
   if (ids.length === 0) return [];
   const { rows } = await sql<ClaimedDelivery>`
@@ -245,10 +306,11 @@ export async function claimDeliveries(
       status = case when batch.ok then 'sending' else 'cancelled' end,
       attempts = d.attempts + case when batch.ok then 1 else 0 end,
       lease_expires_at = case when batch.ok then ${leaseUntil}::timestamptz end,
+      claimed_by = case when batch.ok then ${owner}::int end,
       message_id = null, updated_at = ${now}
     from batch where d.id = batch.id
     returning d.id, d.subscriber_id, d.edition_date::text as edition_date, d.attempts,
-              d.status`.execute(db);
+              d.send_failures, d.created_at, d.status`.execute(db);
   return rows.sort((a, b) => a.id - b.id);
 }
 
@@ -280,21 +342,45 @@ export async function markHandOff(
   return rows.length > 0;
 }
 
-/** Set the final or retry state of claims still held (status sending, same attempts). */
+/**
+ * Set the final or retry state of claims still held (status sending, same attempts). `failure`
+ * counts a real send failure (back to pending after a 4xx, a timeout, a dropped connection);
+ * a claim handed back unsent (graceful stop) is not one.
+ */
 export async function settleClaims(
   db: Db,
   claims: { id: number; attempts: number }[],
   status: "pending" | "skipped" | "cancelled" | "failed",
   now: Date,
   error: string | null = null,
+  failure = false,
 ): Promise<number[]> {
   if (claims.length === 0) return [];
   const { rows } = await sql<{ id: number }>`
     update deliveries d set status = ${status}, error = ${error}, message_id = null,
-                            lease_expires_at = null, updated_at = ${now}
+                            lease_expires_at = null, claimed_by = null, updated_at = ${now},
+                            send_failures = d.send_failures + ${failure ? 1 : 0}
     from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[])
          as c(id, attempts)
     where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
+    returning d.id`.execute(db);
+  return rows.map((r) => r.id);
+}
+
+/** Claims still held and not handed to SMTP (no Message-ID recorded) back to pending. */
+export async function releaseUnsent(
+  db: Db,
+  claims: { id: number; attempts: number }[],
+  now: Date,
+): Promise<number[]> {
+  if (claims.length === 0) return [];
+  const { rows } = await sql<{ id: number }>`
+    update deliveries d set status = 'pending', lease_expires_at = null, claimed_by = null,
+                            updated_at = ${now}
+    from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[])
+         as c(id, attempts)
+    where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
+      and d.message_id is null
     returning d.id`.execute(db);
   return rows.map((r) => r.id);
 }
@@ -321,7 +407,8 @@ export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<vo
         as i(id, message_id, papers)
     ), d as (
       update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
-                              error = null, lease_expires_at = null, updated_at = ${now}
+                              error = null, lease_expires_at = null, claimed_by = null,
+                              updated_at = ${now}
       from input where x.id = input.id and x.status <> 'sent'
       returning x.id, x.subscriber_id, x.edition_date, input.papers
     ), papers as (${insertSentPapers(
@@ -374,4 +461,29 @@ export async function editionCounts(
     .groupBy("status")
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export interface UnfinishedDelivery {
+  id: number;
+  subscriber_id: number;
+  status: "pending" | "sending";
+  /** The process session holding a `sending` claim. */
+  claimed_by: number | null;
+}
+
+/** Deliveries of `edition` still pending or being sent (the first `limit`, by id). */
+export async function unfinishedDeliveries(
+  db: Db,
+  edition: string,
+  limit: number,
+): Promise<UnfinishedDelivery[]> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select(["id", "subscriber_id", "status", "claimed_by"])
+    .where("edition_date", "=", edition)
+    .where("status", "in", ["pending", "sending"])
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows as UnfinishedDelivery[];
 }

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { sql } from "kysely";
 import pLimit, { type LimitFunction } from "p-limit";
 import pRetry from "p-retry";
 import { createDigestComposer } from "../digests/compose.ts";
@@ -12,13 +13,15 @@ import { recordEvents, suppressAddress } from "../subscribers/repository.ts";
 import { type SendBreaker, sendQueueBreaker } from "./breaker.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, type DigestMimeBuilder, mimeCanAddress } from "./mime.ts";
-import { LEASE_MS, MAX_ATTEMPTS } from "./plan.ts";
+import { LEASE_MS, staleBefore } from "./plan.ts";
 import {
   type ClaimedDelivery,
   claimDeliveries,
   markHandOff,
   markSent,
   type PlannedDelivery,
+  releaseOwnLostClaims,
+  releaseUnsent,
   type SentMark,
   settleClaims,
 } from "./repository.ts";
@@ -44,6 +47,10 @@ export interface BatchOutcome {
   retryDelayMs: number;
   /** The lowest claim count of the retried deliveries, which names their retry job. */
   retryAttempt: number;
+  /** The fewest send failures among the retried deliveries, which sets the backoff. */
+  retryFailures: number;
+  /** Claims handed back unsent because the process is stopping: to send again at once. */
+  released: PlannedDelivery[];
 }
 
 export function emptyOutcome(): BatchOutcome {
@@ -55,6 +62,8 @@ export function emptyOutcome(): BatchOutcome {
     retry: [],
     retryDelayMs: 0,
     retryAttempt: 0,
+    retryFailures: 0,
+    released: [],
   };
 }
 
@@ -69,9 +78,9 @@ export interface ReadyMessage {
 const PAPERS_TTL_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 30 * 60_000;
 
-/** Exponential backoff with jitter: base·2^(attempt-1), capped, times a random 0.5–1. */
-export function retryDelay(baseMs: number, attempt: number, random = Math.random()): number {
-  const delay = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+/** Exponential backoff with jitter: base·2^(failures-1), capped, times a random 0.5–1. */
+export function retryDelay(baseMs: number, failures: number, random = Math.random()): number {
+  const delay = Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.min(30, Math.max(0, failures - 1)));
   return Math.round(delay * (0.5 + random / 2));
 }
 
@@ -112,6 +121,9 @@ export class DeliverySender {
   private readonly editionPapers: EditionPapersSource;
   private readonly retryBaseMs: number;
   private composer: Promise<DigestComposer> | null = null;
+  private stopping = false;
+  /** Claims a running batch of this process is working on (see releaseLostClaims). */
+  private readonly working = new Set<number>();
 
   /**
    * The SMTP server has the message: record it. This commit closes the only window in which a
@@ -135,17 +147,77 @@ export class DeliverySender {
     this.retryBaseMs = options.retryBaseMs ?? 30_000;
   }
 
+  /**
+   * Graceful stop: no new claims, no new hand-offs. Messages already in SMTP finish and are
+   * recorded; every other claim of the running batches goes back to pending (`released`), for
+   * another worker to send at once, not after a lease.
+   */
+  stop(): void {
+    this.stopping = true;
+  }
+
   /** Claim, compose and send one batch of deliveries. */
   async sendBatch(ids: number[]): Promise<BatchOutcome> {
     const outcome = emptyOutcome();
+    if (this.stopping) {
+      outcome.released = await this.pendingOf(ids);
+      return outcome;
+    }
     const held = await this.claim(ids, outcome);
     if (held.length === 0) return outcome;
-    const messages = await this.compose(held, outcome);
-    await Promise.all(messages.map((m) => this.smtpSlots(() => this.deliver(m, outcome))));
+    for (const c of held) this.working.add(c.id);
+    try {
+      const messages = await this.compose(held, outcome);
+      await Promise.all(messages.map((m) => this.smtpSlots(() => this.deliver(m, outcome))));
+    } catch (err) {
+      // The batch failed (the database went away): give back what was not handed to SMTP, so
+      // the job's retry finds it pending. A failure here is caught by releaseLostClaims.
+      const now = this.deps.clock.now();
+      await releaseUnsent(this.deps.db, held, now).catch(() => {});
+      throw err;
+    } finally {
+      for (const c of held) this.working.delete(c.id);
+    }
     if (outcome.retry.length > 0) {
-      outcome.retryDelayMs = retryDelay(this.retryBaseMs, outcome.retryAttempt);
+      outcome.retryDelayMs = retryDelay(this.retryBaseMs, outcome.retryFailures);
     }
     return outcome;
+  }
+
+  /**
+   * This process's claims that no batch works on any more and that have not moved for a minute
+   * go back to pending (their jobs re-enqueued by the caller): a live process's claims are never
+   * taken by others, so it must not leave any behind.
+   */
+  async releaseLostClaims(): Promise<PlannedDelivery[]> {
+    const owner = await this.deps.session.id();
+    const now = this.deps.clock.now();
+    const lost = await releaseOwnLostClaims(
+      this.deps.db,
+      owner,
+      [...this.working],
+      new Date(now.getTime() - 60_000),
+      now,
+    );
+    for (const r of lost.filter((r) => r.handed_off)) {
+      this.deps.logger.warn(
+        { deliveryId: r.id, edition: r.edition_date },
+        "own claim lost after hand-off to SMTP: outcome unknown, resending (possible duplicate)",
+      );
+    }
+    return lost;
+  }
+
+  /** The ids among `ids` still pending (a batch a stopping process will not claim). */
+  private async pendingOf(ids: number[]): Promise<PlannedDelivery[]> {
+    if (ids.length === 0) return [];
+    return this.deps.db
+      .selectFrom("deliveries")
+      .select(["id", sql<string>`edition_date::text`.as("edition_date")])
+      .where("id", "in", ids)
+      .where("status", "=", "pending")
+      .orderBy("id")
+      .execute();
   }
 
   /**
@@ -153,8 +225,9 @@ export class DeliverySender {
    * claims of readers who may no longer be mailed come back cancelled. Returns the held ones.
    */
   async claim(ids: number[], outcome: BatchOutcome): Promise<ClaimedDelivery[]> {
+    const owner = await this.deps.session.id();
     const now = this.deps.clock.now();
-    const claims = await claimDeliveries(this.deps.db, ids, now, this.leaseFrom(now));
+    const claims = await claimDeliveries(this.deps.db, ids, now, this.leaseFrom(now), owner);
     await this.finish(
       outcome,
       "cancelled",
@@ -200,6 +273,7 @@ export class DeliverySender {
 
   /** Steps 3 to 5 for one message, inside an SMTP slot. */
   private async deliver(message: ReadyMessage, outcome: BatchOutcome): Promise<void> {
+    if (this.stopping) return this.handBack(message, outcome);
     if (!(await this.handOff(message, outcome))) return;
     try {
       await this.transmit(message);
@@ -208,6 +282,16 @@ export class DeliverySender {
       return;
     }
     await this.recordSent(message, outcome);
+  }
+
+  /** Stopping: give an unsent claim back (pending, not a failure) for another worker. */
+  private async handBack(message: ReadyMessage, outcome: BatchOutcome): Promise<void> {
+    const { claim } = message;
+    const mine = await retryDb(
+      () => settleClaims(this.deps.db, [claim], "pending", this.deps.clock.now()),
+      5,
+    ).catch(() => []); // the database is away: the claim is released when this process is gone
+    if (mine.length) outcome.released.push({ id: claim.id, edition_date: claim.edition_date });
   }
 
   /**
@@ -258,7 +342,8 @@ export class DeliverySender {
 
   /**
    * Step 5, refused: a 5xx to the recipient suppresses the address (hard bounce); anything else
-   * goes back to pending for a retry with backoff, until MAX_ATTEMPTS claims.
+   * (4xx, timeout, refused or dropped connection) goes back to pending for a retry with backoff,
+   * until the digest is stale (DELIVERY_STALE_HOURS after it was planned).
    */
   async recordFailure(message: ReadyMessage, err: unknown, outcome: BatchOutcome): Promise<void> {
     const { claim } = message;
@@ -270,19 +355,23 @@ export class DeliverySender {
       logger.warn({ ...log, reason: failure.reason }, "hard bounce: address suppressed");
       await suppressAddress(this.deps.db, message.mail.to, "hard_bounce", failure.reason, now);
       await this.settle(outcome, "failed", [claim], failure.reason, { bounce: true });
-    } else if (claim.attempts >= MAX_ATTEMPTS) {
-      logger.warn({ ...log, reason: failure.reason }, "giving up on a delivery after retries");
-      await this.settle(outcome, "failed", [claim], `gave up: ${failure.reason}`);
+    } else if (claim.created_at < staleBefore(this.deps.config, now)) {
+      logger.warn({ ...log, reason: failure.reason }, "giving up on a stale delivery");
+      await this.settle(outcome, "failed", [claim], `gave up (stale): ${failure.reason}`);
     } else {
       logger.info({ ...log, reason: failure.reason }, "transient send failure; will retry");
-      const mine = await settleClaims(this.deps.db, [claim], "pending", now, failure.reason);
-      if (mine.length) {
-        outcome.retry.push({ id: claim.id, edition_date: claim.edition_date });
-        const lowest = outcome.retry.length === 1 ? claim.attempts : outcome.retryAttempt;
-        outcome.retryAttempt = Math.min(lowest, claim.attempts);
-      }
+      const mine = await settleClaims(this.deps.db, [claim], "pending", now, failure.reason, true);
+      if (mine.length) this.addRetry(outcome, claim);
     }
     await this.breaker.failed();
+  }
+
+  private addRetry(outcome: BatchOutcome, claim: ClaimedDelivery): void {
+    const first = outcome.retry.length === 0;
+    outcome.retry.push({ id: claim.id, edition_date: claim.edition_date });
+    const failures = claim.send_failures + 1;
+    outcome.retryAttempt = first ? claim.attempts : Math.min(outcome.retryAttempt, claim.attempts);
+    outcome.retryFailures = first ? failures : Math.min(outcome.retryFailures, failures);
   }
 
   /** Put claims still held into a final state, then count and log the ones that were ours. */

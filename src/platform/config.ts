@@ -50,6 +50,11 @@ export const configSchema = z.object({
   /** Consecutive send failures after which the send queue pauses itself. */
   SEND_FAILURE_PAUSE_THRESHOLD: int(1, 100_000).default(50),
   /**
+   * Hours after a delivery was planned (its reader's send time) during which transient send
+   * failures and crash reclaims are retried; after that the digest is stale and given up.
+   */
+  DELIVERY_STALE_HOURS: int(1, 24 * 14).default(24),
+  /**
    * Whose X-Forwarded-For to believe: fastify's trustProxy (`true`, a hop count, or addresses /
    * CIDRs / `loopback`). Trusting every peer would let any client pick its own IP and walk
    * around the per-IP rate limit; the default believes only a proxy on this machine.

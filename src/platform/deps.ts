@@ -3,6 +3,7 @@ import type { Clock } from "./clock.ts";
 import { systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createDb, type Db } from "./db/index.ts";
+import { createProcessSession, type ProcessSession } from "./liveness.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMailer, type Mailer } from "./mailer.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -25,6 +26,8 @@ export interface Deps {
   requestSide(): RequestSide;
   mailer: Mailer;
   metrics: Metrics;
+  /** This process's liveness lock (src/platform/liveness.ts), connected when first used. */
+  session: ProcessSession;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   const queues = createQueues(redis, config.REDIS_PREFIX);
   const mailer =
     overrides.mailer ?? createMailer(config, { poolSize: Math.max(1, config.SEND_CONCURRENCY) });
+  const session = createProcessSession(config.DATABASE_URL, name, logger);
   let requestSide: RequestSide | undefined;
   return {
     config,
@@ -69,11 +73,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     },
     mailer,
     metrics: createMetrics(),
+    session,
     async close() {
       const allQueues = [...Object.values(queues), ...Object.values(requestSide?.queues ?? {})];
       await Promise.allSettled(allQueues.map((q) => q.close()));
       requestSide?.redis.disconnect();
       await mailer.close();
+      await session.close();
       await db.destroy();
       redis.disconnect();
     },

@@ -28,6 +28,15 @@ export interface CommandRun {
   stderr: string;
 }
 
+/** `paperboy ARGS...` started in the background, output ignored: for a test that kills it. */
+export function spawnPaperboy(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn("node", [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
+}
+
 /**
  * `paperboy ARGS...` run to its end, without blocking this process (which may host the SMTP
  * server or HTTP server the command talks to).

@@ -66,6 +66,8 @@ export class SmtpSink {
   /** The server "crashes" after the whole message arrived: its connection is cut, no reply. */
   dropBeforeReply: (raw: string) => boolean = () => false;
   replyDelayMs: number;
+  /** Messages accepted whose 250 could not be sent (the connection was cut first). */
+  unacknowledged = 0;
   /** Connections opened, and the most open at once. */
   sessions = 0;
   maxOpenSessions = 0;
@@ -145,7 +147,12 @@ export class SmtpSink {
         const { raw: _body, ...kept } = message;
         this.accepted.push(kept);
         for (const w of this.waiters.splice(0)) w();
-        setTimeout(() => callback(null, "OK queued"), this.replyDelayMs);
+        setTimeout(() => {
+          // Cut (an outage) after the message was accepted but before 250 went out: the client
+          // cannot know it arrived and must resend it; the copy is the relay's, not a crash's.
+          if (!this.socketOf(session)?.writable) this.unacknowledged++;
+          callback(null, "OK queued");
+        }, this.replyDelayMs);
       };
       Promise.resolve(this.onAccepted(message)).then(accept, accept);
     });

@@ -13,14 +13,14 @@ export async function dev(env: Env): Promise<number> {
   await setupDatabase(deps.db);
   const sample = await ingestSample(deps);
   console.log(`Sample papers: ${sample.inserted} new, ${sample.updated + sample.unchanged} known`);
-  const workers = await startWorker(deps);
+  const worker = await startWorker(deps);
   const app = await buildServer(deps);
   await app.listen({ port: config.PORT, host: config.HOST });
   const where = config.SMTP_URL ? "SMTP_URL" : `${config.OUTBOX_DIR} (see /dev/outbox)`;
   console.log(`Paperboy is running at ${config.PUBLIC_URL}  ·  mail goes to ${where}`);
   return untilSignal(deps.logger, async () => {
     await app.close();
-    await Promise.all(workers.map((w) => w.close()));
+    await worker.stop();
     await deps.close();
   });
 }

@@ -1,5 +1,9 @@
 import cliProgress from "cli-progress";
-import { deliverEdition, type EditionProgress } from "../../delivery/deliver-edition.ts";
+import {
+  deliverEdition,
+  type EditionProgress,
+  type EditionRun,
+} from "../../delivery/deliver-edition.ts";
 import { currentEdition } from "../../delivery/plan.ts";
 import { editionExists } from "../../papers/repository.ts";
 import { loadConfig } from "../../platform/config.ts";
@@ -33,7 +37,25 @@ function progressReporter(edition: string): ProgressReporter {
   };
 }
 
-export async function digest(env: Env, { date }: { date?: string }): Promise<number> {
+/** One line naming what is still open (delivery and reader ids, never addresses). */
+function unfinishedLine(run: EditionRun, waitMinutes: number): string {
+  const named = run.unfinishedSample
+    .map(
+      (d) =>
+        `delivery ${d.id} (subscriber ${d.subscriber_id}, ${d.status}${d.claimed_by ? ` by process session ${d.claimed_by}` : ""})`,
+    )
+    .join(", ");
+  const more = run.unfinished > run.unfinishedSample.length ? ", …" : "";
+  return (
+    `${run.unfinished} deliveries of ${run.edition} are not finished after waiting ${waitMinutes} min: ` +
+    `${named}${more}. Workers keep retrying them until they are stale (DELIVERY_STALE_HOURS); run digest again to wait for them.`
+  );
+}
+
+export async function digest(
+  env: Env,
+  { date, wait = 10 }: { date?: string; wait?: number },
+): Promise<number> {
   const config = loadConfig(env);
   // Progress goes to stdout; keep the logs to warnings so they do not tear the bar.
   const level =
@@ -54,7 +76,9 @@ export async function digest(env: Env, { date }: { date?: string }): Promise<num
     }
     const reporter = progressReporter(edition);
     const started = Date.now();
-    const run = await deliverEdition(deps, edition, (p) => reporter.update(p));
+    const run = await deliverEdition(deps, edition, (p) => reporter.update(p), {
+      waitMs: wait * 60_000,
+    });
     reporter.stop();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const final = Object.entries(run.final)
@@ -65,6 +89,7 @@ export async function digest(env: Env, { date }: { date?: string }): Promise<num
         ` (${run.planned} new deliveries planned${run.recovered ? `, ${run.recovered} recovered from a crash` : ""}).` +
         ` Edition total: ${final || "no deliveries"}.`,
     );
+    if (run.unfinished > 0) throw new Error(unfinishedLine(run, wait));
     return 0;
   } finally {
     await deps.close();

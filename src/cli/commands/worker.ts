@@ -6,10 +6,10 @@ import type { Env } from "../command.ts";
 
 export async function worker(env: Env): Promise<number> {
   const deps = await createReachableDeps(loadConfig(env), { name: "paperboy-worker" });
-  const workers = await startWorker(deps);
-  deps.logger.info({ queues: workers.map((w) => w.name) }, "worker started");
+  const worker = await startWorker(deps);
+  deps.logger.info({ queues: worker.workers.map((w) => w.name) }, "worker started");
   return untilSignal(deps.logger, async () => {
-    await Promise.all(workers.map((w) => w.close()));
+    await worker.stop();
     await deps.close();
   });
 }

@@ -103,6 +103,10 @@ export interface DeliveriesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** The process session (src/platform/liveness.ts) holding the claim while `sending`. */
+  claimed_by: number | null;
+  /** Real send failures (4xx, timeouts, dropped connections): the retry backoff. */
+  send_failures: ColumnType<number, number | undefined, number>;
 }
 
 export interface SentPapersTable {
