@@ -1,4 +1,5 @@
 import type { Deps } from "../platform/deps.ts";
+import { announceSettledEditions } from "./announce.ts";
 import { planEdition, recoverDeliveries, sendBatchSize } from "./plan.ts";
 import { editionCounts, type PlannedDelivery, pendingDeliveries } from "./repository.ts";
 import { createDeliverySender } from "./send.ts";
@@ -87,6 +88,7 @@ export async function deliverEdition(
   }
   progress.retrying = 0;
   onProgress(progress);
+  await announceSettledEditions(deps, [edition]);
   return {
     ...progress,
     edition,

@@ -1,5 +1,6 @@
 import type { Deps } from "../platform/deps.ts";
 import type { JobHandlers } from "../platform/queues.ts";
+import { announceAfterBatch } from "./announce.ts";
 import { enqueueSendBatches, planDeliveries } from "./plan.ts";
 import { createDeliverySender, type SenderOptions } from "./send.ts";
 
@@ -22,6 +23,7 @@ export function deliveryJobHandlers(
       if (retry.length > 0) {
         await enqueueSendBatches(deps, retry, `retry${retryAttempt}`, retryDelayMs);
       }
+      await announceAfterBatch(deps, data.deliveryIds);
       return { ...counts, retrying: retry.length };
     },
   };

@@ -375,3 +375,15 @@ export async function editionCounts(
     .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
+
+/** The editions a set of deliveries belongs to. */
+export async function editionsOfDeliveries(db: Db, ids: number[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("deliveries")
+    .select("edition_date")
+    .distinct()
+    .where("id", "in", ids)
+    .execute();
+  return rows.map((r) => r.edition_date);
+}

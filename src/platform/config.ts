@@ -72,6 +72,19 @@ export const configSchema = z.object({
   LIST_ID: z.string().trim().min(1).optional(),
   LIST_UNSUBSCRIBE_MAILTO: z.email().optional(),
   BOUNCE_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Receivers of outgoing webhooks, comma-separated; empty = none. */
+  WEBHOOK_URLS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(["http:", "https:"]))),
+  /** HMAC key of the Paperboy-Signature header of outgoing webhooks. */
+  WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   DKIM_DOMAIN: z.string().trim().min(1).optional(),
   DKIM_SELECTOR: z.string().trim().min(1).optional(),
   DKIM_PRIVATE_KEY: z.string().min(1).optional(),
@@ -103,6 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (dkim.some(Boolean) && !dkim.every(Boolean)) {
     throw new ConfigError(
       "Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together",
+    );
+  }
+  if (config.WEBHOOK_URLS.length > 0 && !config.WEBHOOK_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration: WEBHOOK_SECRET is required when WEBHOOK_URLS is set",
     );
   }
   const problem = productionProblem(config);

@@ -1,5 +1,6 @@
 import { type Job, type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import type { WebhookEvent } from "./webhooks.ts";
 
 /**
  * Every background job, the queue it runs on and its payload. A worker refuses to boot unless
@@ -16,6 +17,8 @@ export interface JobPayloads {
   "send-transactional":
     | { kind: "confirmation"; subscriberId: number; claimedAt: string }
     | { kind: "welcome"; subscriberId: number };
+  /** POST one event to one WEBHOOK_URLS receiver, signed at send time (see webhooks.ts). */
+  "send-webhook": { url: string; event: WebhookEvent };
 }
 export type JobName = keyof JobPayloads;
 
@@ -25,6 +28,7 @@ export const jobQueue = {
   "send-deliveries": "send",
   // Its own queue, so a confirmation never waits behind a morning's digest batches.
   "send-transactional": "mail",
+  "send-webhook": "webhooks",
 } as const satisfies Record<JobName, string>;
 export type QueueName = (typeof jobQueue)[JobName];
 const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];

@@ -5,6 +5,7 @@ import type { SenderOptions } from "../delivery/send.ts";
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
+import { webhookJobHandlers } from "../platform/webhooks.ts";
 import { subscriberJobHandlers } from "../subscribers/transactional.ts";
 import { upsertSchedules } from "./schedules.ts";
 
@@ -14,6 +15,7 @@ export function jobHandlers(deps: Deps, delivery: SenderOptions = {}): JobHandle
     ...ingestJobHandlers(deps),
     ...deliveryJobHandlers(deps, delivery),
     ...subscriberJobHandlers(deps),
+    ...webhookJobHandlers(deps),
   };
 }
 
