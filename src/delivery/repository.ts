@@ -387,3 +387,18 @@ export async function editionsOfDeliveries(db: Db, ids: number[]): Promise<strin
     .execute();
   return rows.map((r) => r.edition_date);
 }
+
+/** A reader's deliveries, for their data download (art. 15). */
+export function deliveriesOf(db: Db, subscriberId: number) {
+  return db
+    .selectFrom("deliveries")
+    .select(["edition_date", "status", "attempts", "message_id", "error", "created_at", "sent_at"])
+    .where("subscriber_id", "=", subscriberId)
+    .orderBy("id")
+    .execute();
+}
+
+/** Remove a reader's deliveries (their erasure; the caller's transaction). */
+export async function deleteDeliveriesOf(db: Db, subscriberId: number): Promise<void> {
+  await db.deleteFrom("deliveries").where("subscriber_id", "=", subscriberId).execute();
+}

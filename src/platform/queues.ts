@@ -1,5 +1,6 @@
 import { type Job, type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import type { Logger } from "./logger.ts";
 import type { WebhookEvent } from "./webhooks.ts";
 
 /**
@@ -61,6 +62,8 @@ export interface WorkerSettings {
   prefix: string;
   /** Per-queue options (concurrency, limiter). */
   options?: Partial<Record<QueueName, Omit<WorkerOptions, "connection" | "prefix">>>;
+  /** Told of every failed try: warn while BullMQ will retry, error once it gives up. */
+  logger?: Pick<Logger, "warn" | "error">;
 }
 
 /** One BullMQ Worker per queue, dispatching by job name; throws if any job lacks a handler. */
@@ -82,6 +85,23 @@ export function startWorkers(handlers: JobHandlers, settings: WorkerSettings): W
       { connection: settings.connection, prefix: settings.prefix, ...settings.options?.[queue] },
     );
     worker.on("error", () => {});
+    const { logger } = settings;
+    if (logger) worker.on("failed", (job, err) => logJobFailure(logger, queue, job, err));
     return worker;
   });
+}
+
+/** One line per failed try, with the job's name and the reason (no payload: it may hold ids only). */
+export function logJobFailure(
+  logger: Pick<Logger, "warn" | "error">,
+  queue: string,
+  job: Job | undefined,
+  err: Error,
+): void {
+  const attempts = job?.opts.attempts ?? 1;
+  const attempt = job?.attemptsMade ?? 1;
+  const final = attempt >= attempts || err.name === "UnrecoverableError";
+  const fields = { queue, job: job?.name, jobId: job?.id, attempt, attempts, reason: err.message };
+  if (final) logger.error(fields, `job ${job?.name ?? "?"} failed: ${err.message}`);
+  else logger.warn(fields, `job ${job?.name ?? "?"} failed, will retry: ${err.message}`);
 }

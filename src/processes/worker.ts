@@ -23,6 +23,7 @@ export async function startWorker(deps: Deps): Promise<Worker[]> {
   const workers = startWorkers(jobHandlers(deps), {
     connection: deps.redis,
     prefix: deps.config.REDIS_PREFIX,
+    logger: deps.logger,
     options: {
       // Confirmation and welcome mails: one at a time per pooled SMTP connection.
       mail: { concurrency: Math.max(1, deps.config.SEND_CONCURRENCY) },

@@ -17,7 +17,7 @@ import {
   suppressAddress,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { type TokenPurpose, verifyToken } from "./tokens.ts";
+import { type LinkPurpose, verifyToken } from "./tokens.ts";
 import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
@@ -71,7 +71,7 @@ export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): 
 export async function subscriberForToken(
   deps: Deps,
   token: string,
-  purpose: TokenPurpose,
+  purpose: LinkPurpose,
 ): Promise<Subscriber | null> {
   const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
   if (!claims) return null;

@@ -13,6 +13,7 @@ import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
 import { preferencesRoutes } from "./preferences.ts";
+import { readerDataRoutes } from "./reader-data.ts";
 import { staticRoutes } from "./static.ts";
 import { subscribeRoutes } from "./subscribe.ts";
 import { unsubscribeRoutes } from "./unsubscribe.ts";
@@ -34,6 +35,7 @@ const WEB_ROUTES: WebRoutes[] = [
   subscribeRoutes,
   confirmRoutes,
   preferencesRoutes,
+  readerDataRoutes,
   unsubscribeRoutes,
   archiveRoutes,
   feedRoutes,
