@@ -14,11 +14,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       end if;
       raise exception 'events is append-only';
     end $$;
+    -- /metrics counts transactional mails from their events at every scrape.
+    create index events_mail on events (type) where type like 'mail.%';
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    drop index if exists events_mail;
     create or replace function events_append_only() returns trigger language plpgsql as $$
     begin
       raise exception 'events is append-only';

@@ -402,3 +402,13 @@ export function deliveriesOf(db: Db, subscriberId: number) {
 export async function deleteDeliveriesOf(db: Db, subscriberId: number): Promise<void> {
   await db.deleteFrom("deliveries").where("subscriber_id", "=", subscriberId).execute();
 }
+
+/** Every delivery by status (metrics at scrape time; an index-only scan of edition_status). */
+export async function deliveryStatusCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}

@@ -296,3 +296,22 @@ export async function neighbourEditions(
   const [previous, next] = await Promise.all([nearest("<"), nearest(">")]);
   return { previous: previous?.edition_date ?? null, next: next?.edition_date ?? null };
 }
+
+/** Papers by source and the last ingestion time (metrics at scrape time). */
+export async function paperCounts(db: Db) {
+  const [bySource, last] = await Promise.all([
+    db
+      .selectFrom("papers")
+      .select(["source", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("source")
+      .execute(),
+    db
+      .selectFrom("editions")
+      .select((eb) => eb.fn.max("last_ingested_at").as("at"))
+      .executeTakeFirst(),
+  ]);
+  return {
+    bySource: Object.fromEntries(bySource.map((r) => [r.source, Number(r.n)])),
+    lastIngestedAt: last?.at ? new Date(last.at) : null,
+  };
+}

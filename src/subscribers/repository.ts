@@ -579,3 +579,32 @@ export async function eraseSubscriber(
   await recordEvents(tx, [{ type: "subscriber.erased", subscriberId: null }], now);
   return true;
 }
+
+/** Readers by status (admin home, metrics). */
+export async function subscriberStatusCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("subscribers")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Transactional mails sent, by kind, from their events (metrics; partial index events_mail). */
+export async function transactionalMailCounts(db: Db): Promise<Record<string, number>> {
+  const { rows } = await sql<{ kind: string; n: number }>`
+    select substring(type from 'mail\\.(.*)_sent') as kind, count(*)::int as n
+      from events where type like 'mail.%' group by 1`.execute(db);
+  return Object.fromEntries(rows.filter((r) => r.kind).map((r) => [r.kind, r.n]));
+}
+
+/** The latest hard bounces and complaints (admin home); erased readers' hashes are left out. */
+export function recentSuppressions(db: Db, limit = 10) {
+  return db
+    .selectFrom("suppressions")
+    .select(["email", "reason", "detail", "created_at"])
+    .where("reason", "in", ["hard_bounce", "complaint"])
+    .orderBy("created_at", "desc")
+    .limit(limit)
+    .execute();
+}
