@@ -90,6 +90,8 @@ export const configSchema = z.object({
   DKIM_PRIVATE_KEY: z.string().min(1).optional(),
   OUTBOX_DIR: z.string().default(".data/outbox"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Human-readable logs; default: in development at a terminal. JSON otherwise. */
+  LOG_PRETTY: bool.optional(),
   /** Expose /dev/outbox; on by default only in development. */
   DEV_OUTBOX_ROUTE: bool.optional(),
 });
