@@ -67,6 +67,24 @@ export const configSchema = z.object({
   HF_PAPERS_URL: url(["http:", "https:"]).default("https://huggingface.co/api/daily_papers"),
   /** How often the worker re-ingests today's Hugging Face list. */
   INGEST_INTERVAL_MINUTES: int(1, 1440).default(60),
+  /** arXiv categories whose daily listing the worker ingests (comma-separated); empty = none. */
+  ARXIV_CATEGORIES: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "must be arXiv categories like cs.AI,cs.LG"),
+      ),
+    ),
+  ARXIV_RSS_URL: url(["http:", "https:"]).default("https://rss.arxiv.org/rss"),
+  /** Pause between two arXiv requests (arXiv asks for 3 s). */
+  ARXIV_DELAY_MS: int(0, 600_000).default(3_000),
   /** UTC hour after which a day's edition counts as complete and may be delivered. */
   EDITION_CUTOFF_HOUR_UTC: int(0, 23).default(20),
   LIST_ID: z.string().trim().min(1).optional(),

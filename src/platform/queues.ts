@@ -10,6 +10,8 @@ import type { WebhookEvent } from "./webhooks.ts";
 export interface JobPayloads {
   /** Fetch and upsert today's Hugging Face Daily Papers (the list grows through the day). */
   "ingest-hf-today": Record<string, never>;
+  /** Fetch today's arXiv listing of every ARXIV_CATEGORIES category (once a day). */
+  "ingest-arxiv-today": Record<string, never>;
   /** Find due subscribers and fan out deliveries (the 15-minute scheduler tick). */
   "plan-deliveries": { at?: string };
   /** Render and send a batch of deliveries (ids of `deliveries` rows). */
@@ -25,6 +27,7 @@ export type JobName = keyof JobPayloads;
 
 export const jobQueue = {
   "ingest-hf-today": "ingest",
+  "ingest-arxiv-today": "ingest",
   "plan-deliveries": "plan",
   "send-deliveries": "send",
   // Its own queue, so a confirmation never waits behind a morning's digest batches.
