@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../../src/papers/ingest.ts";
 import { upsertPapers } from "../../src/papers/repository.ts";
+import { buildServer } from "../../src/processes/server.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 
 const API_QUERY = fileURLToPath(new URL("../fixtures/arxiv/api-query.xml", import.meta.url));
@@ -64,5 +65,37 @@ describe("every field the sources give is kept", () => {
       primary_category: "hep-ex",
       journal_ref: "Eur.Phys.J. C31 (2003) 17-29",
     });
+  });
+
+  it("are in the JSON API: GET /api/editions/:date", async () => {
+    const app = await buildServer(ctx.deps);
+    try {
+      const list = await app.inject("/api/editions");
+      expect(list.statusCode).toBe(200);
+      expect(list.json().editions).toEqual(
+        expect.arrayContaining([{ date: "2026-08-10", paper_count: 3 }]),
+      );
+      const res = await app.inject("/api/editions/2026-08-10");
+      expect(res.statusCode).toBe(200);
+      const hep = res.json().papers.find((p: { id: string }) => p.id === "hep-ex/0307015");
+      expect(hep).toMatchObject({
+        primary_category: "hep-ex",
+        journal_ref: "Eur.Phys.J. C31 (2003) 17-29",
+        arxiv_comment: "23 pages, 8 figures and 4 tables",
+        doi: null,
+        organization: null,
+        source: "arxiv",
+      });
+      expect(hep.published_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      const hf = (await app.inject("/api/editions/2026-08-17")).json().papers;
+      expect(
+        hf.some((p: { organization: string | null }) => p.organization === "huggingface"),
+      ).toBe(true);
+      expect(hf.every((p: { submitted_by: string | null }) => p.submitted_by)).toBe(true);
+      expect((await app.inject("/api/editions/2001-01-01")).statusCode).toBe(404);
+      expect((await app.inject("/api/editions/yesterday")).statusCode).toBe(400);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -51,6 +51,11 @@ export const ROUTE_DOCS: Record<string, Described> = {
   "POST /unsubscribe/{token}/resubscribe": { summary: "Resubscribe", tags: ["pages"] },
   "GET /digests": { summary: "Archive of editions", tags: ["archive"] },
   "GET /digests/{date}": { summary: "One edition", tags: ["archive"] },
+  "GET /api/editions": { summary: "Every edition with its paper count", tags: ["archive"] },
+  "GET /api/editions/{date}": {
+    summary: "One edition's papers with every field the sources gave",
+    tags: ["archive"],
+  },
   "GET /feed.xml": { summary: "RSS 2.0 feed of the latest editions", tags: ["archive"] },
   "GET /feed.json": { summary: "JSON Feed 1.1 of the latest editions", tags: ["archive"] },
   "GET /feed/{file}": {

@@ -12,6 +12,7 @@ import { docsRoutes, registerOpenApi } from "./docs.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
+import { papersApiRoutes } from "./papers-api.ts";
 import { preferencesRoutes } from "./preferences.ts";
 import { readerDataRoutes } from "./reader-data.ts";
 import { staticRoutes } from "./static.ts";
@@ -38,6 +39,7 @@ const WEB_ROUTES: WebRoutes[] = [
   readerDataRoutes,
   unsubscribeRoutes,
   archiveRoutes,
+  papersApiRoutes,
   feedRoutes,
   adminRoutes,
   webhookRoutes,

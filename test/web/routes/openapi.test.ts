@@ -68,6 +68,8 @@ describe("OpenAPI", () => {
       "GET /healthz",
       "GET /readyz",
       "GET /feed.json",
+      "GET /api/editions/{date}",
+      "GET /api/me/{token}",
     ]) {
       expect(documented, key).toContain(key);
     }
@@ -75,6 +77,19 @@ describe("OpenAPI", () => {
     expect(subscribe.summary).toMatch(/Subscribe/);
     expect(subscribe.requestBody.content["application/json"].schema.properties.email).toBeDefined();
     expect(doc.paths["/admin/stats"].get.security).toBeDefined();
+    // Response schemas come through: a paper's every field is documented.
+    const paper =
+      doc.paths["/api/editions/{date}"].get.responses["200"].content["application/json"].schema
+        .properties.papers.items;
+    expect(Object.keys(paper.properties)).toEqual(
+      expect.arrayContaining([
+        "organization",
+        "submitted_by",
+        "journal_ref",
+        "doi",
+        "github_stars",
+      ]),
+    );
   });
 
   it("serves the docs page from this server, under a CSP without other origins", async () => {
