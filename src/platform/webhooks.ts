@@ -53,7 +53,8 @@ type EmitDeps = { config: Pick<Config, "WEBHOOK_URLS">; clock: Clock; logger: Lo
  */
 export async function emitWebhook(
   deps: EmitDeps,
-  queues: Queues,
+  /** The queues to use, or how to get them (so a process without receivers connects nothing). */
+  queues: Queues | (() => Queues),
   type: WebhookEventType,
   data: Record<string, unknown>,
   id: string = randomUUID(),
@@ -62,10 +63,11 @@ export async function emitWebhook(
   if (urls.length === 0) return;
   const event: WebhookEvent = { id, type, created_at: deps.clock.now().toISOString(), data };
   try {
+    const target = typeof queues === "function" ? queues() : queues;
     await Promise.all(
       urls.map((url, i) =>
         enqueue(
-          queues,
+          target,
           "send-webhook",
           { url, event },
           { ...WEBHOOK_JOB_OPTIONS, jobId: `${id}-${i}` },

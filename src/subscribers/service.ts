@@ -100,7 +100,7 @@ export async function confirm(
   if (!activated) return subscriber.status === "active" ? "already-active" : "unavailable";
   await recordEvents(deps.db, [{ type: "subscriber.confirmed", subscriberId: subscriber.id }], now);
   await ctx.mail({ kind: "welcome", subscriberId: subscriber.id });
-  await emitWebhook(deps, deps.requestSide().queues, "subscriber.confirmed", {
+  await emitWebhook(deps, () => deps.requestSide().queues, "subscriber.confirmed", {
     subscriber_id: subscriber.id,
   });
   return "confirmed";
@@ -148,7 +148,7 @@ export async function unsubscribe(
   const changed = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
   if (!changed) return;
   deps.logger.info({ subscriberId, via }, "unsubscribed");
-  await emitWebhook(deps, deps.requestSide().queues, "subscriber.unsubscribed", {
+  await emitWebhook(deps, () => deps.requestSide().queues, "subscriber.unsubscribed", {
     subscriber_id: subscriberId,
     via,
   });
@@ -165,7 +165,7 @@ const SUPPRESSION_EVENT = {
  */
 export async function suppress(
   deps: Deps,
-  queues: Queues,
+  queues: Queues | (() => Queues),
   email: string,
   reason: Exclude<SuppressionReason, "manual">,
   detail: string | null,

@@ -33,7 +33,7 @@ export const webhookRoutes: WebRoutes = async (app, { deps }) => {
     },
     async (request, reply) => {
       const { email, type, detail } = request.body;
-      const queues = deps.requestSide().queues;
+      const queues = () => deps.requestSide().queues;
       const subscriberId = await suppress(deps, queues, email, type, detail ?? null);
       request.log.info({ subscriberId, type }, "address suppressed by webhook");
       // The same answer whether or not the address is known.
