@@ -101,7 +101,7 @@ export function logJobFailure(
   job: Job | undefined,
   err: Error,
 ): void {
-  const attempts = job?.opts.attempts ?? 1;
+  const attempts = Math.max(1, job?.opts.attempts ?? 1);
   const attempt = job?.attemptsMade ?? 1;
   const final = attempt >= attempts || err.name === "UnrecoverableError";
   const fields = { queue, job: job?.name, jobId: job?.id, attempt, attempts, reason: err.message };
