@@ -1,6 +1,8 @@
-// `npm run screenshots`: every page a reader meets and the confirmation, welcome and digest
-// mails, at 375 px and 1280 px, light and dark, as PNGs in artifacts/screenshots/. Runs the
-// real app against its own throwaway database, Redis prefix and SMTP server, then removes them.
+// `npm run screenshots`: every page a reader meets, the admin home and the API docs, and the
+// confirmation, welcome and digest mails, at 375 px and 1280 px, light and dark, as PNGs in
+// artifacts/screenshots/. Runs the real app against its own throwaway database, Redis prefix
+// and SMTP server, then removes them. `-- --only=admin,docs` writes only the shots whose
+// names contain one of those words (the journey still runs, to reach them).
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +19,11 @@ const EDITION = DAYS.at(-1)!;
 const EMAIL = "ada.reader@example.org";
 const WIDTHS = [375, 1280] as const;
 const SCHEMES = ["light", "dark"] as const;
+const ONLY = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",")
+  .filter(Boolean);
 
 if (!CHROMIUM_PATH) {
   console.error(
@@ -34,6 +41,7 @@ let shots = 0;
 
 /** The page as it is now, in every width and colour scheme. */
 async function capture(page: Page, name: string): Promise<void> {
+  if (ONLY && !ONLY.some((word) => name.includes(word))) return;
   for (const width of WIDTHS) {
     for (const colorScheme of SCHEMES) {
       await page.setViewportSize({ width, height: width < 600 ? 800 : 900 });
@@ -117,6 +125,20 @@ try {
   await capture(page, "13-not-found");
   await page.goto("/digests/not-a-date");
   await capture(page, "14-bad-request");
+
+  // The operator's pages, logged in as a browser does (any user name, the token as password).
+  const operator = await browser.newContext({
+    baseURL: live.baseUrl,
+    httpCredentials: { username: "operator", password: live.ctx.config.ADMIN_TOKEN },
+  });
+  const adminPage = await operator.newPage();
+  await adminPage.goto("/admin");
+  await capture(adminPage, "15-admin");
+  await adminPage.goto("/docs");
+  await adminPage.locator(".swagger-ui .info .title").waitFor();
+  await adminPage.locator(".opblock").first().waitFor();
+  await capture(adminPage, "16-api-docs");
+  await operator.close();
 
   for (const [name, html] of [
     ["20-mail-confirmation", confirmation],

@@ -13,6 +13,13 @@ export function describeFailure(error: unknown, env: Env): { line: string; code:
       code: 1,
     };
   }
+  if (systemErrorCode(error) === "EADDRINUSE") {
+    const port = (error as { port?: number }).port ?? env.PORT ?? "3000";
+    return {
+      line: `port ${port} is already in use: set PORT to a free one (e.g. PORT=${Number(port) + 1}), or stop what is listening there`,
+      code: 1,
+    };
+  }
   if (POSTGRES_REFUSALS.has(systemErrorCode(error) ?? "")) {
     return { line: `Postgres (DATABASE_URL) refused: ${message}`, code: 1 };
   }

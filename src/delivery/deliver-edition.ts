@@ -14,6 +14,7 @@ import {
   unfinishedDeliveries,
 } from "./repository.ts";
 import { createDeliverySender, type DeliverySender, retryDelay } from "./send.ts";
+import { announceSettledEditions } from "./announce.ts";
 
 export interface EditionProgress {
   /** Deliveries of this edition handled by this run plus those still open. */
@@ -151,6 +152,7 @@ export async function deliverEdition(
   onProgress(progress);
   const unfinished = openOf(counts);
   if (unfinished > 0) await handOverToWorkers(deps, edition);
+  await announceSettledEditions(deps, [edition]);
   return {
     ...progress,
     edition,

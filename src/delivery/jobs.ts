@@ -1,5 +1,6 @@
 import type { Deps } from "../platform/deps.ts";
 import type { JobHandlers } from "../platform/queues.ts";
+import { announceAfterBatch } from "./announce.ts";
 import { enqueueSendBatches, planDeliveries } from "./plan.ts";
 import { createDeliverySender, type DeliverySender, type SenderOptions } from "./send.ts";
 
@@ -25,6 +26,7 @@ export function deliveryJobHandlers(
       if (released.length > 0) {
         await enqueueSendBatches(deps, released, `release${Date.now()}`);
       }
+      await announceAfterBatch(deps, data.deliveryIds);
       return { ...counts, retrying: retry.length, released: released.length };
     },
   };

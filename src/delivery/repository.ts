@@ -486,4 +486,39 @@ export async function unfinishedDeliveries(
     .limit(limit)
     .execute();
   return rows as UnfinishedDelivery[];
+/** The editions a set of deliveries belongs to. */
+export async function editionsOfDeliveries(db: Db, ids: number[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("deliveries")
+    .select("edition_date")
+    .distinct()
+    .where("id", "in", ids)
+    .execute();
+  return rows.map((r) => r.edition_date);
+}
+
+/** A reader's deliveries, for their data download (art. 15). */
+export function deliveriesOf(db: Db, subscriberId: number) {
+  return db
+    .selectFrom("deliveries")
+    .select(["edition_date", "status", "attempts", "message_id", "error", "created_at", "sent_at"])
+    .where("subscriber_id", "=", subscriberId)
+    .orderBy("id")
+    .execute();
+}
+
+/** Remove a reader's deliveries (their erasure; the caller's transaction). */
+export async function deleteDeliveriesOf(db: Db, subscriberId: number): Promise<void> {
+  await db.deleteFrom("deliveries").where("subscriber_id", "=", subscriberId).execute();
+}
+
+/** Every delivery by status (metrics at scrape time; an index-only scan of edition_status). */
+export async function deliveryStatusCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }

@@ -9,7 +9,8 @@ import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
 import { classifySendError } from "../platform/smtp/errors.ts";
-import { recordEvents, suppressAddress } from "../subscribers/repository.ts";
+import { recordEvents } from "../subscribers/repository.ts";
+import { suppress } from "../subscribers/service.ts";
 import { type SendBreaker, sendQueueBreaker } from "./breaker.ts";
 import { createGroupCommit } from "./group-commit.ts";
 import { createDigestMimeBuilder, type DigestMimeBuilder, mimeCanAddress } from "./mime.ts";
@@ -353,7 +354,7 @@ export class DeliverySender {
     const { logger } = this.deps;
     if (failure.kind === "permanent") {
       logger.warn({ ...log, reason: failure.reason }, "hard bounce: address suppressed");
-      await suppressAddress(this.deps.db, message.mail.to, "hard_bounce", failure.reason, now);
+      await suppress(this.deps, this.deps.queues, message.mail.to, "hard_bounce", failure.reason);
       await this.settle(outcome, "failed", [claim], failure.reason, { bounce: true });
     } else if (claim.created_at < staleBefore(this.deps.config, now)) {
       logger.warn({ ...log, reason: failure.reason }, "giving up on a stale delivery");

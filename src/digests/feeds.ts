@@ -21,30 +21,51 @@ export interface FeedEdition {
   papers: EditionPaper[];
 }
 
-export function buildFeed(publicUrl: string, editions: FeedEdition[]): Feed {
-  const feed = new Feed({
+/** What differs in a reader's private feed: its own title, address and item wording. */
+export interface FeedIdentity {
+  id: string;
+  title: string;
+  description: string;
+  feedLinks: { rss: string; json: string };
+  /** "your digest": item descriptions speak of the reader's papers, not the day's list. */
+  personal?: boolean;
+}
+
+export function buildFeed(
+  publicUrl: string,
+  editions: FeedEdition[],
+  identity: FeedIdentity = {
     id: `${publicUrl}/`,
     title: "Paperboy: trending research papers",
     description: "The most upvoted papers of each day on Hugging Face Daily Papers.",
+    feedLinks: { rss: `${publicUrl}/feed.xml`, json: `${publicUrl}/feed.json` },
+  },
+): Feed {
+  const feed = new Feed({
+    id: identity.id,
+    title: identity.title,
+    description: identity.description,
     link: `${publicUrl}/digests`,
     language: "en",
     // Deterministic output: the feed changes only when an edition does.
     updated: new Date(Math.max(0, ...editions.map((e) => e.updatedAt.getTime()))),
     generator: "Paperboy",
-    feedLinks: { rss: `${publicUrl}/feed.xml`, json: `${publicUrl}/feed.json` },
+    feedLinks: identity.feedLinks,
   });
   for (const e of editions) {
     const url = `${publicUrl}/digests/${e.date}`;
     const top = e.papers[0];
     const title = `${longDate(e.date)}: ${e.papers.length} papers${top ? `, top: ${excerpt(top.title, 90)}` : ""}`;
     feed.addItem({
-      id: url,
+      id: identity.personal ? `${identity.id}#${e.date}` : url,
       link: url,
       // CDATA cannot hold "]]>"; the title is plain text, so nothing is lost.
       title: title.replaceAll("]]>", "]] >"),
       date: e.updatedAt,
       published: e.publishedAt,
-      description: `The ${e.papers.length} papers listed on ${longDate(e.date)}, most upvoted first.`,
+      description: identity.personal
+        ? `The ${e.papers.length} papers of your digest for ${longDate(e.date)}.`
+        : `The ${e.papers.length} papers listed on ${longDate(e.date)}, most upvoted first.`,
       content: editionContent(e.papers.slice(0, PAPERS_PER_ITEM), url, e.papers.length).value,
     });
   }

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
+import type { Paper } from "../platform/db/schema.ts";
 
 /** SQL on sent_papers, what each reader has been sent: digests/ owns that table. */
 
@@ -44,4 +45,42 @@ export function insertSentPapers(rows: RawBuilder<unknown>, now: Date): RawBuild
     select r.subscriber_id, r.paper_id, r.delivery_id, ${now}::timestamptz
       from (${rows}) as r(subscriber_id, paper_id, delivery_id)
     on conflict do nothing`;
+}
+
+/** The papers a reader was sent, for their data download and their private feed. */
+export function sentPapersOf(db: Db, subscriberId: number) {
+  return db
+    .selectFrom("sent_papers")
+    .select(["paper_id", "delivery_id", "sent_at"])
+    .where("subscriber_id", "=", subscriberId)
+    .orderBy("sent_at")
+    .execute();
+}
+
+/** Remove what a reader was sent (their erasure; the caller's transaction). */
+export async function deleteSentPapersOf(db: Db, subscriberId: number): Promise<void> {
+  await db.deleteFrom("sent_papers").where("subscriber_id", "=", subscriberId).execute();
+}
+
+/**
+ * The reader's own digests, newest first: each sent delivery of the last `limit` editions
+ * with the papers it carried (their private feed). Reads deliveries and papers, writes nothing.
+ */
+export async function readerDigestPapers(db: Db, subscriberId: number, limit: number) {
+  const { rows } = await sql<{
+    edition_date: string;
+    sent_at: Date;
+    paper: Paper & { topics: [] };
+  }>`
+    with recent as (
+      select d.id, d.edition_date, d.sent_at from deliveries d
+       where d.subscriber_id = ${subscriberId} and d.status = 'sent'
+       order by d.edition_date desc limit ${limit})
+    select r.edition_date::text as edition_date, r.sent_at,
+           to_jsonb(p) || '{"topics": []}'::jsonb as paper
+      from recent r
+      join sent_papers sp on sp.delivery_id = r.id
+      join papers p on p.id = sp.paper_id
+     order by r.edition_date desc, p.upvotes desc, p.id`.execute(db);
+  return rows;
 }

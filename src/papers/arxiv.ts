@@ -125,6 +125,12 @@ function fromAtomEntry(
     published,
     listedOn: options.date ?? utcDateOf(published),
     announceType,
+    extra: {
+      primary_category: primary || null,
+      arxiv_comment: cleanText(text(entry.comment)) || null,
+      journal_ref: cleanText(text(entry.journal_ref)) || null,
+      doi: cleanText(text(entry.doi)) || null,
+    },
   });
 }
 
@@ -163,6 +169,8 @@ function paper(p: {
   published: string;
   listedOn: string | null;
   announceType: string | null;
+  /** What only the Atom feeds carry. */
+  extra?: Pick<ArxivPaper, "primary_category" | "arxiv_comment" | "journal_ref" | "doi">;
 }): ArxivPaper | string {
   if (!p.listedOn) return `${p.id}: no date (pass --date)`;
   const at = new Date(p.published);
@@ -182,6 +190,13 @@ function paper(p: {
     github_stars: null,
     project_page: null,
     thumbnail: null,
+    organization: null,
+    submitted_by: null,
+    primary_category: null,
+    arxiv_comment: null,
+    journal_ref: null,
+    doi: null,
+    ...p.extra,
     source: "arxiv",
     announce_type: p.announceType,
   };

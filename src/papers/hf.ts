@@ -33,6 +33,8 @@ const paperSchema = z.looseObject({
   githubRepo: text,
   githubStars: count.nullish(),
   projectPage: text,
+  organization: z.looseObject({ name: z.string() }).nullish().catch(null),
+  submittedOnDailyBy: z.looseObject({ name: z.string() }).nullish().catch(null),
 });
 
 const itemSchema = z.looseObject({
@@ -41,6 +43,8 @@ const itemSchema = z.looseObject({
   numComments: count.nullish(),
   thumbnail: text,
   mediaUrl: text,
+  organization: z.looseObject({ name: z.string() }).nullish().catch(null),
+  submittedBy: z.looseObject({ name: z.string() }).nullish().catch(null),
 });
 
 type HfItem = z.infer<typeof itemSchema>;
@@ -132,6 +136,12 @@ function toPaper(item: HfItem, listedOn: string): IncomingPaper {
     github_stars: p.githubRepo ? (p.githubStars ?? null) : null,
     project_page: absoluteUrl(p.projectPage),
     thumbnail: absoluteUrl(item.thumbnail ?? item.mediaUrl),
+    organization: nonEmpty((item.organization ?? p.organization)?.name),
+    submitted_by: nonEmpty((item.submittedBy ?? p.submittedOnDailyBy)?.name),
+    primary_category: null,
+    arxiv_comment: null,
+    journal_ref: null,
+    doi: null,
     source: "hf",
   };
 }

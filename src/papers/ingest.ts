@@ -76,6 +76,42 @@ export async function ingestHfDay(
   return store(deps, parseSource(raw, { source: "hf", date }), model);
 }
 
+export interface ArxivSchedule {
+  /** Base of the listing feeds: `${base}/${category}` (rss.arxiv.org/rss/cs.AI). */
+  baseUrl: string;
+  categories: string[];
+  /** Between two requests: arXiv asks robots for one request every 3 seconds. */
+  delayMs: number;
+  userAgent: string;
+}
+
+/**
+ * Today's arXiv listings of each category, one request at a time with a polite pause between
+ * them. A category that fails does not stop the others; the call then throws naming them all,
+ * so the job is logged and retried.
+ */
+export async function ingestArxivCategories(
+  deps: IngestDeps,
+  schedule: ArxivSchedule,
+  model: TopicModel = loadTopicModel(),
+): Promise<IngestReport[]> {
+  const reports: IngestReport[] = [];
+  const failures: string[] = [];
+  for (const [i, category] of schedule.categories.entries()) {
+    if (i > 0) await new Promise((ok) => setTimeout(ok, schedule.delayMs));
+    const url = `${schedule.baseUrl.replace(/\/+$/, "")}/${encodeURIComponent(category)}`;
+    try {
+      const body = await fetchText(url, { "user-agent": schedule.userAgent });
+      const parsed = parseSource({ origin: url, body }, { source: "arxiv" });
+      reports.push(await store(deps, parsed, model));
+    } catch (error) {
+      failures.push(`${category}: ${(error as Error).message}`);
+    }
+  }
+  if (failures.length) throw new SourceError(`arXiv ingest failed for ${failures.join("; ")}`);
+  return reports;
+}
+
 /** The bundled demo papers (data/sample), for `paperboy dev`. */
 export async function ingestSample(deps: IngestDeps): Promise<IngestReport> {
   const [report] = await ingest(deps, [SAMPLE_FILE], { source: "hf" });

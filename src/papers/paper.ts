@@ -17,6 +17,14 @@ export interface IncomingPaper {
   github_stars: number | null;
   project_page: string | null;
   thumbnail: string | null;
+  /** Hugging Face only (null = unknown). */
+  organization: string | null;
+  submitted_by: string | null;
+  /** arXiv's Atom feeds only (null = unknown). */
+  primary_category: string | null;
+  arxiv_comment: string | null;
+  journal_ref: string | null;
+  doi: string | null;
   source: "hf" | "arxiv";
 }
 

@@ -54,7 +54,7 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-/** Rows per INSERT: 17 parameters each stays far below Postgres' 65535 limit. */
+/** Rows per INSERT: 23 parameters each stays far below Postgres' 65535 limit. */
 const BATCH = 500;
 
 /**
@@ -83,6 +83,12 @@ const merged = {
   github_stars: sql<number>`greatest(papers.github_stars, excluded.github_stars)`,
   project_page: sql<string>`coalesce(excluded.project_page, papers.project_page)`,
   thumbnail: sql<string>`coalesce(excluded.thumbnail, papers.thumbnail)`,
+  organization: sql<string>`coalesce(excluded.organization, papers.organization)`,
+  submitted_by: sql<string>`coalesce(excluded.submitted_by, papers.submitted_by)`,
+  primary_category: sql<string>`coalesce(excluded.primary_category, papers.primary_category)`,
+  arxiv_comment: sql<string>`coalesce(excluded.arxiv_comment, papers.arxiv_comment)`,
+  journal_ref: sql<string>`coalesce(excluded.journal_ref, papers.journal_ref)`,
+  doi: sql<string>`coalesce(excluded.doi, papers.doi)`,
 };
 const mergedColumns = Object.keys(merged) as (keyof typeof merged)[];
 
@@ -118,6 +124,12 @@ export async function upsertPapers(
           github_stars: p.github_stars,
           project_page: p.project_page,
           thumbnail: p.thumbnail,
+          organization: p.organization ?? null,
+          submitted_by: p.submitted_by ?? null,
+          primary_category: p.primary_category ?? null,
+          arxiv_comment: p.arxiv_comment ?? null,
+          journal_ref: p.journal_ref ?? null,
+          doi: p.doi ?? null,
           source: p.source,
           created_at: now,
           updated_at: now,
@@ -295,4 +307,23 @@ export async function neighbourEditions(
       .executeTakeFirst();
   const [previous, next] = await Promise.all([nearest("<"), nearest(">")]);
   return { previous: previous?.edition_date ?? null, next: next?.edition_date ?? null };
+}
+
+/** Papers by source and the last ingestion time (metrics at scrape time). */
+export async function paperCounts(db: Db) {
+  const [bySource, last] = await Promise.all([
+    db
+      .selectFrom("papers")
+      .select(["source", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("source")
+      .execute(),
+    db
+      .selectFrom("editions")
+      .select((eb) => eb.fn.max("last_ingested_at").as("at"))
+      .executeTakeFirst(),
+  ]);
+  return {
+    bySource: Object.fromEntries(bySource.map((r) => [r.source, Number(r.n)])),
+    lastIngestedAt: last?.at ? new Date(last.at) : null,
+  };
 }

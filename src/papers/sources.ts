@@ -43,11 +43,17 @@ function dateInName(name: string): string | undefined {
   return matches?.length === 1 ? matches[0] : undefined;
 }
 
-export async function fetchText(url: string): Promise<string> {
+export async function fetchText(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { accept: "application/json, application/atom+xml, application/xml;q=0.9" },
+      headers: {
+        accept: "application/json, application/atom+xml, application/xml;q=0.9",
+        ...headers,
+      },
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
   } catch (error) {

@@ -72,16 +72,49 @@ export const configSchema = z.object({
   HF_PAPERS_URL: url(["http:", "https:"]).default("https://huggingface.co/api/daily_papers"),
   /** How often the worker re-ingests today's Hugging Face list. */
   INGEST_INTERVAL_MINUTES: int(1, 1440).default(60),
+  /** arXiv categories whose daily listing the worker ingests (comma-separated); empty = none. */
+  ARXIV_CATEGORIES: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[a-z-]+(\.[A-Za-z-]+)?$/, "must be arXiv categories like cs.AI,cs.LG"),
+      ),
+    ),
+  ARXIV_RSS_URL: url(["http:", "https:"]).default("https://rss.arxiv.org/rss"),
+  /** Pause between two arXiv requests (arXiv asks for 3 s). */
+  ARXIV_DELAY_MS: int(0, 600_000).default(3_000),
   /** UTC hour after which a day's edition counts as complete and may be delivered. */
   EDITION_CUTOFF_HOUR_UTC: int(0, 23).default(20),
   LIST_ID: z.string().trim().min(1).optional(),
   LIST_UNSUBSCRIBE_MAILTO: z.email().optional(),
   BOUNCE_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** Receivers of outgoing webhooks, comma-separated; empty = none. */
+  WEBHOOK_URLS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(url(["http:", "https:"]))),
+  /** HMAC key of the Paperboy-Signature header of outgoing webhooks. */
+  WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   DKIM_DOMAIN: z.string().trim().min(1).optional(),
   DKIM_SELECTOR: z.string().trim().min(1).optional(),
   DKIM_PRIVATE_KEY: z.string().min(1).optional(),
   OUTBOX_DIR: z.string().default(".data/outbox"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Human-readable logs; default: in development at a terminal. JSON otherwise. */
+  LOG_PRETTY: bool.optional(),
   /** Expose /dev/outbox; on by default only in development. */
   DEV_OUTBOX_ROUTE: bool.optional(),
 });
@@ -108,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (dkim.some(Boolean) && !dkim.every(Boolean)) {
     throw new ConfigError(
       "Invalid configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY must be set together",
+    );
+  }
+  if (config.WEBHOOK_URLS.length > 0 && !config.WEBHOOK_SECRET) {
+    throw new ConfigError(
+      "Invalid configuration: WEBHOOK_SECRET is required when WEBHOOK_URLS is set",
     );
   }
   const problem = productionProblem(config);

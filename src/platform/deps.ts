@@ -4,7 +4,7 @@ import { systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createDb, type Db } from "./db/index.ts";
 import { createProcessSession, type ProcessSession } from "./liveness.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import { createLogger, type Logger, wantsPrettyLogs } from "./logger.ts";
 import { createMailer, type Mailer } from "./mailer.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createQueues, type Queues } from "./queues.ts";
@@ -46,7 +46,7 @@ export interface DepsOverrides {
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
   const name = overrides.name ?? "paperboy";
-  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL, name);
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL, name, wantsPrettyLogs(config));
   const db = createDb(config.DATABASE_URL, {
     max: overrides.dbPoolSize ?? 10,
     applicationName: name,

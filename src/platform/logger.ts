@@ -6,10 +6,20 @@ export type { Logger };
  * Structured logs. Addresses and tokens must never appear: callers log subscriber ids,
  * and these paths are redacted as a second line of defence.
  */
-export function createLogger(level: string, name = "paperboy"): Logger {
+export function createLogger(level: string, name = "paperboy", pretty = false): Logger {
   return pino({
     name,
     level,
+    // Human-readable lines for a person at a terminal (development only: pino-pretty is a
+    // dev dependency); JSON everywhere else.
+    ...(pretty
+      ? {
+          transport: {
+            target: "pino-pretty",
+            options: { colorize: true, translateTime: "HH:MM:ss", ignore: "pid,hostname,name" },
+          },
+        }
+      : {}),
     redact: {
       paths: [
         "email",
@@ -24,4 +34,12 @@ export function createLogger(level: string, name = "paperboy"): Logger {
       censor: "[redacted]",
     },
   });
+}
+
+/** Pretty logs: in development, when stdout is a terminal (LOG_PRETTY overrides). */
+export function wantsPrettyLogs(
+  config: { NODE_ENV: string; LOG_PRETTY?: boolean },
+  isTty = Boolean(process.stdout.isTTY),
+): boolean {
+  return config.LOG_PRETTY ?? (config.NODE_ENV === "development" && isTty);
 }

@@ -8,7 +8,7 @@ export function createMetrics() {
     registry,
     deliveries: new Counter({
       name: "paperboy_deliveries_total",
-      help: "Deliveries that reached a final state, by status.",
+      help: "Deliveries that reached a final state (sent, skipped, failed, cancelled), by status, counted in Postgres at scrape time: every worker and `paperboy digest` run.",
       labelNames: ["status"] as const,
       registers: [registry],
     }),
@@ -37,8 +37,31 @@ export function createMetrics() {
     }),
     mailsSent: new Counter({
       name: "paperboy_mails_sent_total",
-      help: "Mails accepted by the SMTP server (or outbox), by kind.",
+      help: "Mails accepted by the SMTP server (or outbox), by kind (digest, confirmation, welcome), counted in Postgres at scrape time.",
       labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    deliveriesOpen: new Gauge({
+      name: "paperboy_deliveries_open",
+      help: "Deliveries not final yet (pending, sending), from Postgres at scrape time.",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    }),
+    subscribers: new Gauge({
+      name: "paperboy_subscribers",
+      help: "Readers by status, from Postgres at scrape time.",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    }),
+    papers: new Gauge({
+      name: "paperboy_papers",
+      help: "Papers stored, by source, from Postgres at scrape time.",
+      labelNames: ["source"] as const,
+      registers: [registry],
+    }),
+    lastIngest: new Gauge({
+      name: "paperboy_last_ingest_timestamp_seconds",
+      help: "When any process last ingested papers (Unix seconds), from Postgres at scrape time.",
       registers: [registry],
     }),
   };

@@ -1,5 +1,7 @@
 import { type Job, type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import type { Logger } from "./logger.ts";
+import type { WebhookEvent } from "./webhooks.ts";
 
 /**
  * Every background job, the queue it runs on and its payload. A worker refuses to boot unless
@@ -8,6 +10,8 @@ import type { Redis } from "ioredis";
 export interface JobPayloads {
   /** Fetch and upsert today's Hugging Face Daily Papers (the list grows through the day). */
   "ingest-hf-today": Record<string, never>;
+  /** Fetch today's arXiv listing of every ARXIV_CATEGORIES category (once a day). */
+  "ingest-arxiv-today": Record<string, never>;
   /** Find due subscribers and fan out deliveries (the 15-minute scheduler tick). */
   "plan-deliveries": { at?: string };
   /** Render and send a batch of deliveries (ids of `deliveries` rows). */
@@ -16,15 +20,19 @@ export interface JobPayloads {
   "send-transactional":
     | { kind: "confirmation"; subscriberId: number; claimedAt: string }
     | { kind: "welcome"; subscriberId: number };
+  /** POST one event to one WEBHOOK_URLS receiver, signed at send time (see webhooks.ts). */
+  "send-webhook": { url: string; event: WebhookEvent };
 }
 export type JobName = keyof JobPayloads;
 
 export const jobQueue = {
   "ingest-hf-today": "ingest",
+  "ingest-arxiv-today": "ingest",
   "plan-deliveries": "plan",
   "send-deliveries": "send",
   // Its own queue, so a confirmation never waits behind a morning's digest batches.
   "send-transactional": "mail",
+  "send-webhook": "webhooks",
 } as const satisfies Record<JobName, string>;
 export type QueueName = (typeof jobQueue)[JobName];
 const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];
@@ -57,6 +65,8 @@ export interface WorkerSettings {
   prefix: string;
   /** Per-queue options (concurrency, limiter). */
   options?: Partial<Record<QueueName, Omit<WorkerOptions, "connection" | "prefix">>>;
+  /** Told of every failed try: warn while BullMQ will retry, error once it gives up. */
+  logger?: Pick<Logger, "warn" | "error">;
 }
 
 /** One BullMQ Worker per queue, dispatching by job name; throws if any job lacks a handler. */
@@ -78,6 +88,23 @@ export function startWorkers(handlers: JobHandlers, settings: WorkerSettings): W
       { connection: settings.connection, prefix: settings.prefix, ...settings.options?.[queue] },
     );
     worker.on("error", () => {});
+    const { logger } = settings;
+    if (logger) worker.on("failed", (job, err) => logJobFailure(logger, queue, job, err));
     return worker;
   });
+}
+
+/** One line per failed try, with the job's name and the reason (no payload: it may hold ids only). */
+export function logJobFailure(
+  logger: Pick<Logger, "warn" | "error">,
+  queue: string,
+  job: Job | undefined,
+  err: Error,
+): void {
+  const attempts = Math.max(1, job?.opts.attempts ?? 1);
+  const attempt = job?.attemptsMade ?? 1;
+  const final = attempt >= attempts || err.name === "UnrecoverableError";
+  const fields = { queue, job: job?.name, jobId: job?.id, attempt, attempts, reason: err.message };
+  if (final) logger.error(fields, `job ${job?.name ?? "?"} failed: ${err.message}`);
+  else logger.warn(fields, `job ${job?.name ?? "?"} failed, will retry: ${err.message}`);
 }

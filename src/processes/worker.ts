@@ -10,6 +10,7 @@ import { createDeliverySender, type DeliverySender, type SenderOptions } from ".
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
+import { webhookJobHandlers } from "../platform/webhooks.ts";
 import { subscriberJobHandlers } from "../subscribers/transactional.ts";
 import { upsertSchedules } from "./schedules.ts";
 
@@ -23,6 +24,7 @@ export function jobHandlers(
     ...ingestJobHandlers(deps),
     ...deliveryJobHandlers(deps, delivery, sender),
     ...subscriberJobHandlers(deps),
+    ...webhookJobHandlers(deps),
   };
 }
 
@@ -66,6 +68,7 @@ export async function startWorker(deps: Deps): Promise<RunningWorker> {
   const workers = startWorkers(jobHandlers(deps, {}, sender), {
     connection: deps.redis,
     prefix: deps.config.REDIS_PREFIX,
+    logger: deps.logger,
     options: {
       // Confirmation and welcome mails: one at a time per pooled SMTP connection.
       mail: { concurrency: Math.max(1, deps.config.SEND_CONCURRENCY) },

@@ -31,7 +31,9 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * (`sql.val`): compared case-insensitively, as the unique index on lower(email) does.
  */
 export function isSuppressed(email: Expression<string>): RawBuilder<boolean> {
-  return sql<boolean>`exists (select 1 from suppressions x where lower(x.email) = lower(${email}))`;
+  // An erased reader's entry holds the address's hash (see eraseSubscriber); both use the index.
+  return sql<boolean>`exists (select 1 from suppressions x
+    where lower(x.email) in (lower(${email}), ${hashedAddress(email)}))`;
 }
 
 /**
@@ -511,4 +513,98 @@ export function suppressAddress(
     );
     return reader.id;
   });
+}
+
+/** What subscribers/ holds about one reader: profile, preferences and history (art. 15). */
+export async function subscriberDataOf(db: Db, subscriberId: number) {
+  const profile = await db
+    .selectFrom("subscribers")
+    .select([
+      "id",
+      "email",
+      "status",
+      "timezone",
+      "source",
+      "created_at",
+      "confirmed_at",
+      "unsubscribed_at",
+      "updated_at",
+    ])
+    .where("id", "=", subscriberId)
+    .executeTakeFirst();
+  if (!profile) return null;
+  const [preferences, events] = await Promise.all([
+    getPreferences(db, subscriberId),
+    db
+      .selectFrom("events")
+      .select(["type", "data", "created_at"])
+      .where("subscriber_id", "=", subscriberId)
+      .orderBy("id")
+      .execute(),
+  ]);
+  return { profile, preferences, events };
+}
+
+/** sha256 of the lower-cased address: what an erased reader leaves in suppressions. */
+export function hashedAddress(email: Expression<string>): RawBuilder<string> {
+  return sql<string>`'sha256:' || encode(sha256(convert_to(lower(${email}), 'UTF8')), 'hex')`;
+}
+
+/**
+ * Erase a reader (art. 17), inside the caller's transaction after the other owners removed
+ * their rows: their events go, the row goes (preferences and topics with it), and a suppression
+ * keyed by the address's hash stays, so no import or form can add them again (isSuppressed
+ * checks hashes too). One anonymous `subscriber.erased` event records that it happened.
+ */
+export async function eraseSubscriber(
+  tx: Transaction<Database>,
+  subscriberId: number,
+  now: Date,
+): Promise<boolean> {
+  const reader = await tx
+    .selectFrom("subscribers")
+    .select("email")
+    .where("id", "=", subscriberId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!reader) return false;
+  await sql`insert into suppressions (email, reason, detail, created_at)
+    values (${hashedAddress(sql.val(reader.email))}, 'manual', 'erased at the reader''s request', ${now})
+    on conflict do nothing`.execute(tx);
+  await sql`delete from suppressions where lower(email) = lower(${reader.email})`.execute(tx);
+  await sql`select set_config('paperboy.erasing', 'on', true)`.execute(tx);
+  await tx.deleteFrom("events").where("subscriber_id", "=", subscriberId).execute();
+  await sql`select set_config('paperboy.erasing', 'off', true)`.execute(tx);
+  await tx.deleteFrom("subscribers").where("id", "=", subscriberId).execute();
+  await recordEvents(tx, [{ type: "subscriber.erased", subscriberId: null }], now);
+  return true;
+}
+
+/** Readers by status (admin home, metrics). */
+export async function subscriberStatusCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("subscribers")
+    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Transactional mails sent, by kind, from their events (metrics; partial index events_mail). */
+export async function transactionalMailCounts(db: Db): Promise<Record<string, number>> {
+  const { rows } = await sql<{ kind: string; n: number }>`
+    select substring(type from 'mail\\.(.*)_sent') as kind, count(*)::int as n
+      from events where type like 'mail.%' group by 1`.execute(db);
+  return Object.fromEntries(rows.filter((r) => r.kind).map((r) => [r.kind, r.n]));
+}
+
+/** The latest hard bounces and complaints (admin home); erased readers' hashes are left out. */
+export function recentSuppressions(db: Db, limit = 10) {
+  return db
+    .selectFrom("suppressions")
+    .select(["email", "reason", "detail", "created_at"])
+    .where("reason", "in", ["hard_bounce", "complaint"])
+    .orderBy("created_at", "desc")
+    .limit(limit)
+    .execute();
 }

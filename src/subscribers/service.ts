@@ -1,6 +1,8 @@
 import { listTopics, unknownTopics } from "../papers/repository.ts";
-import type { Subscriber } from "../platform/db/schema.ts";
+import type { Subscriber, SuppressionReason } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
+import type { Queues } from "../platform/queues.ts";
+import { emitWebhook } from "../platform/webhooks.ts";
 import { describeChanges } from "./changes.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
@@ -12,9 +14,10 @@ import {
   recordSubscribeRequest,
   resubscribeSubscriber,
   savePreferences,
+  suppressAddress,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { type TokenPurpose, verifyToken } from "./tokens.ts";
+import { type LinkPurpose, verifyToken } from "./tokens.ts";
 import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
@@ -68,7 +71,7 @@ export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): 
 export async function subscriberForToken(
   deps: Deps,
   token: string,
-  purpose: TokenPurpose,
+  purpose: LinkPurpose,
 ): Promise<Subscriber | null> {
   const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
   if (!claims) return null;
@@ -97,6 +100,9 @@ export async function confirm(
   if (!activated) return subscriber.status === "active" ? "already-active" : "unavailable";
   await recordEvents(deps.db, [{ type: "subscriber.confirmed", subscriberId: subscriber.id }], now);
   await ctx.mail({ kind: "welcome", subscriberId: subscriber.id });
+  await emitWebhook(deps, () => deps.requestSide().queues, "subscriber.confirmed", {
+    subscriber_id: subscriber.id,
+  });
   return "confirmed";
 }
 
@@ -140,7 +146,38 @@ export async function unsubscribe(
   via: "one-click" | "page",
 ): Promise<void> {
   const changed = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
-  if (changed) deps.logger.info({ subscriberId, via }, "unsubscribed");
+  if (!changed) return;
+  deps.logger.info({ subscriberId, via }, "unsubscribed");
+  await emitWebhook(deps, () => deps.requestSide().queues, "subscriber.unsubscribed", {
+    subscriber_id: subscriberId,
+    via,
+  });
+}
+
+const SUPPRESSION_EVENT = {
+  hard_bounce: "subscriber.bounced",
+  complaint: "subscriber.complained",
+} as const;
+
+/**
+ * Suppress an address (a hard bounce or a complaint) and tell the webhooks when it belongs to
+ * a reader. `queues`: the request side's in a request, the worker's in a job.
+ */
+export async function suppress(
+  deps: Deps,
+  queues: Queues | (() => Queues),
+  email: string,
+  reason: Exclude<SuppressionReason, "manual">,
+  detail: string | null,
+): Promise<number | null> {
+  const subscriberId = await suppressAddress(deps.db, email, reason, detail, deps.clock.now());
+  if (subscriberId !== null) {
+    await emitWebhook(deps, queues, SUPPRESSION_EVENT[reason], {
+      subscriber_id: subscriberId,
+      reason,
+    });
+  }
+  return subscriberId;
 }
 
 export async function resubscribe(deps: Deps, subscriberId: number): Promise<boolean> {

@@ -10,12 +10,20 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * every link issued before (the caller compares versions).
  */
 export type TokenPurpose = "confirm" | "manage" | "unsubscribe";
+/** Every purpose, including the private feed's read-only one. */
+export type LinkPurpose = TokenPurpose | "feed";
 
-const PURPOSE_CODES: Record<TokenPurpose, string> = { confirm: "c", manage: "m", unsubscribe: "u" };
+const PURPOSE_CODES: Record<LinkPurpose, string> = {
+  confirm: "c",
+  manage: "m",
+  unsubscribe: "u",
+  // Read-only: a private feed's address ends up in feed readers, so it can change nothing.
+  feed: "f",
+};
 const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
 
 export interface TokenClaims {
-  purpose: TokenPurpose;
+  purpose: LinkPurpose;
   subscriberId: number;
   version: number;
   /** Unix seconds; 0 for tokens that never expire. */
@@ -39,7 +47,7 @@ export function signToken(secret: string, claims: TokenClaims): string {
 export function verifyToken(
   secret: string,
   token: unknown,
-  purpose: TokenPurpose,
+  purpose: LinkPurpose,
   now: Date,
 ): TokenClaims | null {
   if (typeof token !== "string" || token.length > 200) return null;
@@ -54,7 +62,7 @@ export function verifyToken(
   const payload = payloadBytes.toString("utf8");
   const expected = mac(secret, payload);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  const parts = /^([cmu])\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,11})$/.exec(
+  const parts = /^([cmuf])\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,11})$/.exec(
     payload,
   );
   if (!parts || parts[1] !== PURPOSE_CODES[purpose]) return null;
@@ -77,7 +85,7 @@ export function subscriberLinks(
   secret: string,
   subscriber: { id: number; token_version: number },
 ) {
-  const sign = (purpose: "manage" | "unsubscribe") =>
+  const sign = (purpose: "manage" | "unsubscribe" | "feed") =>
     signToken(secret, {
       purpose,
       subscriberId: subscriber.id,
@@ -87,6 +95,8 @@ export function subscriberLinks(
   return {
     manage: `${publicUrl}/preferences/${sign("manage")}`,
     unsubscribe: `${publicUrl}/unsubscribe/${sign("unsubscribe")}`,
+    /** The private feed, without its extension (`.xml` or `.json`). */
+    feed: `${publicUrl}/feed/${sign("feed")}`,
   };
 }
 

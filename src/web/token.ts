@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Subscriber } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import { subscriberForToken } from "../subscribers/service.ts";
-import { subscriberLinks, type TokenPurpose } from "../subscribers/tokens.ts";
+import { type LinkPurpose, subscriberLinks } from "../subscribers/tokens.ts";
 
 export const BAD_LINK =
   "This link is not valid. It may be mistyped, expired, or replaced by a newer one.";
@@ -20,7 +20,7 @@ declare module "fastify" {
  * Hook for `/…/:token` routes: a link that is not genuine and current gets a 404 before its
  * body is looked at; otherwise its reader is on `request.subscriber`.
  */
-export function resolveToken(deps: Deps, purpose: TokenPurpose) {
+export function resolveToken(deps: Deps, purpose: LinkPurpose) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const { token } = request.params as { token: string };
     request.subscriber = await subscriberForToken(deps, token, purpose);

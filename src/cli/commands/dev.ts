@@ -1,5 +1,5 @@
 import { ingestSample } from "../../papers/ingest.ts";
-import { loadConfig } from "../../platform/config.ts";
+import { type Config, devOutboxEnabled, loadConfig } from "../../platform/config.ts";
 import { createReachableDeps } from "../../platform/reachable.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
 import { buildServer } from "../../processes/server.ts";
@@ -16,11 +16,28 @@ export async function dev(env: Env): Promise<number> {
   const worker = await startWorker(deps);
   const app = await buildServer(deps);
   await app.listen({ port: config.PORT, host: config.HOST });
-  const where = config.SMTP_URL ? "SMTP_URL" : `${config.OUTBOX_DIR} (see /dev/outbox)`;
-  console.log(`Paperboy is running at ${config.PUBLIC_URL}  ·  mail goes to ${where}`);
+  console.log(devSummary(config));
   return untilSignal(deps.logger, async () => {
     await app.close();
     await worker.stop();
     await deps.close();
   });
+}
+
+/** What a developer needs at start, in one short block (pure: tested as text). */
+export function devSummary(config: Config): string {
+  const url = config.PUBLIC_URL;
+  const mail = config.SMTP_URL
+    ? "sent through SMTP_URL"
+    : devOutboxEnabled(config)
+      ? `${url}/dev/outbox  (files in ${config.OUTBOX_DIR})`
+      : `written to ${config.OUTBOX_DIR}`;
+  return [
+    "Paperboy is running.",
+    `  Site        ${url}`,
+    `  Outbox      ${mail}`,
+    `  Admin       ${url}/admin  (any user name; the password is ADMIN_TOKEN in .env)`,
+    `  API docs    ${url}/docs`,
+    "  Send a digest now:  npm run paperboy -- digest",
+  ].join("\n");
 }

@@ -73,6 +73,14 @@ export interface PapersTable {
   github_stars: number | null;
   project_page: string | null;
   thumbnail: string | null;
+  /** Hugging Face: the organization's name and the submitter's user name. */
+  organization: ColumnType<string | null, string | null | undefined, string | null>;
+  submitted_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** arXiv: primary category, the authors' comment, journal reference, DOI. */
+  primary_category: ColumnType<string | null, string | null | undefined, string | null>;
+  arxiv_comment: ColumnType<string | null, string | null | undefined, string | null>;
+  journal_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  doi: ColumnType<string | null, string | null | undefined, string | null>;
   source: "hf" | "arxiv";
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -14,6 +14,8 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Deps } from "../deps.ts";
 
 const BODY_LIMIT_BYTES = 64 * 1024;
+/** Asset routes, logged at debug only (one line per stylesheet is noise in a terminal). */
+const STATIC_ROUTES = ["/static/", "/docs/static/", "/admin/queues/static/", "/favicon"];
 
 export interface AppOptions {
   /** Registers every route, after the platform plugins. */
@@ -66,7 +68,10 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
   );
 
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
+    const route = request.routeOptions.url ?? "";
+    // Stylesheets, scripts and the docs' bundle are noise at info; errors are not.
+    const quiet = reply.statusCode < 400 && STATIC_ROUTES.some((p) => route.startsWith(p));
+    request.log[quiet ? "debug" : "info"](
       {
         method: request.method,
         route: request.routeOptions.url ?? "(no route)",

@@ -4,11 +4,14 @@ import { hourLabel, WEEKDAYS } from "../../subscribers/changes.ts";
 import type { PreferencesView } from "../../subscribers/preferences.ts";
 import { checked, notice, selected, topicChecks } from "../form-parts.ts";
 import { page } from "../layout.ts";
+import { yourDataSection } from "./your-data.ts";
 
 /** The reader's preferences page (no login: the signed link is the key). */
 
 export interface PreferencesPageOptions {
   token: string;
+  /** The reader's private feed, without extension. */
+  feedUrl: string;
   email: string;
   status: string;
   unsubscribeUrl: string;
@@ -64,6 +67,7 @@ ${scheduleFields(p)}
 ${digestFields(p)}
 <button type="submit">Save preferences</button>
 </form>
+${yourDataSection({ token: o.token, feedUrl: o.feedUrl })}
 <p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
 </div>`,
   });

@@ -7,9 +7,10 @@ import { z } from "zod";
 import { deliveryStats } from "../../delivery/repository.ts";
 import { previewDigest } from "../../digests/preview.ts";
 import type { Deps } from "../../platform/deps.ts";
+import { recentSuppressions, subscriberStatusCounts } from "../../subscribers/repository.ts";
 import { requireAdmin } from "../auth.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
-import { noDigestPage } from "../pages/admin.ts";
+import { adminHomePage, noDigestPage } from "../pages/admin.ts";
 import { sendPage } from "../replies.ts";
 
 const GIVE_EMAIL = "Give ?email=ADDRESS.";
@@ -56,6 +57,8 @@ export const adminRoutes: WebRoutes = async (app, web) => {
     return { editions: await deliveryStats(deps.db), queues: Object.fromEntries(counts) };
   });
 
+  app.get("/admin", async (_request, reply) => sendPage(reply, 200, await adminHome(web.deps)));
+
   await app.register(async (dashboard) => queueDashboard(dashboard, web.deps));
 };
 
@@ -91,4 +94,23 @@ async function queueDashboard(app: FastifyInstance, deps: Deps): Promise<void> {
     return payload;
   });
   await app.register(board.registerPlugin(), { prefix: "/admin/queues" });
+}
+
+/** What the admin home shows, read at request time. */
+async function adminHome(deps: Deps): Promise<string> {
+  const queues = Promise.all(
+    Object.entries(deps.queues).map(async ([name, queue]) => ({
+      name,
+      paused: await queue.isPaused(),
+      counts: await queue.getJobCounts("waiting", "active", "delayed", "failed"),
+    })),
+  );
+  const [subscribers, editions, suppressions, queueRows] = await Promise.all([
+    subscriberStatusCounts(deps.db),
+    deliveryStats(deps.db, 7),
+    recentSuppressions(deps.db, 10),
+    queues,
+  ]);
+  const today = deps.clock.now().toISOString().slice(0, 10);
+  return adminHomePage({ subscribers, editions, suppressions, queues: queueRows, today });
 }

@@ -1,6 +1,9 @@
+import { deliveryStatusCounts } from "../../delivery/repository.ts";
+import { paperCounts } from "../../papers/repository.ts";
 import { pingDb } from "../../platform/db/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { pingRedis } from "../../platform/redis.ts";
+import { subscriberStatusCounts, transactionalMailCounts } from "../../subscribers/repository.ts";
 import type { WebRoutes } from "../context.ts";
 
 /** Liveness, readiness (Postgres and Redis) and Prometheus metrics. */
@@ -19,7 +22,7 @@ export const healthRoutes: WebRoutes = async (app, { deps }) => {
   });
 
   app.get("/metrics", async (_req, reply) => {
-    await refreshQueueGauges(deps);
+    await Promise.all([refreshQueueGauges(deps), refreshWorkCounts(deps)]);
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
@@ -41,4 +44,38 @@ async function refreshQueueGauges(deps: Deps): Promise<void> {
   });
   // Redis down: keep the last values; /readyz reports the outage.
   await Promise.allSettled([...depths, paused]);
+}
+
+const FINAL = ["sent", "skipped", "failed", "cancelled"] as const;
+
+/**
+ * Work is done by workers and `paperboy digest` runs, not by the process being scraped, so
+ * what counts work is read from Postgres at scrape time: every process's work, once.
+ */
+async function refreshWorkCounts(deps: Deps): Promise<void> {
+  const m = deps.metrics;
+  try {
+    const [deliveries, subscribers, mails, papers] = await Promise.all([
+      deliveryStatusCounts(deps.db),
+      subscriberStatusCounts(deps.db),
+      transactionalMailCounts(deps.db),
+      paperCounts(deps.db),
+    ]);
+    m.deliveries.reset();
+    for (const status of FINAL) m.deliveries.inc({ status }, deliveries[status] ?? 0);
+    for (const status of ["pending", "sending"]) {
+      m.deliveriesOpen.set({ status }, deliveries[status] ?? 0);
+    }
+    m.mailsSent.reset();
+    m.mailsSent.inc({ kind: "digest" }, deliveries.sent ?? 0);
+    for (const [kind, n] of Object.entries(mails)) m.mailsSent.inc({ kind }, n);
+    m.subscribers.reset();
+    for (const [status, n] of Object.entries(subscribers)) m.subscribers.set({ status }, n);
+    m.papers.reset();
+    for (const [source, n] of Object.entries(papers.bySource)) m.papers.set({ source }, n);
+    if (papers.lastIngestedAt) m.lastIngest.set(papers.lastIngestedAt.getTime() / 1000);
+  } catch (error) {
+    // Postgres down: keep the last values; /readyz reports the outage.
+    deps.logger.warn({ err: (error as Error).message }, "metrics: could not read counts");
+  }
 }

@@ -8,10 +8,13 @@ import type { WebContext, WebRoutes } from "../context.ts";
 import { adminRoutes } from "./admin.ts";
 import { archiveRoutes } from "./archive.ts";
 import { confirmRoutes } from "./confirm.ts";
+import { docsRoutes, registerOpenApi } from "./docs.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
+import { papersApiRoutes } from "./papers-api.ts";
 import { preferencesRoutes } from "./preferences.ts";
+import { readerDataRoutes } from "./reader-data.ts";
 import { staticRoutes } from "./static.ts";
 import { subscribeRoutes } from "./subscribe.ts";
 import { unsubscribeRoutes } from "./unsubscribe.ts";
@@ -33,11 +36,14 @@ const WEB_ROUTES: WebRoutes[] = [
   subscribeRoutes,
   confirmRoutes,
   preferencesRoutes,
+  readerDataRoutes,
   unsubscribeRoutes,
   archiveRoutes,
+  papersApiRoutes,
   feedRoutes,
   adminRoutes,
   webhookRoutes,
+  docsRoutes,
 ];
 
 /** Build the request-side services once, then register every area with them. */
@@ -46,6 +52,8 @@ export async function registerWebRoutes(app: FastifyInstance, deps: Deps): Promi
   const mails = await createTransactionalDispatch(deps);
   app.addHook("onClose", () => mails.close());
   app.decorateRequest("subscriber", null);
+  // Before the areas: it collects each route as it is added.
+  await registerOpenApi(app, deps);
   const web: WebContext = { deps, mail: mails.dispatch, composer: lazyComposer(deps) };
   for (const routes of WEB_ROUTES) await app.register(async (scope) => routes(scope, web));
 }

@@ -95,6 +95,7 @@ function preferencesRenderer(deps: Deps) {
       email: subscriber.email,
       status: subscriber.status,
       unsubscribeUrl: linksOf(deps, subscriber).unsubscribe,
+      feedUrl: linksOf(deps, subscriber).feed,
       prefs: prefs!,
       topics,
       changes: extra.changes,

@@ -1,6 +1,6 @@
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { suppressAddress } from "../../subscribers/repository.ts";
+import { suppress } from "../../subscribers/service.ts";
 import { bearerToken, sameSecret } from "../auth.ts";
 import type { WebRoutes } from "../context.ts";
 
@@ -33,13 +33,8 @@ export const webhookRoutes: WebRoutes = async (app, { deps }) => {
     },
     async (request, reply) => {
       const { email, type, detail } = request.body;
-      const subscriberId = await suppressAddress(
-        deps.db,
-        email,
-        type,
-        detail ?? null,
-        deps.clock.now(),
-      );
+      const queues = () => deps.requestSide().queues;
+      const subscriberId = await suppress(deps, queues, email, type, detail ?? null);
       request.log.info({ subscriberId, type }, "address suppressed by webhook");
       // The same answer whether or not the address is known.
       return reply.code(200).send({ status: "suppressed" });

@@ -134,7 +134,7 @@ describe("admin views", () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(["ingest", "mail", "plan", "send"]);
+    ).toEqual(["ingest", "mail", "plan", "send", "webhooks"]);
     expect((await app.inject("/admin/queues/api/queues")).statusCode).toBe(401);
   });
 
@@ -145,5 +145,26 @@ describe("admin views", () => {
     await ctx.deps.queues.send.resume();
     const resumed = await app.inject("/metrics");
     expect(resumed.body).toMatch(/paperboy_send_queue_paused 0/);
+  });
+});
+
+describe("admin home", () => {
+  it("asks for the token, then shows readers, editions, bounces, queues and the tools", async () => {
+    const anonymous = await app.inject("/admin");
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers["www-authenticate"]).toContain("Basic");
+    const basic = Buffer.from(`any-name:${TEST_ADMIN_TOKEN}`).toString("base64");
+    const res = await app.inject({ url: "/admin", headers: { authorization: `Basic ${basic}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toContain("text/html");
+    const body = res.body;
+    // The complaint of the webhook tests above, and its reader.
+    expect(body).toMatch(/<th scope="row">complained<\/th><td>1<\/td>/);
+    expect(body).toContain("angry@r.test");
+    expect(body).toMatch(/<th scope="row">2026-08-17<\/th>(<td>\d+<\/td>){3}<td>1<\/td>/);
+    expect(body).toMatch(/<th scope="row">send<\/th>/);
+    for (const link of ["/admin/queues", "/admin/stats", "/docs", 'action="/admin/preview"']) {
+      expect(body).toContain(link);
+    }
   });
 });
