@@ -486,6 +486,8 @@ export async function unfinishedDeliveries(
     .limit(limit)
     .execute();
   return rows as UnfinishedDelivery[];
+}
+
 /** The editions a set of deliveries belongs to. */
 export async function editionsOfDeliveries(db: Db, ids: number[]): Promise<string[]> {
   if (ids.length === 0) return [];
