@@ -1,4 +1,5 @@
 import type { Deps } from "../platform/deps.ts";
+import { announceSettledEditions } from "./announce.ts";
 import {
   confirmedReclaimer,
   enqueueSendBatches,
@@ -14,7 +15,6 @@ import {
   unfinishedDeliveries,
 } from "./repository.ts";
 import { createDeliverySender, type DeliverySender, retryDelay } from "./send.ts";
-import { announceSettledEditions } from "./announce.ts";
 
 export interface EditionProgress {
   /** Deliveries of this edition handled by this run plus those still open. */
