@@ -289,6 +289,9 @@ export async function getPreferences(
       "p.paused_until",
       "p.keywords",
       "p.authors",
+      "p.muted_topics",
+      "p.muted_keywords",
+      "p.muted_authors",
     ])
     .select(
       sql<string[]>`array(select st.topic_slug from subscriber_topics st
@@ -303,6 +306,9 @@ export async function getPreferences(
     topics: row.topics,
     keywords: row.keywords ?? d.keywords,
     authors: row.authors ?? d.authors,
+    muted_topics: row.muted_topics ?? d.muted_topics,
+    muted_keywords: row.muted_keywords ?? d.muted_keywords,
+    muted_authors: row.muted_authors ?? d.muted_authors,
     frequency: row.frequency ?? d.frequency,
     weekly_day: row.weekly_day ?? d.weekly_day,
     send_hour: row.send_hour ?? d.send_hour,
@@ -334,6 +340,44 @@ export async function savePreferences(
       .execute();
     await replaceTopics(tx, subscriberId, topics);
   });
+}
+
+export type MuteKind = "topic" | "keyword" | "author";
+const MUTE_COLUMN = {
+  topic: "muted_topics",
+  keyword: "muted_keywords",
+  author: "muted_authors",
+} as const;
+
+/**
+ * Add one mute (from a digest's mute link), with its event, in one statement. Idempotent: a
+ * value already muted (compared ignoring case) is not added twice. True when the mute is new.
+ */
+export async function addMute(
+  db: Db,
+  subscriberId: number,
+  kind: MuteKind,
+  value: string,
+  now: Date,
+): Promise<boolean> {
+  const name = MUTE_COLUMN[kind];
+  const column = sql.ref(name);
+  const current = sql.ref(`preferences.${name}`);
+  const { rows } = await sql<{ added: boolean }>`
+    with changed as (
+      insert into preferences (subscriber_id, ${column}, updated_at)
+      values (${subscriberId}, array[${value}::text], ${now})
+      on conflict (subscriber_id) do update
+        set ${column} = array_append(${current}, ${value}::text), updated_at = ${now}
+        where not exists (select 1 from unnest(${current}) m where lower(m) = lower(${value}))
+      returning subscriber_id),
+    logged as (${insertEvents(
+      sql`select subscriber_id, 'preferences.muted', jsonb_build_object('kind', ${kind}::text)
+            from changed`,
+      now,
+    )})
+    select exists (select 1 from changed) as added`.execute(db);
+  return rows[0]!.added;
 }
 
 /** One validated CSV row, ready to store. */
@@ -452,6 +496,9 @@ export interface ReaderContext {
   keywords: string[];
   authors: string[];
   topics: string[];
+  muted_topics: string[];
+  muted_keywords: string[];
+  muted_authors: string[];
 }
 
 /** Address, link version, preferences and topics of a batch of readers, in one query. */
@@ -459,7 +506,7 @@ export async function readerContexts(db: Db, subscriberIds: number[]): Promise<R
   if (subscriberIds.length === 0) return [];
   const { rows } = await sql<ReaderContext>`
     select s.id, s.email, s.token_version, p.frequency, p.max_papers, p.min_upvotes,
-           p.skip_empty, p.keywords, p.authors,
+           p.skip_empty, p.keywords, p.authors, p.muted_topics, p.muted_keywords, p.muted_authors,
            coalesce((select array_agg(t.topic_slug order by t.topic_slug)
                      from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics
     from subscribers s join preferences p on p.subscriber_id = s.id

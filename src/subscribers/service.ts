@@ -113,6 +113,10 @@ export async function updatePreferences(
   patch: Partial<PreferencesInput>,
 ): Promise<PreferencesChange> {
   if (patch.topics) await assertTopicsExist(deps, patch.topics);
+  if (patch.muted_topics?.length) {
+    const unknown = await unknownTopics(deps.db, patch.muted_topics);
+    if (unknown.length) throw new InputError(`muted_topics: unknown topic: ${unknown.join(", ")}`);
+  }
   const before = await getPreferences(deps.db, subscriberId);
   if (!before) throw new InputError("unknown subscriber");
   const after: PreferencesView = { ...before, ...patch };

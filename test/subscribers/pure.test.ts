@@ -29,6 +29,9 @@ describe("subscriber pure helpers", () => {
       topics: ["agents", "code"],
       keywords: [],
       authors: [],
+      muted_topics: [],
+      muted_keywords: [],
+      muted_authors: [],
       frequency: "daily",
       weekly_day: 1,
       send_hour: 8,
@@ -43,12 +46,22 @@ describe("subscriber pure helpers", () => {
     expect(
       describeChanges(
         before,
-        { ...before, topics: ["code", "llms"], send_hour: 7, frequency: "weekly", weekly_day: 5 },
+        {
+          ...before,
+          topics: ["code", "llms"],
+          send_hour: 7,
+          frequency: "weekly",
+          weekly_day: 5,
+          muted_topics: ["agents"],
+          muted_keywords: ["survey"],
+        },
         (s) => names[s] ?? s,
       ),
     ).toEqual([
       "Topics added: LLMs",
       "Topics removed: Agents",
+      "Muted topics: none → Agents",
+      "Muted keywords: none → survey",
       "Frequency: daily → weekly",
       "Weekly digest day: Monday → Friday",
       "Send hour: 8:00 → 7:00",
