@@ -8,6 +8,7 @@ import type {
   SuppressionReason,
 } from "../platform/db/schema.ts";
 import { DEFAULT_PREFERENCES, type PreferencesView } from "./preferences.ts";
+import type { MuteKind } from "./tokens.ts";
 
 /**
  * Every write to subscribers, preferences, subscriber_topics, suppressions and events (the
@@ -342,7 +343,6 @@ export async function savePreferences(
   });
 }
 
-export type MuteKind = "topic" | "keyword" | "author";
 const MUTE_COLUMN = {
   topic: "muted_topics",
   keyword: "muted_keywords",

@@ -5,6 +5,7 @@ import { describeChanges } from "./changes.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,
+  addMute,
   claimConfirmationSlot,
   findSubscriber,
   getPreferences,
@@ -14,7 +15,7 @@ import {
   savePreferences,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { type TokenPurpose, verifyToken } from "./tokens.ts";
+import { type MuteClaims, type TokenPurpose, verifyMuteToken, verifyToken } from "./tokens.ts";
 import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
@@ -152,4 +153,26 @@ export async function resubscribe(deps: Deps, subscriberId: number): Promise<boo
   const ok = await resubscribeSubscriber(deps.db, subscriberId, now);
   if (ok) await recordEvents(deps.db, [{ type: "subscriber.resubscribed", subscriberId }], now);
   return ok;
+}
+
+export interface MuteLink {
+  subscriber: Subscriber;
+  mute: MuteClaims;
+}
+
+/** The reader and mute a digest's mute link stands for; null unless genuine and current. */
+export async function muteForToken(deps: Deps, token: string): Promise<MuteLink | null> {
+  const claims = verifyMuteToken(deps.config.APP_SECRET, token);
+  if (!claims) return null;
+  const subscriber = await findSubscriber(deps.db, claims.subscriberId);
+  if (!subscriber || subscriber.token_version !== claims.version) return null;
+  return { subscriber, mute: claims };
+}
+
+/** Record a mute from a link (idempotent); logged by subscriber id and kind only. */
+export async function muteFromLink(deps: Deps, link: MuteLink): Promise<boolean> {
+  const { subscriber, mute } = link;
+  const added = await addMute(deps.db, subscriber.id, mute.kind, mute.value, deps.clock.now());
+  if (added) deps.logger.info({ subscriberId: subscriber.id, kind: mute.kind }, "muted");
+  return added;
 }

@@ -11,6 +11,7 @@ import { confirmRoutes } from "./confirm.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
+import { muteRoutes } from "./mute.ts";
 import { preferencesRoutes } from "./preferences.ts";
 import { staticRoutes } from "./static.ts";
 import { subscribeRoutes } from "./subscribe.ts";
@@ -34,6 +35,7 @@ const WEB_ROUTES: WebRoutes[] = [
   confirmRoutes,
   preferencesRoutes,
   unsubscribeRoutes,
+  muteRoutes,
   archiveRoutes,
   feedRoutes,
   adminRoutes,
