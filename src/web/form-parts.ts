@@ -10,14 +10,9 @@ export const notice = (kind: "ok" | "error", message: SafeHtml | string) =>
     ? html`<div class="notice error" role="alert">${message}</div>`
     : html`<div class="notice ok" role="status">${message}</div>`;
 
-export function topicChecks(
-  topics: Topic[],
-  chosen: string[],
-  idPrefix: string,
-  name = "topics",
-): SafeHtml {
+export function topicChecks(topics: Topic[], chosen: string[], idPrefix: string): SafeHtml {
   return html`<div class="checks">${topics.map(
     (t) =>
-      html`<label for="${idPrefix}-${t.slug}" title="${t.description}"><input type="checkbox" id="${idPrefix}-${t.slug}" name="${name}" value="${t.slug}"${checked(chosen.includes(t.slug))}> <span>${t.name}</span></label>`,
+      html`<label for="${idPrefix}-${t.slug}" title="${t.description}"><input type="checkbox" id="${idPrefix}-${t.slug}" name="topics" value="${t.slug}"${checked(chosen.includes(t.slug))}> <span>${t.name}</span></label>`,
   )}</div>`;
 }

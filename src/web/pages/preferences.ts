@@ -75,10 +75,11 @@ function muteFields(p: PreferencesView, topics: Topic[]): SafeHtml {
   return html`<fieldset>
   <legend>Mutes</legend>
   <p class="hint">Papers matching any of these are never sent, even if they match what you follow.</p>
-  <details${p.muted_topics.length ? html` open` : ""}>
-    <summary>Muted topics</summary>
-    ${topicChecks(topics, p.muted_topics, "mute-topic", "muted_topics")}
-  </details>
+  <div class="field">
+    <label for="muted_topics">Muted topics</label>
+    <select id="muted_topics" name="muted_topics" multiple size="4" aria-describedby="muted-topics-hint">${topics.map((t) => html`<option value="${t.slug}"${selected(p.muted_topics.includes(t.slug))}>${t.name}</option>`)}</select>
+    <p class="hint" id="muted-topics-hint">Ctrl/Cmd-click to choose several; none chosen mutes no topic.</p>
+  </div>
   <div class="field">
     <label for="muted_keywords">Muted keywords</label>
     <textarea id="muted_keywords" name="muted_keywords" rows="2" aria-describedby="muted-keywords-hint">${p.muted_keywords.join("\n")}</textarea>
