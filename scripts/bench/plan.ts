@@ -14,9 +14,19 @@ import {
 import { editionPapers } from "./papers.ts";
 import { DEFAULT_DAY, rng } from "./seed.ts";
 
-const KEYWORDS = ["diffusion", "reinforcement learning", "benchmark", "video", "retrieval", "C++"];
+const KEYWORDS = [
+  "diffusion",
+  "reinforcement learning",
+  "benchmark",
+  "video",
+  "retrieval",
+  "C++",
+  "chain-of-thought",
+  "SWE-bench",
+  "transformers",
+];
 
-/** Varied readers: trending-only, topics, keywords, followed authors, limits. */
+/** Varied readers: trending-only, topics, keywords, followed authors, mutes, limits. */
 function readers(count: number, authors: string[]): SelectionPreferences[] {
   const random = rng(7);
   const slugs = TOPICS.map((t) => t.slug);
@@ -27,6 +37,14 @@ function readers(count: number, authors: string[]): SelectionPreferences[] {
     maxPapers: 5 + Math.floor(random() * 16),
     minUpvotes: random() < 0.2 ? 5 : 0,
     skipEmpty: false,
+    mutes:
+      random() < 0.1
+        ? {
+            topics: [slugs[Math.floor(random() * slugs.length)]!],
+            keywords: ["survey"],
+            authors: [],
+          }
+        : undefined,
   }));
 }
 

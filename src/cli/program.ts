@@ -137,19 +137,27 @@ function addSubscribers(program: Command, lazy: Lazy): void {
   command(subscribers, "import", "add or update subscribers from a CSV file", [
     "paperboy subscribers import readers.csv",
     "paperboy subscribers import opted-in.csv --confirmed",
+    "paperboy subscribers import changes.csv --update",
   ])
     .description(
-      "Import a CSV (header row; columns email, topics separated by ';', timezone, frequency, " +
-        "optional status). Sends NO mail: new rows are pending, or active with --confirmed. " +
-        "Bad rows are reported by line and skipped.",
+      "Import a CSV (header row; columns email, then any of status, topics, keywords, authors, " +
+        "muted_topics, muted_keywords, muted_authors (lists separated by ';'), timezone, " +
+        "frequency, weekly_day, send_hour, max_papers, min_upvotes, skip_empty, paused_until, " +
+        "as export writes them). Sends NO mail: new rows are pending, or active with " +
+        "--confirmed. Existing readers keep their preferences unless --update. Bad rows are " +
+        "reported by line and skipped.",
     )
     .argument("<file.csv>", "the CSV file")
     .option("--confirmed", "the addresses already opted in elsewhere: make them active")
+    .option("--update", "replace existing readers' preferences with the file's columns")
     .action(lazy(() => import("./commands/subscribers.ts").then((m) => m.importCsv)));
   command(subscribers, "export", "write every subscriber as CSV to stdout", [
     "paperboy subscribers export > readers.csv",
   ])
-    .description("Write every subscriber, with status and dates, as CSV to stdout.")
+    .description(
+      "Write every subscriber, with status, every preference and dates, as CSV to stdout " +
+        "(the import format: a backup that imports back unchanged).",
+    )
     .action(lazy(() => import("./commands/subscribers.ts").then((m) => m.exportCsv)));
 }
 

@@ -239,7 +239,9 @@ export class DeliverySender {
 
   /**
    * Step 2: what each reader gets (digestInputs), composed to a ready message. A reader with
-   * nothing to send is skipped; a digest that cannot be composed fails its delivery.
+   * nothing to send is skipped; a digest that cannot be composed fails its delivery, never
+   * silently: logged with the reason and the subscriber id, counted in
+   * paperboy_compose_failures_total, and the rest of the batch goes on.
    */
   async compose(held: ClaimedDelivery[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
     const { db, clock, logger } = this.deps;
@@ -251,24 +253,33 @@ export class DeliverySender {
     const composer = await this.loadComposer();
     const ready: ReadyMessage[] = [];
     const skipped: ClaimedDelivery[] = [];
-    const broken: ClaimedDelivery[] = [];
+    const broken: { claim: ClaimedDelivery; reason: string }[] = [];
     for (const [i, claim] of held.entries()) {
       const input = inputs[i];
+      const log = { deliveryId: claim.id, subscriberId: claim.subscriber_id };
+      if (!input) {
+        logger.warn({ ...log, reason: "reader not found" }, "composing a digest failed");
+        broken.push({ claim, reason: "reader not found" });
+        continue;
+      }
       try {
-        const digest = input ? composer.compose(input) : undefined;
-        if (digest === undefined) broken.push(claim);
-        else if (digest === null) skipped.push(claim);
+        const digest = composer.compose(input);
+        if (digest === null) skipped.push(claim);
         else
           ready.push(
-            readyMessage(claim, digest, input!.subscriber.email, this.buildMime, clock.now()),
+            readyMessage(claim, digest, input.subscriber.email, this.buildMime, clock.now()),
           );
       } catch (err) {
-        logger.error({ err, deliveryId: claim.id }, "composing a digest failed");
-        broken.push(claim);
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+        logger.error({ ...log, err, reason }, "composing a digest failed");
+        broken.push({ claim, reason });
       }
     }
     await this.settle(outcome, "skipped", skipped);
-    await this.settle(outcome, "failed", broken, "could not compose the digest");
+    for (const { claim, reason } of broken) {
+      this.deps.metrics.composeFailures.inc();
+      await this.settle(outcome, "failed", [claim], `could not compose the digest: ${reason}`);
+    }
     return ready;
   }
 

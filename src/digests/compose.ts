@@ -1,7 +1,7 @@
 import { topicNames } from "../papers/repository.ts";
 import type { Deps } from "../platform/deps.ts";
 import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
-import { subscriberLinks } from "../subscribers/tokens.ts";
+import { muteLink, subscriberLinks } from "../subscribers/tokens.ts";
 import { digestMessageId, listHeaders } from "./headers.ts";
 import { renderPlainText } from "./plain-text.ts";
 import { selectPapers } from "./select.ts";
@@ -34,6 +34,10 @@ export async function createDigestComposer(
         topicNames: preferences.topics.map((slug) => names[slug] ?? slug),
         publicUrl: config.PUBLIC_URL,
         links,
+        muteUrl: (reason) =>
+          reason.kind !== "trending" && reason.value
+            ? muteLink(config.PUBLIC_URL, config.APP_SECRET, subscriber, reason.kind, reason.value)
+            : null,
       });
       return {
         messageId: digestMessageId(config.PUBLIC_URL, subscriber.id, input.editionDate),

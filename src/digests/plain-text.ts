@@ -7,10 +7,11 @@ export function renderPlainText(view: DigestView): string {
     lines.push(`${i + 1}. ${p.title}`);
     lines.push(`   ${p.url}`);
     if (p.authors) lines.push(`   ${p.authors}`);
-    lines.push(`   ▲ ${p.upvotes} upvotes · ${p.reasons.join(" · ")}`);
+    lines.push(`   ▲ ${p.upvotes} upvotes · ${p.reasons.map((r) => r.label).join(" · ")}`);
     if (p.blurb) lines.push(`   ${p.blurb}`);
     if (p.pdfUrl) lines.push(`   PDF: ${p.pdfUrl}`);
     if (p.codeUrl) lines.push(`   Code: ${p.codeUrl}`);
+    for (const r of p.reasons) if (r.muteUrl) lines.push(`   Mute ${r.label}: ${r.muteUrl}`);
     lines.push("");
   });
   if (view.alsoTrending.length) {

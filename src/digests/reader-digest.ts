@@ -27,6 +27,11 @@ function composeInputFor(
       maxPapers: reader.max_papers,
       minUpvotes: reader.min_upvotes,
       skipEmpty: reader.skip_empty,
+      mutes: {
+        topics: reader.muted_topics,
+        keywords: reader.muted_keywords,
+        authors: reader.muted_authors,
+      },
       frequency: reader.frequency,
     },
     editionDate,

@@ -1,5 +1,6 @@
 import type { EditionPaper } from "../papers/repository.ts";
-import type { MatchReason, PickedPaper, Selection, SelectionPreferences } from "./types.ts";
+import { paperHasKeyword, parseKeywords } from "./keywords.ts";
+import type { MatchReason, Mutes, PickedPaper, Selection, SelectionPreferences } from "./types.ts";
 
 /** How many top papers outside a reader's matches the mail mentions. */
 const ALSO_TRENDING_COUNT = 3;
@@ -23,50 +24,19 @@ export function normalizeName(name: string): string {
 }
 
 /**
- * A whole-word, case-insensitive matcher for a keyword typed by a reader. Regex metacharacters
- * are literal ("C++" is fine), inner spaces match any whitespace, and a word boundary is any
- * non-letter/digit, so "RL" never matches inside "URL".
+ * Per-paper author names, normalised once per paper object: the edition's papers are shared by
+ * all its readers (delivery caches them), so a planner run over 100,000 readers does not
+ * rebuild them 100,000 times. Keywords are matched and cached in keywords.ts.
  */
-export function keywordMatcher(keyword: string): RegExp | null {
-  const words = keyword.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return null;
-  const body = words.map((w) => w.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")).join("\\s+");
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, "iu");
-}
+const authorsCache = new WeakMap<EditionPaper, { name: string; normalized: string }[]>();
 
-/**
- * Per-paper facts every reader's selection needs, computed once per paper object: the edition's
- * papers are shared by all its readers (delivery caches them), so a planner run over 100,000
- * readers no longer rebuilds the same text and names 100,000 times. Keyword results are cached
- * per paper and keyword text, since readers share keywords.
- */
-interface PaperFacts {
-  haystack: string;
-  authors: { name: string; normalized: string }[];
-  keywordHits: Map<string, boolean>;
-}
-const factsCache = new WeakMap<EditionPaper, PaperFacts>();
-
-function factsOf(paper: EditionPaper): PaperFacts {
-  let facts = factsCache.get(paper);
-  if (!facts) {
-    facts = {
-      haystack: [paper.title, paper.abstract, ...paper.ai_keywords].join("\n"),
-      authors: paper.authors.map((name) => ({ name, normalized: normalizeName(name) })),
-      keywordHits: new Map(),
-    };
-    factsCache.set(paper, facts);
+function authorsOf(paper: EditionPaper): { name: string; normalized: string }[] {
+  let authors = authorsCache.get(paper);
+  if (!authors) {
+    authors = paper.authors.map((name) => ({ name, normalized: normalizeName(name) }));
+    authorsCache.set(paper, authors);
   }
-  return facts;
-}
-
-function keywordHit(facts: PaperFacts, keyword: { label: string; re: RegExp }): boolean {
-  let hit = facts.keywordHits.get(keyword.label);
-  if (hit === undefined) {
-    hit = keyword.re.test(facts.haystack);
-    facts.keywordHits.set(keyword.label, hit);
-  }
-  return hit;
+  return authors;
 }
 
 interface Scored extends PickedPaper {
@@ -84,7 +54,8 @@ export function selectPapers(
   alreadySent: ReadonlySet<string>,
   topicNames: Record<string, string>,
 ): Selection {
-  const fresh = papers.filter((p) => !alreadySent.has(p.id));
+  const muted = mutedTest(prefs.mutes);
+  const fresh = papers.filter((p) => !alreadySent.has(p.id) && !muted(p));
   const eligible = fresh.filter((p) => p.upvotes >= prefs.minUpvotes);
   const personal = prefs.topics.length + prefs.keywords.length + prefs.authors.length > 0;
 
@@ -98,9 +69,7 @@ export function selectPapers(
   }
 
   const topics = new Set(prefs.topics);
-  const keywords = prefs.keywords
-    .map((k) => ({ label: k.trim(), re: keywordMatcher(k) }))
-    .filter((k): k is { label: string; re: RegExp } => k.re !== null);
+  const keywords = parseKeywords(prefs.keywords);
   const authors = new Set(prefs.authors.map(normalizeName).filter((n) => n !== ""));
 
   const scored: Scored[] = [];
@@ -109,21 +78,22 @@ export function selectPapers(
     let strength = 0;
     for (const t of paper.topics) {
       if (!topics.has(t.slug)) continue;
-      reasons.push({ kind: "topic", label: `topic: ${topicNames[t.slug] ?? t.slug}` });
+      reasons.push({
+        kind: "topic",
+        label: `topic: ${topicNames[t.slug] ?? t.slug}`,
+        value: t.slug,
+      });
       strength += WEIGHT.topic * (1 + Math.min(Math.max(t.score, 0), 1));
     }
-    if (keywords.length) {
-      const facts = factsOf(paper);
-      for (const k of keywords) {
-        if (!keywordHit(facts, k)) continue;
-        reasons.push({ kind: "keyword", label: `keyword: ${k.label}` });
-        strength += WEIGHT.keyword;
-      }
+    for (const k of keywords) {
+      if (!paperHasKeyword(paper, k)) continue;
+      reasons.push({ kind: "keyword", label: `keyword: ${k.label}`, value: k.label });
+      strength += WEIGHT.keyword;
     }
     if (authors.size) {
-      for (const { name, normalized } of factsOf(paper).authors) {
+      for (const { name, normalized } of authorsOf(paper)) {
         if (!authors.has(normalized)) continue;
-        reasons.push({ kind: "author", label: `author: ${name}` });
+        reasons.push({ kind: "author", label: `author: ${name}`, value: name });
         strength += WEIGHT.author;
       }
     }
@@ -139,6 +109,22 @@ export function selectPapers(
     papers: picked,
     alsoTrending: fresh.filter((p) => !pickedIds.has(p.id)).slice(0, ALSO_TRENDING_COUNT),
   };
+}
+
+/**
+ * A reader's mutes as one test: a paper with a muted topic, containing a muted keyword (matched
+ * as keywords are) or by a muted author is never sent, in any path (also the trending list).
+ */
+function mutedTest(mutes: Mutes | undefined): (paper: EditionPaper) => boolean {
+  if (!mutes) return () => false;
+  const topics = new Set(mutes.topics);
+  const keywords = parseKeywords(mutes.keywords);
+  const authors = new Set(mutes.authors.map(normalizeName).filter((n) => n !== ""));
+  if (topics.size + keywords.length + authors.size === 0) return () => false;
+  return (paper) =>
+    paper.topics.some((t) => topics.has(t.slug)) ||
+    keywords.some((k) => paperHasKeyword(paper, k)) ||
+    (authors.size > 0 && authorsOf(paper).some((a) => authors.has(a.normalized)));
 }
 
 const KIND_ORDER: Record<MatchReason["kind"], number> = {

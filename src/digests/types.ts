@@ -11,7 +11,7 @@ import type { Frequency } from "../platform/db/schema.ts";
 export interface SelectionPreferences {
   /** Topic slugs; empty = the reader gets the trending list. */
   topics: string[];
-  /** Whole-word, case-insensitive, matched in title, abstract and AI keywords. */
+  /** Whole words with inflections, case, accents and hyphens ignored (keywords.ts). */
   keywords: string[];
   /** Followed author names. */
   authors: string[];
@@ -19,12 +19,23 @@ export interface SelectionPreferences {
   minUpvotes: number;
   /** No mail on a day with nothing matching. */
   skipEmpty: boolean;
+  /** A paper matching any mute is never sent. */
+  mutes?: Mutes;
+}
+
+/** Topic slugs, keywords (matched as keywords are) and author names a reader muted. */
+export interface Mutes {
+  topics: string[];
+  keywords: string[];
+  authors: string[];
 }
 
 export interface MatchReason {
   kind: "topic" | "keyword" | "author" | "trending";
   /** Shown to the reader, e.g. "topic: Agents", "keyword: diffusion", "author: Yann LeCun". */
   label: string;
+  /** What a mute of this reason stores: the topic's slug, the keyword, the author's name. */
+  value?: string;
 }
 
 export interface PickedPaper {

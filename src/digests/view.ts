@@ -9,7 +9,7 @@ import {
   pdfUrl,
   shortAuthors,
 } from "./format.ts";
-import type { Selection } from "./types.ts";
+import type { MatchReason, Selection } from "./types.ts";
 
 /**
  * Everything a digest shows, as plain strings: the HTML template and the plain-text part are
@@ -21,9 +21,15 @@ export interface PaperView {
   authors: string;
   upvotes: number;
   blurb: string;
-  reasons: string[];
+  /** Why it was picked; each chip links to a signed mute of that reason when it has one. */
+  reasons: ReasonView[];
   pdfUrl: string | null;
   codeUrl: string | null;
+}
+
+export interface ReasonView {
+  label: string;
+  muteUrl: string | null;
 }
 
 export interface TrendingView {
@@ -59,13 +65,16 @@ export interface ViewInput {
   topicNames: string[];
   publicUrl: string;
   links: { manage: string; unsubscribe: string };
+  /** The signed mute link of a reason (null: not mutable, e.g. "trending"). */
+  muteUrl?: (reason: MatchReason) => string | null;
 }
 
 export function digestView(input: ViewInput): DigestView {
   const { selection, frequency } = input;
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
-  const papers = selection.papers.map(({ paper, reasons }) => paperView(paper, reasons));
+  const muteUrl = input.muteUrl ?? (() => null);
+  const papers = selection.papers.map(({ paper, reasons }) => paperView(paper, reasons, muteUrl));
   const count = papers.length;
   const prefix = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
   const subject = count
@@ -98,17 +107,24 @@ export function digestView(input: ViewInput): DigestView {
   };
 }
 
-function paperView(paper: EditionPaper, reasons: { label: string }[]): PaperView {
-  const labels = reasons.map((r) => r.label);
-  const shown = labels.slice(0, REASONS_MAX);
-  if (labels.length > REASONS_MAX) shown.push(`+${labels.length - REASONS_MAX} more`);
+function paperView(
+  paper: EditionPaper,
+  reasons: MatchReason[],
+  muteUrl: (reason: MatchReason) => string | null,
+): PaperView {
+  const shown: ReasonView[] = reasons
+    .slice(0, REASONS_MAX)
+    .map((r) => ({ label: excerpt(r.label, 60), muteUrl: muteUrl(r) }));
+  if (reasons.length > REASONS_MAX) {
+    shown.push({ label: `+${reasons.length - REASONS_MAX} more`, muteUrl: null });
+  }
   return {
     title: excerpt(paper.title, TITLE_MAX),
     url: paperPageUrl(paper),
     authors: excerpt(shortAuthors(paper.authors), 120),
     upvotes: paper.upvotes,
     blurb: paperBlurb(paper, BLURB_MAX),
-    reasons: shown.map((l) => excerpt(l, 60)),
+    reasons: shown,
     pdfUrl: pdfUrl(paper),
     codeUrl: codeUrl(paper),
   };

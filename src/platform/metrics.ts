@@ -35,6 +35,11 @@ export function createMetrics() {
       labelNames: ["source", "outcome"] as const,
       registers: [registry],
     }),
+    composeFailures: new Counter({
+      name: "paperboy_compose_failures_total",
+      help: "Digests that could not be composed for their reader (each logged with the reason).",
+      registers: [registry],
+    }),
     mailsSent: new Counter({
       name: "paperboy_mails_sent_total",
       help: "Mails accepted by the SMTP server (or outbox), by kind (digest, confirmation, welcome), counted in Postgres at scrape time.",

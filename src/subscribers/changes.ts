@@ -33,6 +33,10 @@ export function describeChanges(
   };
   scalar("Keywords", listLabel(before.keywords), listLabel(after.keywords));
   scalar("Authors", listLabel(before.authors), listLabel(after.authors));
+  const mutedTopics = (p: PreferencesView) => listLabel(p.muted_topics.map(topicName));
+  scalar("Muted topics", mutedTopics(before), mutedTopics(after));
+  scalar("Muted keywords", listLabel(before.muted_keywords), listLabel(after.muted_keywords));
+  scalar("Muted authors", listLabel(before.muted_authors), listLabel(after.muted_authors));
   scalar("Frequency", before.frequency, after.frequency);
   scalar("Weekly digest day", WEEKDAYS[before.weekly_day]!, WEEKDAYS[after.weekly_day]!);
   scalar("Send hour", hourLabel(before.send_hour), hourLabel(after.send_hour));

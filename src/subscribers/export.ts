@@ -2,27 +2,24 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stringify } from "csv-stringify";
 import type { Db } from "../platform/db/index.ts";
-import { streamSubscribersForExport } from "./repository.ts";
+import { EXPORT_COLUMNS, preferenceCells } from "./csv.ts";
+import { subscribersForExport } from "./repository.ts";
 
-const EXPORT_COLUMNS = [
-  "email",
-  "topics",
-  "timezone",
-  "frequency",
-  "status",
-  "created_at",
-  "confirmed_at",
-] as const;
-
-/** Write every subscriber as CSV (the import format plus status and dates), streamed. */
+/**
+ * Write every subscriber as CSV, streamed: address, status, every preference (csv.ts) and
+ * dates. Its output imported into an empty database (`--confirmed` for the active ones)
+ * exports the same.
+ */
 export async function exportSubscribers(db: Db, output: Writable): Promise<number> {
   let rows = 0;
   const records = Readable.from(
     (async function* () {
-      for await (const row of streamSubscribersForExport(db)) {
+      for await (const row of subscribersForExport(db)) {
         rows++;
         yield {
-          ...row,
+          email: row.email,
+          status: row.status,
+          ...preferenceCells(row.preferences),
           created_at: row.created_at.toISOString(),
           confirmed_at: row.confirmed_at?.toISOString() ?? "",
         };

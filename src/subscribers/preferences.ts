@@ -5,6 +5,9 @@ export interface PreferencesView {
   topics: string[];
   keywords: string[];
   authors: string[];
+  muted_topics: string[];
+  muted_keywords: string[];
+  muted_authors: string[];
   frequency: Frequency;
   weekly_day: number;
   send_hour: number;
@@ -23,6 +26,9 @@ export const DEFAULT_PREFERENCES: Readonly<PreferencesView> = {
   topics: [],
   keywords: [],
   authors: [],
+  muted_topics: [],
+  muted_keywords: [],
+  muted_authors: [],
   frequency: "daily",
   weekly_day: 1,
   send_hour: 8,

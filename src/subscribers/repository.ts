@@ -8,6 +8,7 @@ import type {
   SuppressionReason,
 } from "../platform/db/schema.ts";
 import { DEFAULT_PREFERENCES, type PreferencesView } from "./preferences.ts";
+import type { MuteKind } from "./tokens.ts";
 
 /**
  * Every write to subscribers, preferences, subscriber_topics, suppressions and events (the
@@ -274,13 +275,23 @@ export async function revokeLinks(db: Db, subscriberId: number): Promise<void> {
 }
 
 export async function getPreferences(
-  db: Db,
+  db: Executor,
   subscriberId: number,
 ): Promise<PreferencesView | undefined> {
-  const row = await db
+  return (await readPreferences(db, [subscriberId])).get(subscriberId);
+}
+
+/** Several readers' preferences in one query (defaults for a reader without a row). */
+export async function readPreferences(
+  db: Executor,
+  subscriberIds: number[],
+): Promise<Map<number, PreferencesView>> {
+  if (subscriberIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom("subscribers as s")
     .leftJoin("preferences as p", "p.subscriber_id", "s.id")
     .select([
+      "s.id",
       "s.timezone",
       "p.frequency",
       "p.weekly_day",
@@ -291,29 +302,39 @@ export async function getPreferences(
       "p.paused_until",
       "p.keywords",
       "p.authors",
+      "p.muted_topics",
+      "p.muted_keywords",
+      "p.muted_authors",
     ])
     .select(
       sql<string[]>`array(select st.topic_slug from subscriber_topics st
         join topics t on t.slug = st.topic_slug
         where st.subscriber_id = s.id order by t.position, t.slug)`.as("topics"),
     )
-    .where("s.id", "=", subscriberId)
-    .executeTakeFirst();
-  if (!row) return undefined;
+    .where("s.id", "in", subscriberIds)
+    .execute();
   const d = DEFAULT_PREFERENCES; // a reader without a preferences row has the defaults
-  return {
-    topics: row.topics,
-    keywords: row.keywords ?? d.keywords,
-    authors: row.authors ?? d.authors,
-    frequency: row.frequency ?? d.frequency,
-    weekly_day: row.weekly_day ?? d.weekly_day,
-    send_hour: row.send_hour ?? d.send_hour,
-    timezone: row.timezone,
-    max_papers: row.max_papers ?? d.max_papers,
-    min_upvotes: row.min_upvotes ?? d.min_upvotes,
-    skip_empty: row.skip_empty ?? d.skip_empty,
-    paused_until: row.paused_until ?? d.paused_until,
-  };
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        topics: row.topics,
+        keywords: row.keywords ?? d.keywords,
+        authors: row.authors ?? d.authors,
+        muted_topics: row.muted_topics ?? d.muted_topics,
+        muted_keywords: row.muted_keywords ?? d.muted_keywords,
+        muted_authors: row.muted_authors ?? d.muted_authors,
+        frequency: row.frequency ?? d.frequency,
+        weekly_day: row.weekly_day ?? d.weekly_day,
+        send_hour: row.send_hour ?? d.send_hour,
+        timezone: row.timezone,
+        max_papers: row.max_papers ?? d.max_papers,
+        min_upvotes: row.min_upvotes ?? d.min_upvotes,
+        skip_empty: row.skip_empty ?? d.skip_empty,
+        paused_until: row.paused_until ?? d.paused_until,
+      },
+    ]),
+  );
 }
 
 export async function savePreferences(
@@ -322,97 +343,239 @@ export async function savePreferences(
   prefs: PreferencesView,
   now: Date,
 ): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    const { topics, timezone, ...rest } = prefs;
-    await tx
-      .updateTable("subscribers")
-      .set({ timezone, updated_at: now })
-      .where("id", "=", subscriberId)
-      .execute();
-    await tx
-      .insertInto("preferences")
-      .values({ subscriber_id: subscriberId, ...rest, updated_at: now })
-      .onConflict((oc) => oc.column("subscriber_id").doUpdateSet({ ...rest, updated_at: now }))
-      .execute();
-    await replaceTopics(tx, subscriberId, topics);
-  });
+  await db.transaction().execute((tx) => writePreferences(tx, subscriberId, prefs, now));
+}
+
+async function writePreferences(
+  tx: Executor,
+  subscriberId: number,
+  prefs: PreferencesView,
+  now: Date,
+): Promise<void> {
+  const { topics, timezone, ...rest } = prefs;
+  await tx
+    .updateTable("subscribers")
+    .set({ timezone, updated_at: now })
+    .where("id", "=", subscriberId)
+    .execute();
+  await tx
+    .insertInto("preferences")
+    .values({ subscriber_id: subscriberId, ...rest, updated_at: now })
+    .onConflict((oc) => oc.column("subscriber_id").doUpdateSet({ ...rest, updated_at: now }))
+    .execute();
+  await replaceTopics(tx, subscriberId, topics);
+}
+
+const MUTE_COLUMN = {
+  topic: "muted_topics",
+  keyword: "muted_keywords",
+  author: "muted_authors",
+} as const;
+
+/**
+ * Add one mute (from a digest's mute link), with its event, in one statement. Idempotent: a
+ * value already muted (compared ignoring case) is not added twice. True when the mute is new.
+ */
+export async function addMute(
+  db: Db,
+  subscriberId: number,
+  kind: MuteKind,
+  value: string,
+  now: Date,
+): Promise<boolean> {
+  const name = MUTE_COLUMN[kind];
+  const column = sql.ref(name);
+  const current = sql.ref(`preferences.${name}`);
+  const { rows } = await sql<{ added: boolean }>`
+    with changed as (
+      insert into preferences (subscriber_id, ${column}, updated_at)
+      values (${subscriberId}, array[${value}::text], ${now})
+      on conflict (subscriber_id) do update
+        set ${column} = array_append(${current}, ${value}::text), updated_at = ${now}
+        where not exists (select 1 from unnest(${current}) m where lower(m) = lower(${value}))
+      returning subscriber_id),
+    logged as (${insertEvents(
+      sql`select subscriber_id, 'preferences.muted', jsonb_build_object('kind', ${kind}::text)
+            from changed`,
+      now,
+    )})
+    select exists (select 1 from changed) as added`.execute(db);
+  return rows[0]!.added;
 }
 
 /** One validated CSV row, ready to store. */
 export interface ImportRow {
   email: string;
-  topics: string[];
-  timezone: string;
-  frequency: Frequency;
   status: "pending" | "active" | "unsubscribed" | "bounced" | "complained";
+  /** Only the settings whose columns the file has; the rest stay (or are the defaults). */
+  preferences: Partial<PreferencesView>;
+  /** From an export's dates, kept for new rows. */
+  createdAt: Date | null;
+  confirmedAt: Date | null;
 }
 
 /**
- * Upsert a batch of imported rows in one transaction, a handful of set-based statements
- * whatever the batch size. New rows take the row's status; existing ones keep theirs except
- * pending → active (--confirmed) and any → left (unsubscribed/bounced/complained): an import
- * never brings back someone who left, and delivery refuses whom it marks as left. Topics, time
- * zone and frequency are replaced.
+ * What an import did to one row: a new reader, an existing one whose status or (with
+ * --update) preferences changed, one left as it was, or one whose preferences in the file
+ * differ but were kept (no --update). `fields` names what changed or would have.
+ */
+export interface ImportOutcome {
+  kind: "created" | "updated" | "unchanged" | "kept";
+  subscriberId: number | null;
+  fields: string[];
+}
+
+const LEFT_STATUSES = new Set(["unsubscribed", "bounced", "complained"]);
+
+/**
+ * Store a batch of imported rows in one transaction. New readers get the row's status and
+ * settings (defaults for absent columns). Existing readers keep their preferences unless
+ * `update` (then only the file's columns replace theirs), and their status except pending →
+ * active (--confirmed) and any → left (unsubscribed/bounced/complained): an import never
+ * brings back someone who left. Outcomes in row order.
  */
 export function upsertImportBatch(
   db: Db,
   rows: ImportRow[],
   now: Date,
-): Promise<{ imported: number; updated: number }> {
+  options: { update: boolean },
+): Promise<ImportOutcome[]> {
   return db.transaction().execute(async (tx) => {
-    const left = ["unsubscribed", "bounced", "complained"];
-    const upserted = await sql<{ id: number; key: string; inserted: boolean; status: string }>`
-      insert into subscribers (email, status, timezone, source, confirmed_at, unsubscribed_at, created_at, updated_at)
-      select t.email, t.status, t.timezone, 'import',
-             case when t.status = 'active' then ${now}::timestamptz end,
-             case when t.status = any(${left}) then ${now}::timestamptz end,
-             ${now}, ${now}
-        from unnest(${rows.map((r) => r.email)}::text[], ${rows.map((r) => r.status)}::text[],
-                    ${rows.map((r) => r.timezone)}::text[]) as t(email, status, timezone)
-      on conflict (lower(email)) do update set
-        timezone = excluded.timezone,
-        status = case
-          when excluded.status = any(${left}) then excluded.status
-          when subscribers.status = 'pending' and excluded.status = 'active' then 'active'
-          else subscribers.status end,
-        confirmed_at = case
-          when subscribers.status = 'pending' and excluded.status = 'active' then excluded.confirmed_at
-          else subscribers.confirmed_at end,
-        unsubscribed_at = case
-          when excluded.status = any(${left}) then coalesce(subscribers.unsubscribed_at, excluded.unsubscribed_at)
-          else subscribers.unsubscribed_at end,
-        updated_at = excluded.updated_at
-      returning id, lower(email) as key, (xmax = 0) as inserted, status`.execute(tx);
-    const byKey = new Map(upserted.rows.map((r) => [r.key, r]));
-    const ids = rows.map((r) => byKey.get(r.email.toLowerCase())!.id);
-    await sql`
-      insert into preferences (subscriber_id, frequency, updated_at)
-      select * from unnest(${ids}::int[], ${rows.map((r) => r.frequency)}::text[],
-                           array_fill(${now}::timestamptz, array[${ids.length}::int]))
-      on conflict (subscriber_id) do update set
-        frequency = excluded.frequency, updated_at = excluded.updated_at`.execute(tx);
-    // Topics change by difference, so re-importing an unchanged list writes nothing.
-    await sql`
-      delete from subscriber_topics st
-       using unnest(${ids}::int[], ${rows.map((r) => r.topics.join(";"))}::text[]) as t(id, topics)
-       where st.subscriber_id = t.id
-         and st.topic_slug <> all(string_to_array(t.topics, ';'))`.execute(tx);
-    const pairs = rows.flatMap((r, i) => r.topics.map((t) => [ids[i]!, t] as const));
-    if (pairs.length) {
-      await sql`
-        insert into subscriber_topics (subscriber_id, topic_slug)
-        select * from unnest(${pairs.map((p) => p[0])}::int[], ${pairs.map((p) => p[1])}::text[])
-        on conflict do nothing`.execute(tx);
-    }
-    await insertEvents(
-      sql`select id, 'subscriber.imported', jsonb_build_object('created', inserted, 'status', status)
-            from unnest(${upserted.rows.map((r) => r.id)}::int[], ${upserted.rows.map((r) => r.inserted)}::bool[],
-                        ${upserted.rows.map((r) => r.status)}::text[]) as t(id, inserted, status)`,
+    const existing = await existingByEmail(tx, rows);
+    const created = await insertImportedReaders(
+      tx,
+      rows.filter((r) => !existing.has(r.email.toLowerCase())),
       now,
-    ).execute(tx);
-    const imported = upserted.rows.filter((r) => r.inserted).length;
-    return { imported, updated: upserted.rows.length - imported };
+    );
+    const outcomes: ImportOutcome[] = [];
+    const events: NewEvent[] = [];
+    const prefs = await readPreferences(
+      tx,
+      [...existing.values()].map((e) => e.id),
+    );
+    for (const row of rows) {
+      const key = row.email.toLowerCase();
+      const old = existing.get(key);
+      if (!old) {
+        const id = created.get(key) ?? null;
+        outcomes.push({ kind: id ? "created" : "unchanged", subscriberId: id, fields: [] });
+        if (id) events.push(importEvent(id, { created: true, status: row.status }));
+        continue;
+      }
+      const outcome = await updateImportedReader(tx, old, prefs.get(old.id)!, row, now, options);
+      outcomes.push(outcome);
+      if (outcome.kind === "updated") {
+        events.push(importEvent(old.id, { created: false, fields: outcome.fields }));
+      }
+    }
+    await recordEvents(tx, events, now);
+    return outcomes;
   });
+}
+
+const importEvent = (subscriberId: number, data: Record<string, unknown>): NewEvent => ({
+  type: "subscriber.imported",
+  subscriberId,
+  data,
+});
+
+async function existingByEmail(tx: Executor, rows: ImportRow[]) {
+  const found = await tx
+    .selectFrom("subscribers")
+    .select(["id", "status", sql<string>`lower(email)`.as("key")])
+    .where(sql`lower(email)`, "in", rows.length ? rows.map((r) => r.email.toLowerCase()) : [""])
+    .execute();
+  return new Map(found.map((r) => [r.key, r]));
+}
+
+/** New readers with their settings and topics, a few multi-row statements; ids by address. */
+async function insertImportedReaders(
+  tx: Executor,
+  rows: ImportRow[],
+  now: Date,
+): Promise<Map<string, number>> {
+  if (rows.length === 0) return new Map();
+  const inserted = await tx
+    .insertInto("subscribers")
+    .values(
+      rows.map((r) => ({
+        email: r.email,
+        status: r.status,
+        timezone: r.preferences.timezone ?? DEFAULT_PREFERENCES.timezone,
+        source: "import",
+        confirmed_at: r.confirmedAt ?? (r.status === "active" ? now : null),
+        unsubscribed_at: LEFT_STATUSES.has(r.status) ? now : null,
+        created_at: r.createdAt ?? now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+    .returning(["id", sql<string>`lower(email)`.as("key")])
+    .execute();
+  const ids = new Map(inserted.map((r) => [r.key, r.id]));
+  const stored = rows.filter((r) => ids.has(r.email.toLowerCase()));
+  const full = stored.map((r) => ({
+    id: ids.get(r.email.toLowerCase())!,
+    p: { ...DEFAULT_PREFERENCES, ...r.preferences },
+  }));
+  if (full.length) {
+    await tx
+      .insertInto("preferences")
+      .values(
+        full.map(({ id, p }) => {
+          const { topics: _t, timezone: _z, ...rest } = p;
+          return { subscriber_id: id, ...rest, updated_at: now };
+        }),
+      )
+      .execute();
+  }
+  const pairs = full.flatMap(({ id, p }) =>
+    p.topics.map((topic_slug) => ({ subscriber_id: id, topic_slug })),
+  );
+  if (pairs.length) await tx.insertInto("subscriber_topics").values(pairs).execute();
+  return ids;
+}
+
+/** An existing reader: status by the import rules, preferences only with --update. */
+async function updateImportedReader(
+  tx: Executor,
+  old: { id: number; status: SubscriberStatus },
+  before: PreferencesView,
+  row: ImportRow,
+  now: Date,
+  options: { update: boolean },
+): Promise<ImportOutcome> {
+  const after: PreferencesView = { ...before, ...row.preferences };
+  const fields = (Object.keys(row.preferences) as (keyof PreferencesView)[]).filter(
+    (k) => JSON.stringify(after[k]) !== JSON.stringify(before[k]),
+  );
+  const status: SubscriberStatus = LEFT_STATUSES.has(row.status)
+    ? row.status
+    : old.status === "pending" && row.status === "active"
+      ? "active"
+      : old.status;
+  const changed: string[] = [];
+  if (status !== old.status) {
+    await tx
+      .updateTable("subscribers")
+      .set({
+        status,
+        updated_at: now,
+        ...(status === "active" ? { confirmed_at: now } : {}),
+        ...(LEFT_STATUSES.has(status)
+          ? { unsubscribed_at: sql<Date>`coalesce(unsubscribed_at, ${now})` }
+          : {}),
+      })
+      .where("id", "=", old.id)
+      .execute();
+    changed.push("status");
+  }
+  if (fields.length && options.update) {
+    await writePreferences(tx, old.id, after, now);
+    changed.push(...fields);
+  }
+  if (changed.length) return { kind: "updated", subscriberId: old.id, fields: changed };
+  return { kind: fields.length ? "kept" : "unchanged", subscriberId: old.id, fields };
 }
 
 /** Lower-cased addresses among `emails` that are suppressed. */
@@ -424,23 +587,28 @@ export async function suppressedAmong(db: Db, emails: string[]): Promise<Set<str
   return new Set(rows.map((r) => r.email.toLowerCase()));
 }
 
-/** Every subscriber for export, oldest first, read through a cursor (constant memory). */
-export function streamSubscribersForExport(db: Db) {
-  return db
-    .selectFrom("subscribers as s")
-    .leftJoin("preferences as p", "p.subscriber_id", "s.id")
-    .select([
-      "s.email",
-      sql<string>`coalesce((select string_agg(st.topic_slug, ';' order by st.topic_slug)
-        from subscriber_topics st where st.subscriber_id = s.id), '')`.as("topics"),
-      "s.timezone",
-      sql<string>`coalesce(p.frequency, ${DEFAULT_PREFERENCES.frequency})`.as("frequency"),
-      "s.status",
-      "s.created_at",
-      "s.confirmed_at",
-    ])
-    .orderBy("s.id")
-    .stream(1000);
+/**
+ * Every subscriber for export, oldest first, with all their preferences, read in pages of
+ * 1,000 by id (constant memory).
+ */
+export async function* subscribersForExport(db: Db) {
+  let after = 0;
+  for (;;) {
+    const page = await db
+      .selectFrom("subscribers")
+      .select(["id", "email", "status", "created_at", "confirmed_at"])
+      .where("id", ">", after)
+      .orderBy("id")
+      .limit(1000)
+      .execute();
+    if (page.length === 0) return;
+    const prefs = await readPreferences(
+      db,
+      page.map((r) => r.id),
+    );
+    for (const row of page) yield { ...row, preferences: prefs.get(row.id)! };
+    after = page[page.length - 1]!.id;
+  }
 }
 
 export interface ReaderContext {
@@ -454,6 +622,9 @@ export interface ReaderContext {
   keywords: string[];
   authors: string[];
   topics: string[];
+  muted_topics: string[];
+  muted_keywords: string[];
+  muted_authors: string[];
 }
 
 /** Address, link version, preferences and topics of a batch of readers, in one query. */
@@ -461,7 +632,7 @@ export async function readerContexts(db: Db, subscriberIds: number[]): Promise<R
   if (subscriberIds.length === 0) return [];
   const { rows } = await sql<ReaderContext>`
     select s.id, s.email, s.token_version, p.frequency, p.max_papers, p.min_upvotes,
-           p.skip_empty, p.keywords, p.authors,
+           p.skip_empty, p.keywords, p.authors, p.muted_topics, p.muted_keywords, p.muted_authors,
            coalesce((select array_agg(t.topic_slug order by t.topic_slug)
                      from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics
     from subscribers s join preferences p on p.subscriber_id = s.id

@@ -7,6 +7,7 @@ import { describeChanges } from "./changes.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,
+  addMute,
   claimConfirmationSlot,
   findSubscriber,
   getPreferences,
@@ -17,7 +18,7 @@ import {
   suppressAddress,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { type LinkPurpose, verifyToken } from "./tokens.ts";
+import { type LinkPurpose, type MuteClaims, verifyMuteToken, verifyToken } from "./tokens.ts";
 import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
@@ -119,6 +120,10 @@ export async function updatePreferences(
   patch: Partial<PreferencesInput>,
 ): Promise<PreferencesChange> {
   if (patch.topics) await assertTopicsExist(deps, patch.topics);
+  if (patch.muted_topics?.length) {
+    const unknown = await unknownTopics(deps.db, patch.muted_topics);
+    if (unknown.length) throw new InputError(`muted_topics: unknown topic: ${unknown.join(", ")}`);
+  }
   const before = await getPreferences(deps.db, subscriberId);
   if (!before) throw new InputError("unknown subscriber");
   const after: PreferencesView = { ...before, ...patch };
@@ -185,4 +190,26 @@ export async function resubscribe(deps: Deps, subscriberId: number): Promise<boo
   const ok = await resubscribeSubscriber(deps.db, subscriberId, now);
   if (ok) await recordEvents(deps.db, [{ type: "subscriber.resubscribed", subscriberId }], now);
   return ok;
+}
+
+export interface MuteLink {
+  subscriber: Subscriber;
+  mute: MuteClaims;
+}
+
+/** The reader and mute a digest's mute link stands for; null unless genuine and current. */
+export async function muteForToken(deps: Deps, token: string): Promise<MuteLink | null> {
+  const claims = verifyMuteToken(deps.config.APP_SECRET, token);
+  if (!claims) return null;
+  const subscriber = await findSubscriber(deps.db, claims.subscriberId);
+  if (!subscriber || subscriber.token_version !== claims.version) return null;
+  return { subscriber, mute: claims };
+}
+
+/** Record a mute from a link (idempotent); logged by subscriber id and kind only. */
+export async function muteFromLink(deps: Deps, link: MuteLink): Promise<boolean> {
+  const { subscriber, mute } = link;
+  const added = await addMute(deps.db, subscriber.id, mute.kind, mute.value, deps.clock.now());
+  if (added) deps.logger.info({ subscriberId: subscriber.id, kind: mute.kind }, "muted");
+  return added;
 }

@@ -114,3 +114,65 @@ export function confirmLink(
   });
   return `${publicUrl}/confirm/${token}`;
 }
+
+/**
+ * Mute links, one per reason chip in a digest: signed for the reader (and their token
+ * version), the kind of mute and its value, so a link mutes exactly that and nothing else.
+ * Format: base64url("x.<id>.<version>.<t|k|a>.<value>") + "." + base64url(mac); never expire
+ * (revoked, as every link, by bumping token_version).
+ */
+export type MuteKind = "topic" | "keyword" | "author";
+const MUTE_CODES: Record<MuteKind, string> = { topic: "t", keyword: "k", author: "a" };
+const MUTE_KINDS: Record<string, MuteKind> = { t: "topic", k: "keyword", a: "author" };
+
+export interface MuteClaims {
+  subscriberId: number;
+  version: number;
+  kind: MuteKind;
+  value: string;
+}
+
+export function signMuteToken(secret: string, claims: MuteClaims): string {
+  const payload = `x.${claims.subscriberId}.${claims.version}.${MUTE_CODES[claims.kind]}.${claims.value}`;
+  return `${Buffer.from(payload).toString("base64url")}.${mac(secret, payload).toString("base64url")}`;
+}
+
+/** The claims of a genuine mute token, or null for anything else. Never throws. */
+export function verifyMuteToken(secret: string, token: unknown): MuteClaims | null {
+  if (typeof token !== "string" || token.length > 1000) return null;
+  const match = /^([A-Za-z0-9_-]{8,950})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return null;
+  const payloadBytes = Buffer.from(match[1]!, "base64url");
+  const given = Buffer.from(match[2]!, "base64url");
+  if (payloadBytes.toString("base64url") !== match[1] || given.toString("base64url") !== match[2]) {
+    return null;
+  }
+  const payload = payloadBytes.toString("utf8");
+  const expected = mac(secret, payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const parts = /^x\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.([tka])\.(.+)$/s.exec(payload);
+  if (!parts) return null;
+  return {
+    subscriberId: Number(parts[1]),
+    version: Number(parts[2]),
+    kind: MUTE_KINDS[parts[3]!]!,
+    value: parts[4]!,
+  };
+}
+
+/** The absolute mute link for one of a reader's reasons. */
+export function muteLink(
+  publicUrl: string,
+  secret: string,
+  subscriber: { id: number; token_version: number },
+  kind: MuteKind,
+  value: string,
+): string {
+  const token = signMuteToken(secret, {
+    subscriberId: subscriber.id,
+    version: subscriber.token_version,
+    kind,
+    value,
+  });
+  return `${publicUrl}/mute/${token}`;
+}

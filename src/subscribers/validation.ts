@@ -25,12 +25,14 @@ const timezone = z.string({ error: "timezone must be text" }).transform((v, ctx)
 
 const frequency = z.enum(["daily", "weekly"], { error: "frequency must be daily or weekly" });
 
-const topics = z
-  .array(z.string({ error: "topics must be a list of topic names" }).max(64), {
-    error: "topics must be a list of topic names",
-  })
-  .max(100, "too many topics")
-  .transform((list) => [...new Set(list.map((t) => t.trim()).filter(Boolean))]);
+const topicList = (name: string) =>
+  z
+    .array(z.string({ error: `${name} must be a list of topic names` }).max(64), {
+      error: `${name} must be a list of topic names`,
+    })
+    .max(100, `too many ${name}`)
+    .transform((list) => [...new Set(list.map((t) => t.trim()).filter(Boolean))]);
+const topics = topicList("topics");
 
 export const subscribeSchema = z.strictObject(
   {
@@ -71,6 +73,9 @@ export const preferencesSchema = z.strictObject(
     topics,
     keywords: textList("keywords", 20, 60),
     authors: textList("authors", 20, 100),
+    muted_topics: topicList("muted_topics"),
+    muted_keywords: textList("muted_keywords", 50, 60),
+    muted_authors: textList("muted_authors", 50, 100),
     frequency,
     weekly_day: int("weekly_day", 0, 6),
     send_hour: int("send_hour", 0, 23),
@@ -90,6 +95,22 @@ export const preferencesSchema = z.strictObject(
 export type PreferencesInput = z.output<typeof preferencesSchema>;
 /** The JSON API takes any subset of the fields; the form always sends all of them. */
 export const preferencesPatchSchema = preferencesSchema.partial();
+
+/**
+ * What PUT /api/preferences/:token takes: any subset of the fields, flat, or the very body GET
+ * answers (`{email, status, preferences: {…}}`), whose read-only `email` and `status` are
+ * accepted and ignored. So a client can read, edit and write back.
+ */
+export const preferencesPutSchema = z.preprocess(unwrapPreferences, preferencesPatchSchema);
+
+function unwrapPreferences(body: unknown): unknown {
+  if (!isPlainObject(body) || !("preferences" in body)) return body;
+  const { email: _email, status: _status, preferences, ...rest } = body;
+  return isPlainObject(preferences) ? { ...rest, ...preferences } : body;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** One readable line for the first problem, e.g. "send_hour must be between 0 and 23". */
 export function firstIssue(error: z.ZodError): string {

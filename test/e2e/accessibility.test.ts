@@ -169,6 +169,38 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     }
   });
 
+  it("a digest's mute link: the page before and after muting", async () => {
+    const composer = await createDigestComposer(live.ctx.deps);
+    const subscriber = await live.ctx.deps.db
+      .selectFrom("subscribers")
+      .selectAll()
+      .where("email", "=", EMAIL)
+      .executeTakeFirstOrThrow();
+    const digest = composer.compose({
+      subscriber,
+      preferences: {
+        topics: ["agents"],
+        keywords: [],
+        authors: [],
+        maxPapers: 10,
+        minUpvotes: 0,
+        skipEmpty: false,
+        frequency: "daily",
+      },
+      editionDate: EDITION,
+      papers: await loadEditionPapers(live.ctx.deps.db, EDITION, "daily"),
+      alreadySent: new Set(),
+    })!;
+    const mute = /href="https?:\/\/[^/"]+(\/mute\/[^"]+)"/.exec(digest.html);
+    expect(mute, "a mute link on a reason chip").not.toBeNull();
+    await page.goto(mute![1]!);
+    await expectAccessible("mute");
+    await page.getByRole("button", { name: "Mute" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("h1").textContent()).toBe("Muted");
+    await expectAccessible("muted");
+  });
+
   it("the digest and confirmation mails as a browser shows them", async () => {
     const composer = await createDigestComposer(live.ctx.deps);
     const subscriber = await live.ctx.deps.db

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PREFERENCES } from "../../src/subscribers/preferences.ts";
+import { getPreferences, savePreferences } from "../../src/subscribers/repository.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 import { subscriberRow } from "../web/support.ts";
 
@@ -60,7 +62,13 @@ describe("subscribers import / export", () => {
     expect(run.stderr).toMatch(/line 9: unreadable CSV/);
     expect(run.stderr).toContain("line 11: address is suppressed");
     expect(run.stderr).toContain("line 12: email is not a valid address");
-    expect(run.stdout).toMatch(/^imported 2, updated 1, rejected 8 /m);
+    expect(run.stdout).toMatch(/^imported 2, updated 0, rejected 8 \(.*1 unchanged/m);
+    // The existing reader's settings stay; the report says so by line and id, not address.
+    const left = (await subscriberRow(ctx, "left@example.com"))!;
+    expect(run.stdout).toContain(
+      `line 10: subscriber #${left.id} exists; kept their topics (--update replaces them)`,
+    );
+    expect(run.stdout).not.toContain("left@example.com");
     expect(run.status).toBe(0);
 
     expect(await subscriberRow(ctx, "Alice@example.com")).toMatchObject({
@@ -75,14 +83,14 @@ describe("subscribers import / export", () => {
     expect(out.status).toBe(0);
     const rows = parse(out.stdout, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => [r.email, r.topics, r.timezone, r.frequency, r.status])).toEqual([
-      ["left@example.com", "llms", "UTC", "daily", "unsubscribed"],
+      ["left@example.com", "", "UTC", "daily", "unsubscribed"],
       ["Alice@example.com", "agents;code", "Europe/Berlin", "weekly", "active"],
       ["bob@example.com", "", "UTC", "daily", "active"],
     ]);
 
     // The export imports cleanly: nothing new, nobody who left comes back.
     const again = cli("import", csvFile("export.csv", [out.stdout.trim()]), "--confirmed");
-    expect(again.stdout).toMatch(/^imported 0, updated 3, rejected 0 /m);
+    expect(again.stdout).toMatch(/^imported 0, updated 0, rejected 0 \(.*3 unchanged/m);
     expect((await subscriberRow(ctx, "left@example.com"))!.status).toBe("unsubscribed");
   });
 
@@ -103,5 +111,124 @@ describe("subscribers import / export", () => {
     expect(missing.stderr).toContain("no such file");
     expect(cli("import").status).toBe(2);
     expect(cli("import", "x.csv", "--force").stderr).toContain("unknown option '--force'");
+  });
+});
+
+describe("an existing reader's preferences", () => {
+  it("are never changed by an import without --update; with it, only the file's columns", async () => {
+    const { id } = await ctx.deps.db
+      .insertInto("subscribers")
+      .values({ email: "kept@example.com", status: "active", timezone: "Asia/Tokyo" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const mine = {
+      ...DEFAULT_PREFERENCES,
+      topics: ["agents"],
+      keywords: ["SWE-bench"],
+      muted_authors: ["Jane Doe"],
+      timezone: "Asia/Tokyo",
+      frequency: "weekly" as const,
+      send_hour: 6,
+    };
+    await savePreferences(ctx.deps.db, id, mine, new Date());
+    const file = csvFile("existing.csv", [
+      "email,topics,timezone,frequency",
+      "KEPT@example.com,llms,UTC,daily", // 2
+    ]);
+    const plain = cli("import", file, "--confirmed");
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toContain(
+      `line 2: subscriber #${id} exists; kept their topics, frequency, timezone (--update replaces them)`,
+    );
+    expect(plain.stdout).toMatch(/^imported 0, updated 0, rejected 0 /m);
+    expect(await getPreferences(ctx.deps.db, id)).toEqual(mine);
+
+    const updated = cli("import", file, "--update");
+    expect(updated.status).toBe(0);
+    expect(updated.stdout).toContain(
+      `line 2: updated subscriber #${id} (topics, frequency, timezone)`,
+    );
+    expect(updated.stdout).toMatch(/^imported 0, updated 1, rejected 0 /m);
+    expect(updated.stdout).not.toContain("kept@example.com");
+    // The columns the file has are replaced; keywords, mutes and send hour stay.
+    expect(await getPreferences(ctx.deps.db, id)).toEqual({
+      ...mine,
+      topics: ["llms"],
+      timezone: "UTC",
+      frequency: "daily",
+    });
+  });
+});
+
+describe("export → import into an empty database → export", () => {
+  it("is identical, with every preference, status and date", async () => {
+    const readers = [
+      { email: "all@example.com", status: "active" as const },
+      { email: "pending@example.com", status: "pending" as const },
+      { email: "gone@example.com", status: "unsubscribed" as const },
+      { email: "bounced@example.com", status: "bounced" as const },
+    ];
+    const source = await createTestContext();
+    const target = await createTestContext();
+    try {
+      for (const [i, r] of readers.entries()) {
+        const { id } = await source.deps.db
+          .insertInto("subscribers")
+          .values({
+            email: r.email,
+            status: r.status,
+            created_at: new Date(`2026-07-0${i + 1}T08:30:00.123Z`),
+            confirmed_at: r.status === "pending" ? null : new Date(`2026-07-0${i + 2}T09:00:00Z`),
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        if (i === 0) {
+          await savePreferences(
+            source.deps.db,
+            id,
+            {
+              topics: ["agents", "llms"],
+              keywords: ["SWE-bench", "a;b", "back\\slash", 'quote "x", comma', "naïve"],
+              authors: ["José Pérez-Gil"],
+              muted_topics: ["robotics"],
+              muted_keywords: ["survey"],
+              muted_authors: ["Jane Doe", "李雷"],
+              frequency: "weekly",
+              weekly_day: 5,
+              send_hour: 21,
+              timezone: "America/Sao_Paulo",
+              max_papers: 25,
+              min_upvotes: 7,
+              skip_empty: false,
+              paused_until: "2026-12-24",
+            },
+            new Date(),
+          );
+        }
+      }
+      const run = (c: TestContext, ...args: string[]) =>
+        spawnSync("node", ["bin/paperboy.mjs", "subscribers", ...args], {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "", ...c.env },
+        });
+      const first = run(source, "export");
+      expect(first.status).toBe(0);
+      const header = first.stdout.split("\n")[0];
+      expect(header).toBe(
+        "email,status,topics,keywords,authors,muted_topics,muted_keywords,muted_authors,timezone,frequency,weekly_day,send_hour,max_papers,min_upvotes,skip_empty,paused_until,created_at,confirmed_at",
+      );
+      const imported = run(
+        target,
+        "import",
+        csvFile("backup.csv", [first.stdout.trim()]),
+        "--confirmed",
+      );
+      expect(imported.stdout).toMatch(/^imported 4, updated 0, rejected 0 /m);
+      const second = run(target, "export");
+      expect(second.stdout).toBe(first.stdout);
+    } finally {
+      await source.close();
+      await target.close();
+    }
   });
 });

@@ -29,6 +29,9 @@ describe("subscriber pure helpers", () => {
       topics: ["agents", "code"],
       keywords: [],
       authors: [],
+      muted_topics: [],
+      muted_keywords: [],
+      muted_authors: [],
       frequency: "daily",
       weekly_day: 1,
       send_hour: 8,
@@ -43,12 +46,22 @@ describe("subscriber pure helpers", () => {
     expect(
       describeChanges(
         before,
-        { ...before, topics: ["code", "llms"], send_hour: 7, frequency: "weekly", weekly_day: 5 },
+        {
+          ...before,
+          topics: ["code", "llms"],
+          send_hour: 7,
+          frequency: "weekly",
+          weekly_day: 5,
+          muted_topics: ["agents"],
+          muted_keywords: ["survey"],
+        },
         (s) => names[s] ?? s,
       ),
     ).toEqual([
       "Topics added: LLMs",
       "Topics removed: Agents",
+      "Muted topics: none → Agents",
+      "Muted keywords: none → survey",
       "Frequency: daily → weekly",
       "Weekly digest day: Monday → Friday",
       "Send hour: 8:00 → 7:00",
@@ -59,11 +72,51 @@ describe("subscriber pure helpers", () => {
     const topics = new Set(["agents"]);
     expect(parseImportRecord({ email: "A@X.ORG", topics: " agents ; " }, topics, true)).toEqual({
       email: "A@x.org",
-      topics: ["agents"],
-      timezone: "UTC",
-      frequency: "daily",
+      preferences: { topics: ["agents"] },
       status: "active",
+      createdAt: null,
+      confirmedAt: null,
     });
+    // Every preference column, lists with escaped separators; pending stays pending.
+    expect(
+      parseImportRecord(
+        {
+          email: "b@x.org",
+          status: "pending",
+          keywords: "SWE-bench;a\\;b;c\\\\d",
+          muted_topics: "agents",
+          timezone: "",
+          weekly_day: "3",
+          skip_empty: "false",
+          paused_until: "",
+          created_at: "2026-08-01T10:00:00.000Z",
+        },
+        topics,
+        true,
+      ),
+    ).toEqual({
+      email: "b@x.org",
+      preferences: {
+        keywords: ["SWE-bench", "a;b", "c\\d"],
+        muted_topics: ["agents"],
+        timezone: "UTC",
+        weekly_day: 3,
+        skip_empty: false,
+        paused_until: null,
+      },
+      status: "pending",
+      createdAt: new Date("2026-08-01T10:00:00.000Z"),
+      confirmedAt: null,
+    });
+    expect(parseImportRecord({ email: "a@x.org", muted_topics: "astro" }, topics, true)).toBe(
+      "muted_topics: unknown topic: astro",
+    );
+    expect(parseImportRecord({ email: "a@x.org", send_hour: "25" }, topics, true)).toBe(
+      "send_hour must be between 0 and 23",
+    );
+    expect(parseImportRecord({ email: "a@x.org", created_at: "soon" }, topics, true)).toBe(
+      "created_at must be a date and time (ISO 8601)",
+    );
     expect(parseImportRecord({ email: "a@x.org", status: "active" }, topics, false)).toMatchObject({
       status: "pending",
     });
@@ -75,6 +128,6 @@ describe("subscriber pure helpers", () => {
     );
     expect(
       parseImportRecord({ email: "a@x.org", frequency: "Weekly" }, topics, true),
-    ).toMatchObject({ frequency: "weekly" });
+    ).toMatchObject({ preferences: { frequency: "weekly" } });
   });
 });

@@ -12,7 +12,7 @@ import { type Env, UsageError } from "../command.ts";
 export async function importCsv(
   env: Env,
   file: string,
-  { confirmed = false }: { confirmed?: boolean },
+  { confirmed = false, update = false }: { confirmed?: boolean; update?: boolean },
 ): Promise<number> {
   const info = await stat(file).catch((error) => {
     throw new UsageError(`cannot read ${file}: ${describeSystemError(error)}`);
@@ -25,12 +25,23 @@ export async function importCsv(
     const started = Date.now();
     const report = await importSubscribers(db, createReadStream(file), {
       confirmed,
+      update,
       now: systemClock.now(),
     });
     for (const r of report.rejected) console.error(`line ${r.line}: ${r.reason}`);
+    // Who changed, by line and subscriber id (no addresses).
+    for (const u of report.updates) {
+      console.log(`line ${u.line}: updated subscriber #${u.subscriberId} (${u.fields.join(", ")})`);
+    }
+    for (const k of report.kept) {
+      console.log(
+        `line ${k.line}: subscriber #${k.subscriberId} exists; kept their ${k.fields.join(", ")} (--update replaces them)`,
+      );
+    }
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const unchanged = report.unchanged ? `, ${report.unchanged} unchanged` : "";
     console.log(
-      `imported ${report.imported}, updated ${report.updated}, rejected ${report.rejected.length} (${seconds}s${confirmed ? ", as confirmed" : ", as pending"}; no mail sent)`,
+      `imported ${report.imported}, updated ${report.updated}, rejected ${report.rejected.length} (${seconds}s${unchanged}${confirmed ? ", as confirmed" : ", as pending"}; no mail sent)`,
     );
     return 0;
   } catch (error) {

@@ -49,6 +49,10 @@ export interface PreferencesTable {
   paused_until: ColumnType<string | null, string | null | undefined, string | null>;
   keywords: ColumnType<string[], string[] | undefined, string[]>;
   authors: ColumnType<string[], string[] | undefined, string[]>;
+  /** Mutes (migration 0002): topic slugs, keywords, author names; a match is never sent. */
+  muted_topics: ColumnType<string[], string[] | undefined, string[]>;
+  muted_keywords: ColumnType<string[], string[] | undefined, string[]>;
+  muted_authors: ColumnType<string[], string[] | undefined, string[]>;
   updated_at: Timestamp;
 }
 

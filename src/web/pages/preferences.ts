@@ -63,6 +63,7 @@ ${status}${saved}${o.error ? notice("error", o.error) : ""}
   <textarea id="authors" name="authors" rows="3" aria-describedby="authors-hint">${p.authors.join("\n")}</textarea>
   <p class="hint" id="authors-hint">One name per line.</p>
 </div>
+${muteFields(p, o.topics)}
 ${scheduleFields(p)}
 ${digestFields(p)}
 <button type="submit">Save preferences</button>
@@ -71,6 +72,29 @@ ${yourDataSection({ token: o.token, feedUrl: o.feedUrl })}
 <p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
 </div>`,
   });
+}
+
+/** Mutes: a paper matching any of them is never sent, whatever else it matches. */
+function muteFields(p: PreferencesView, topics: Topic[]): SafeHtml {
+  return html`<fieldset>
+  <legend>Mutes</legend>
+  <p class="hint">Papers matching any of these are never sent, even if they match what you follow.</p>
+  <div class="field">
+    <label for="muted_topics">Muted topics</label>
+    <select id="muted_topics" name="muted_topics" multiple size="4" aria-describedby="muted-topics-hint">${topics.map((t) => html`<option value="${t.slug}"${selected(p.muted_topics.includes(t.slug))}>${t.name}</option>`)}</select>
+    <p class="hint" id="muted-topics-hint">Ctrl/Cmd-click to choose several; none chosen mutes no topic.</p>
+  </div>
+  <div class="field">
+    <label for="muted_keywords">Muted keywords</label>
+    <textarea id="muted_keywords" name="muted_keywords" rows="2" aria-describedby="muted-keywords-hint">${p.muted_keywords.join("\n")}</textarea>
+    <p class="hint" id="muted-keywords-hint">One per line (or comma-separated), e.g. survey.</p>
+  </div>
+  <div class="field">
+    <label for="muted_authors">Muted authors</label>
+    <textarea id="muted_authors" name="muted_authors" rows="2" aria-describedby="muted-authors-hint">${p.muted_authors.join("\n")}</textarea>
+    <p class="hint" id="muted-authors-hint">One name per line.</p>
+  </div>
+</fieldset>`;
 }
 
 function scheduleFields(p: PreferencesView): SafeHtml {

@@ -12,6 +12,7 @@ import { docsRoutes, registerOpenApi } from "./docs.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
+import { muteRoutes } from "./mute.ts";
 import { papersApiRoutes } from "./papers-api.ts";
 import { preferencesRoutes } from "./preferences.ts";
 import { readerDataRoutes } from "./reader-data.ts";
@@ -38,6 +39,7 @@ const WEB_ROUTES: WebRoutes[] = [
   preferencesRoutes,
   readerDataRoutes,
   unsubscribeRoutes,
+  muteRoutes,
   archiveRoutes,
   papersApiRoutes,
   feedRoutes,

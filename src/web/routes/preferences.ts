@@ -5,7 +5,7 @@ import type { Deps } from "../../platform/deps.ts";
 import type { PreferencesView } from "../../subscribers/preferences.ts";
 import { getPreferences } from "../../subscribers/repository.ts";
 import { InputError, updatePreferences } from "../../subscribers/service.ts";
-import { preferencesPatchSchema, preferencesSchema } from "../../subscribers/validation.ts";
+import { preferencesPutSchema, preferencesSchema } from "../../subscribers/validation.ts";
 import type { WebRoutes } from "../context.ts";
 import { asForm, preferencesFormInput } from "../forms.ts";
 import { preferencesPage } from "../pages/preferences.ts";
@@ -55,7 +55,7 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
 
   routes.put(
     "/api/preferences/:token",
-    { preValidation: [requireType(JSON_TYPE), manage], schema: { body: preferencesPatchSchema } },
+    { preValidation: [requireType(JSON_TYPE), manage], schema: { body: preferencesPutSchema } },
     async (request, reply) => {
       const { after, changes } = await updatePreferences(
         deps,

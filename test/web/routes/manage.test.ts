@@ -29,6 +29,9 @@ const fullForm = {
   topics: ["agents", "robotics"],
   keywords: "diffusion\nretrieval, world models",
   authors: "Yann LeCun",
+  muted_topics: ["image-generation"],
+  muted_keywords: "survey\nchain-of-thought",
+  muted_authors: "",
   frequency: "weekly",
   weekly_day: "3",
   send_hour: "7",
@@ -57,6 +60,11 @@ describe("preferences", () => {
     expect(saved.body).toContain("Send hour: 8:00 → 7:00");
     expect(saved.body).toContain("Topics added: Robotics &amp; embodied AI");
     expect(saved.body).toContain("Frequency: daily → weekly");
+    expect(saved.body).toContain("Muted topics: none → Image generation");
+    expect(saved.body).toContain("Muted keywords: none → survey, chain-of-thought");
+    expect(saved.body).toMatch(
+      /<option value="image-generation" selected>Image generation<\/option>/,
+    );
     expect(saved.body).toContain("Empty days: skip empty days → mail even when nothing matches");
     expect(saved.body).toContain('<option value="7" selected>7:00</option>');
 
@@ -69,6 +77,9 @@ describe("preferences", () => {
         topics: ["agents", "robotics"],
         keywords: ["diffusion", "retrieval", "world models"],
         authors: ["Yann LeCun"],
+        muted_topics: ["image-generation"],
+        muted_keywords: ["survey", "chain-of-thought"],
+        muted_authors: [],
         frequency: "weekly",
         weekly_day: 3,
         send_hour: 7,
@@ -121,6 +132,56 @@ describe("preferences", () => {
       .execute();
     expect(events).toHaveLength(1);
     expect(events[0]!.data).toEqual({ fields: ["topics", "send_hour", "paused_until"] });
+  });
+});
+
+describe("the JSON API's read → edit → write back", () => {
+  it("takes back exactly what GET answered, edited, with email and status ignored", async () => {
+    const { manage } = await activeSubscriber(app, ctx, "roundtrip@example.com");
+    const body = (await app.inject(`/api${manage}`)).json();
+    body.preferences.send_hour = 9;
+    body.preferences.muted_authors = ["Jane Doe"];
+    body.email = "someone-else@example.com"; // read-only: ignored
+    body.status = "unsubscribed"; // read-only: ignored
+    const put = await app.inject({ method: "PUT", url: `/api${manage}`, payload: body });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json().changes).toEqual([
+      "Muted authors: none → Jane Doe",
+      "Send hour: 8:00 → 9:00",
+    ]);
+    const again = (await app.inject(`/api${manage}`)).json();
+    expect(again).toMatchObject({ email: "roundtrip@example.com", status: "active" });
+    expect(again.preferences).toEqual({ ...body.preferences, send_hour: 9 });
+    // And the unchanged body once more is a no-op, not an error.
+    const same = await app.inject({ method: "PUT", url: `/api${manage}`, payload: again });
+    expect(same.statusCode).toBe(200);
+    expect(same.json().changes).toEqual([]);
+  });
+
+  it("rejects bad mutes with a clear 400 and saves nothing", async () => {
+    const { manage } = await activeSubscriber(app, ctx, "badmute@example.com");
+    const cases: [unknown, string][] = [
+      [{ muted_topics: ["astrology"] }, "muted_topics: unknown topic: astrology"],
+      [{ muted_topics: "agents" }, "muted_topics must be a list of topic names"],
+      [
+        { muted_keywords: ["x".repeat(61)] },
+        "each of muted_keywords must be at most 60 characters",
+      ],
+      [{ muted_authors: [1] }, "muted_authors must be a list of text"],
+      [{ preferences: { muted_keywords: "survey" } }, "muted_keywords must be a list of text"],
+      [{ mutes: [] }, "unknown field: mutes"],
+    ];
+    for (const [payload, message] of cases) {
+      const res = await app.inject({
+        method: "PUT",
+        url: `/api${manage}`,
+        payload: payload as object,
+      });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().error).toContain(message);
+    }
+    const got = (await app.inject(`/api${manage}`)).json().preferences;
+    expect(got).toMatchObject({ muted_topics: [], muted_keywords: [], muted_authors: [] });
   });
 });
 
