@@ -3,6 +3,7 @@ import type { Db } from "../platform/db/index.ts";
 import { type ReaderContext, readerContexts } from "../subscribers/repository.ts";
 import { type EditionPapersSource, loadEditionPapers } from "./edition.ts";
 import { alreadySentPapers, type ReaderEdition } from "./repository.ts";
+import { asReaderModel } from "./reader-model.ts";
 import type { ComposeInput } from "./types.ts";
 
 /**
@@ -28,6 +29,7 @@ function composeInputFor(
       minUpvotes: reader.min_upvotes,
       skipEmpty: reader.skip_empty,
       frequency: reader.frequency,
+      model: asReaderModel(reader.model),
     },
     editionDate,
     papers,

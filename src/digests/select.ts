@@ -1,5 +1,7 @@
 import type { EditionPaper } from "../papers/repository.ts";
-import type { MatchReason, PickedPaper, Selection, SelectionPreferences } from "./types.ts";
+import { type Candidate, rankPapers } from "./rank.ts";
+import type { Features } from "./reader-model.ts";
+import type { MatchReason, Selection, SelectionPreferences } from "./types.ts";
 
 /** How many top papers outside a reader's matches the mail mentions. */
 const ALSO_TRENDING_COUNT = 3;
@@ -69,11 +71,6 @@ function keywordHit(facts: PaperFacts, keyword: { label: string; re: RegExp }): 
   return hit;
 }
 
-interface Scored extends PickedPaper {
-  strength: number;
-  order: number;
-}
-
 /**
  * One reader's papers from an edition (papers in trending order). Pure: the same inputs give
  * the same selection. `topicNames` maps slugs to the names readers see in reason tags.
@@ -83,10 +80,14 @@ export function selectPapers(
   papers: EditionPaper[],
   alreadySent: ReadonlySet<string>,
   topicNames: Record<string, string>,
+  /** A paper's features for the reader's model (reader-model.ts); needed only with a model. */
+  features?: (paper: EditionPaper) => Features,
 ): Selection {
   const fresh = papers.filter((p) => !alreadySent.has(p.id));
   const eligible = fresh.filter((p) => p.upvotes >= prefs.minUpvotes);
-  const personal = prefs.topics.length + prefs.keywords.length + prefs.authors.length > 0;
+  const learning = prefs.model && features ? prefs.model : null;
+  const personal =
+    prefs.topics.length + prefs.keywords.length + prefs.authors.length > 0 || learning !== null;
 
   if (!personal) {
     return {
@@ -103,7 +104,7 @@ export function selectPapers(
     .filter((k): k is { label: string; re: RegExp } => k.re !== null);
   const authors = new Set(prefs.authors.map(normalizeName).filter((n) => n !== ""));
 
-  const scored: Scored[] = [];
+  const scored: Candidate[] = [];
   eligible.forEach((paper, order) => {
     const reasons: MatchReason[] = [];
     let strength = 0;
@@ -127,13 +128,12 @@ export function selectPapers(
         strength += WEIGHT.author;
       }
     }
-    if (reasons.length) scored.push({ paper, reasons: sortReasons(reasons), strength, order });
+    if (reasons.length || learning) {
+      scored.push({ paper, reasons: sortReasons(reasons), strength, order });
+    }
   });
 
-  scored.sort(
-    (a, b) => b.strength - a.strength || b.paper.upvotes - a.paper.upvotes || a.order - b.order,
-  );
-  const picked = scored.slice(0, prefs.maxPapers).map(({ paper, reasons }) => ({ paper, reasons }));
+  const picked = rankPapers(scored, { maxPapers: prefs.maxPapers, model: learning, features });
   const pickedIds = new Set(picked.map((p) => p.paper.id));
   return {
     papers: picked,
@@ -144,8 +144,9 @@ export function selectPapers(
 const KIND_ORDER: Record<MatchReason["kind"], number> = {
   author: 0,
   keyword: 1,
-  topic: 2,
-  trending: 3,
+  like: 2,
+  topic: 3,
+  trending: 4,
 };
 
 /** Strongest reasons first, so a shortened tag list keeps the ones that matter. */

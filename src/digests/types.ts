@@ -1,5 +1,6 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
+import type { ReaderModel } from "./reader-model.ts";
 
 /**
  * The contract between digests (what a reader gets: selection + rendering) and delivery (who
@@ -19,11 +20,16 @@ export interface SelectionPreferences {
   minUpvotes: number;
   /** No mail on a day with nothing matching. */
   skipEmpty: boolean;
+  /** The reader's model trained from their votes (reader-model.ts); null before any vote. */
+  model?: ReaderModel | null;
 }
 
 export interface MatchReason {
-  kind: "topic" | "keyword" | "author" | "trending";
-  /** Shown to the reader, e.g. "topic: Agents", "keyword: diffusion", "author: Yann LeCun". */
+  kind: "topic" | "keyword" | "author" | "like" | "trending";
+  /**
+   * Shown to the reader, e.g. "topic: Agents", "keyword: diffusion", "author: Yann LeCun",
+   * "like: <title of a paper they liked>".
+   */
   label: string;
 }
 

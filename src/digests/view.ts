@@ -24,6 +24,8 @@ export interface PaperView {
   reasons: string[];
   pdfUrl: string | null;
   codeUrl: string | null;
+  /** The reader's "More like this" / "Less like this" links (signed per reader, paper, vote). */
+  feedback: { more: string; less: string } | null;
 }
 
 export interface TrendingView {
@@ -59,13 +61,17 @@ export interface ViewInput {
   topicNames: string[];
   publicUrl: string;
   links: { manage: string; unsubscribe: string };
+  /** A paper's feedback links for this reader. */
+  feedback?: (paperId: string) => { more: string; less: string } | null;
 }
 
 export function digestView(input: ViewInput): DigestView {
   const { selection, frequency } = input;
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
-  const papers = selection.papers.map(({ paper, reasons }) => paperView(paper, reasons));
+  const papers = selection.papers.map(({ paper, reasons }) =>
+    paperView(paper, reasons, input.feedback?.(paper.id) ?? null),
+  );
   const count = papers.length;
   const prefix = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
   const subject = count
@@ -98,7 +104,11 @@ export function digestView(input: ViewInput): DigestView {
   };
 }
 
-function paperView(paper: EditionPaper, reasons: { label: string }[]): PaperView {
+function paperView(
+  paper: EditionPaper,
+  reasons: { label: string }[],
+  feedback: PaperView["feedback"],
+): PaperView {
   const labels = reasons.map((r) => r.label);
   const shown = labels.slice(0, REASONS_MAX);
   if (labels.length > REASONS_MAX) shown.push(`+${labels.length - REASONS_MAX} more`);
@@ -111,6 +121,7 @@ function paperView(paper: EditionPaper, reasons: { label: string }[]): PaperView
     reasons: shown.map((l) => excerpt(l, 60)),
     pdfUrl: pdfUrl(paper),
     codeUrl: codeUrl(paper),
+    feedback,
   };
 }
 
