@@ -27,13 +27,7 @@ export async function createDigestComposer(
   return {
     compose(input: ComposeInput): ComposedDigest | null {
       const { subscriber, preferences } = input;
-      const selection = selectPapers(
-        preferences,
-        input.papers,
-        input.alreadySent,
-        names,
-        features,
-      );
+      const selection = selectPapers(preferences, input.papers, input.alreadySent, names, features);
       if (selection.papers.length === 0 && preferences.skipEmpty) return null;
 
       const links = subscriberLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber);

@@ -2,8 +2,8 @@ import type { EditionPaper } from "../papers/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import { type ReaderContext, readerContexts } from "../subscribers/repository.ts";
 import { type EditionPapersSource, loadEditionPapers } from "./edition.ts";
-import { alreadySentPapers, type ReaderEdition } from "./repository.ts";
 import { asReaderModel } from "./reader-model.ts";
+import { alreadySentPapers, type ReaderEdition } from "./repository.ts";
 import type { ComposeInput } from "./types.ts";
 
 /**

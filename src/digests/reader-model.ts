@@ -88,15 +88,21 @@ export function trainReaderModel(examples: TrainingExample[]): ReaderModel | nul
     const x: SparseVector = { indices: [], values: [] };
     for (const [name, value] of e.features) {
       let i = index.get(name);
-      if (i === undefined) index.set(name, (i = index.size));
+      if (i === undefined) {
+        i = index.size;
+        index.set(name, i);
+      }
       x.indices.push(i);
       x.values.push(value);
     }
     return x;
   });
   const ys = used.map((e) => e.vote === 1);
-  if (!ys.includes(true)) ys.push(true), xs.push({ indices: [], values: [] });
-  if (!ys.includes(false)) ys.push(false), xs.push({ indices: [], values: [] });
+  for (const label of [true, false]) {
+    if (ys.includes(label)) continue;
+    ys.push(label);
+    xs.push({ indices: [], values: [] });
+  }
   const fitted = trainLogistic(xs, ys, index.size, OPTIONS);
   const weights: Record<string, number> = {};
   for (const [name, i] of index) {

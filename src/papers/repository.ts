@@ -296,3 +296,9 @@ export async function neighbourEditions(
   const [previous, next] = await Promise.all([nearest("<"), nearest(">")]);
   return { previous: previous?.edition_date ?? null, next: next?.edition_date ?? null };
 }
+
+/** A paper's title (feedback pages), or undefined when it is unknown. */
+export async function paperTitle(db: Db, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom("papers").select("title").where("id", "=", id).executeTakeFirst();
+  return row?.title;
+}

@@ -16,6 +16,8 @@ export interface JobPayloads {
   "send-transactional":
     | { kind: "confirmation"; subscriberId: number; claimedAt: string }
     | { kind: "welcome"; subscriberId: number };
+  /** Retrain one reader's relevance model from their votes (debounced after each vote). */
+  "train-reader-model": { subscriberId: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -25,6 +27,7 @@ export const jobQueue = {
   "send-deliveries": "send",
   // Its own queue, so a confirmation never waits behind a morning's digest batches.
   "send-transactional": "mail",
+  "train-reader-model": "learn",
 } as const satisfies Record<JobName, string>;
 export type QueueName = (typeof jobQueue)[JobName];
 const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];

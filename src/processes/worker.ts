@@ -2,6 +2,7 @@ import type { Worker } from "bullmq";
 import { deliveryJobHandlers } from "../delivery/jobs.ts";
 import { sendBatchSize } from "../delivery/plan.ts";
 import type { SenderOptions } from "../delivery/send.ts";
+import { learnJobHandlers } from "../digests/learn.ts";
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
@@ -14,6 +15,7 @@ export function jobHandlers(deps: Deps, delivery: SenderOptions = {}): JobHandle
     ...ingestJobHandlers(deps),
     ...deliveryJobHandlers(deps, delivery),
     ...subscriberJobHandlers(deps),
+    ...learnJobHandlers(deps),
   };
 }
 

@@ -10,11 +10,18 @@ import {
   getPreferences,
   recordEvents,
   recordSubscribeRequest,
+  recordVote,
+  removeVote,
   resubscribeSubscriber,
   savePreferences,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { type TokenPurpose, verifyToken } from "./tokens.ts";
+import {
+  type FeedbackClaims,
+  type TokenPurpose,
+  verifyFeedbackToken,
+  verifyToken,
+} from "./tokens.ts";
 import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
@@ -148,4 +155,30 @@ export async function resubscribe(deps: Deps, subscriberId: number): Promise<boo
   const ok = await resubscribeSubscriber(deps.db, subscriberId, now);
   if (ok) await recordEvents(deps.db, [{ type: "subscriber.resubscribed", subscriberId }], now);
   return ok;
+}
+
+/** A genuine, current feedback link's reader and claims, or null (then the link is a 404). */
+export async function feedbackForToken(
+  deps: Deps,
+  token: string,
+): Promise<{ subscriber: Subscriber; claims: FeedbackClaims } | null> {
+  const claims = verifyFeedbackToken(deps.config.APP_SECRET, token);
+  if (!claims) return null;
+  const subscriber = await findSubscriber(deps.db, claims.subscriberId);
+  if (!subscriber || subscriber.token_version !== claims.version) return null;
+  return { subscriber, claims };
+}
+
+/** Record a vote (the latest wins); false when the paper no longer exists. */
+export async function vote(deps: Deps, claims: FeedbackClaims): Promise<boolean> {
+  const { subscriberId, paperId } = claims;
+  const known = await recordVote(deps.db, subscriberId, paperId, claims.vote, deps.clock.now());
+  if (known) deps.logger.info({ subscriberId, paperId, vote: claims.vote }, "vote recorded");
+  return known;
+}
+
+/** Forget a vote (the preferences page's Remove button). */
+export async function unvote(deps: Deps, subscriberId: number, paperId: string): Promise<void> {
+  await removeVote(deps.db, subscriberId, paperId);
+  deps.logger.info({ subscriberId, paperId }, "vote removed");
 }

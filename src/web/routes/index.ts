@@ -8,6 +8,7 @@ import type { WebContext, WebRoutes } from "../context.ts";
 import { adminRoutes } from "./admin.ts";
 import { archiveRoutes } from "./archive.ts";
 import { confirmRoutes } from "./confirm.ts";
+import { feedbackRoutes } from "./feedback.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
@@ -34,6 +35,7 @@ const WEB_ROUTES: WebRoutes[] = [
   confirmRoutes,
   preferencesRoutes,
   unsubscribeRoutes,
+  feedbackRoutes,
   archiveRoutes,
   feedRoutes,
   adminRoutes,
