@@ -8,7 +8,13 @@
  * falls below the floor.
  */
 import type { EditionPaper } from "../papers/repository.ts";
-import { closestLiked, type Features, modelScore, type ReaderModel } from "./reader-model.ts";
+import {
+  closestLiked,
+  editionScores,
+  type Features,
+  fits,
+  type ReaderModel,
+} from "./reader-model.ts";
 import type { MatchReason, PickedPaper } from "./types.ts";
 
 export interface Candidate {
@@ -26,6 +32,8 @@ export interface RankOptions {
   /** The reader's trained model and the edition's paper features; absent before any vote. */
   model?: ReaderModel | null;
   features?: (paper: EditionPaper) => Features;
+  /** The model's score of each paper (editionScores); computed here when absent. */
+  scores?: Map<EditionPaper, number>;
 }
 
 /** Below this relevance (0–1) a paper is not sent, however popular. */
@@ -56,18 +64,26 @@ interface Ranked {
 
 export function rankPapers(candidates: Candidate[], options: RankOptions): PickedPaper[] {
   const { model, features } = options;
-  const learning = model && features ? { model, features } : null;
+  const first = candidates[0]?.paper;
+  // A model from another feature space (a retrained vocabulary) waits for its retraining.
+  const learning =
+    model && features && first && fits(model, features(first)) ? { model, features } : null;
+  const scores =
+    learning &&
+    (options.scores ??
+      editionScores(
+        learning.model,
+        candidates.map((c) => c.paper),
+        learning.features,
+      ));
   let maxUpvotes = 0;
   for (const c of candidates) maxUpvotes = Math.max(maxUpvotes, c.paper.upvotes);
   const ranked: Ranked[] = [];
   for (const candidate of candidates) {
     const explicit = explicitRelevance(candidate.strength);
     let relevance = explicit;
-    let score: number | null = null;
-    if (learning) {
-      score = modelScore(learning.model, learning.features(candidate.paper));
-      relevance = 0.5 * explicit + 0.5 * score;
-    }
+    const score = scores ? (scores.get(candidate.paper) ?? 0.5) : null;
+    if (score !== null) relevance = 0.5 * explicit + 0.5 * score;
     if (relevance < RELEVANCE_FLOOR || (!learning && candidate.reasons.length === 0)) continue;
     const pop = popularity(candidate.paper.upvotes, maxUpvotes);
     const total = (1 - POPULARITY_WEIGHT) * relevance + POPULARITY_WEIGHT * pop;

@@ -3,27 +3,41 @@
  * unigrams and bigrams (title, AI keywords, abstract) plus its topic-lexicon scores, in the
  * feature space of the shipped topic model (src/papers/topic-features.ts), trained on the
  * reader's votes ("more like this" = positive, "less like this" = negative) and, as weak
- * negatives, papers they were sent and did not vote on. Pure functions on plain data; the
- * stored form keys weights by feature name, so a retrained vocabulary never misreads them.
+ * negatives, papers they were sent and did not vote on. Pure functions on plain data. Weights
+ * are stored by feature index with the space's fingerprint: a model trained in another
+ * vocabulary (a retrained topic model) is ignored until the reader's next retraining.
  */
+import { createHash } from "node:crypto";
 import type { ClassifiablePaper } from "../papers/classify.ts";
 import { type SparseVector, sigmoid, trainLogistic } from "../papers/logistic.ts";
-import { type FeatureSpace, paperVector } from "../papers/topic-features.ts";
+import { dimensions, type FeatureSpace, paperVector } from "../papers/topic-features.ts";
 
-/** A paper as named features: vocabulary grams, and "topic:<slug>" for lexicon scores. */
-export type Features = Map<string, number>;
+/** A paper in a feature space: its sparse vector, and its unit tf-idf part as a dense array. */
+export interface Features {
+  space: string;
+  dims: number;
+  vector: SparseVector;
+  /** The vector by index (the tf-idf part has unit length), for model scores and cosines. */
+  dense: Float32Array;
+  /** Where the topic-lexicon features start (the tf-idf part is below). */
+  lexiconFrom: number;
+}
 
 export interface LikedPaper {
   id: string;
   title: string;
-  /** Its strongest features, for "like: <title>" (cosine with a candidate). */
-  features: Record<string, number>;
+  /** Its strongest tf-idf features, scaled to unit length, for "like: <title>". */
+  indices: number[];
+  values: number[];
 }
 
 export interface ReaderModel {
-  format: 1;
+  format: 2;
+  /** Fingerprint of the feature space the weights index into. */
+  space: string;
   bias: number;
-  weights: Record<string, number>;
+  indices: number[];
+  weights: number[];
   /** The latest liked papers, newest first. */
   liked: LikedPaper[];
 }
@@ -40,35 +54,38 @@ const OPTIONS = { l2: 0.05, iterations: 100, balanced: true } as const;
 const TRAINING_FEATURES = 60;
 /** Weak negatives count at most this many times the explicit votes. */
 const WEAK_NEGATIVES_PER_VOTE = 2;
+/** A model keeps its largest weights only: scoring a paper costs one read per weight. */
+const MODEL_WEIGHTS = 300;
 const LIKED_KEPT = 20;
 const LIKED_FEATURES = 40;
 const DIGITS = 4;
 
-const names = new WeakMap<FeatureSpace, string[]>();
+const fingerprints = new WeakMap<FeatureSpace, string>();
 
-/** Feature names of a space, in index order (computed once per space). */
-function featureNames(space: FeatureSpace): string[] {
-  let list = names.get(space);
-  if (!list) {
-    list = [...space.index.keys()];
-    if (space.options.lexicon > 0) for (const e of space.lexicon) list.push(`topic:${e.slug}`);
-    names.set(space, list);
+/** A short fingerprint of a space's vocabulary and lexicon (computed once per space). */
+export function spaceId(space: FeatureSpace): string {
+  let id = fingerprints.get(space);
+  if (!id) {
+    const hash = createHash("sha256");
+    for (const term of space.index.keys()) hash.update(term).update("\n");
+    for (const entry of space.lexicon) hash.update(`topic:${entry.slug}\n`);
+    id = hash.digest("base64url").slice(0, 16);
+    fingerprints.set(space, id);
   }
-  return list;
+  return id;
 }
 
 const cache = new WeakMap<object, Features>();
 
-/** A paper's named features (cached per paper object: an edition's papers are shared). */
+/** A paper's features (cached per paper object: an edition's papers are shared by readers). */
 export function paperFeatures(paper: ClassifiablePaper, space: FeatureSpace): Features {
   let features = cache.get(paper);
   if (!features) {
     const vector = paperVector(paper, space);
-    const list = featureNames(space);
-    features = new Map();
-    for (let k = 0; k < vector.indices.length; k++) {
-      features.set(list[vector.indices[k]!]!, vector.values[k]!);
-    }
+    const dims = dimensions(space);
+    const dense = new Float32Array(dims);
+    for (let k = 0; k < vector.indices.length; k++) dense[vector.indices[k]!] = vector.values[k]!;
+    features = { space: spaceId(space), dims, vector, dense, lexiconFrom: space.idf.length };
     cache.set(paper, features);
   }
   return features;
@@ -85,47 +102,94 @@ export function trainReaderModel(examples: TrainingExample[]): ReaderModel | nul
     .filter((e) => e.vote === 0)
     .slice(0, WEAK_NEGATIVES_PER_VOTE * voted.length);
   const used = [...voted, ...weak];
-  const index = new Map<string, number>();
-  const xs: SparseVector[] = used.map((e) => {
-    const x: SparseVector = { indices: [], values: [] };
-    for (const [name, value] of strongestEntries(e.features, TRAINING_FEATURES, true)) {
-      let i = index.get(name);
-      if (i === undefined) {
-        i = index.size;
-        index.set(name, i);
-      }
-      x.indices.push(i);
-      x.values.push(value);
-    }
-    return x;
-  });
+  const { space, dims } = voted[0]!.features;
+  const xs = used.map((e) => strongestPart(e.features, TRAINING_FEATURES, true));
   const ys = used.map((e) => e.vote === 1);
   for (const label of [true, false]) {
     if (ys.includes(label)) continue;
     ys.push(label);
     xs.push({ indices: [], values: [] });
   }
-  const fitted = trainLogistic(xs, ys, index.size, OPTIONS);
-  const weights: Record<string, number> = {};
-  for (const [name, i] of index) {
-    const w = round(fitted.weights[i]!);
-    if (w !== 0) weights[name] = w;
-  }
+  const fitted = trainLogistic(xs, ys, dims, OPTIONS);
+  const kept = [...fitted.weights.keys()]
+    .filter((i) => round(fitted.weights[i]!) !== 0)
+    .sort((a, b) => Math.abs(fitted.weights[b]!) - Math.abs(fitted.weights[a]!) || a - b)
+    .slice(0, MODEL_WEIGHTS)
+    .sort((a, b) => a - b);
+  const indices = kept;
+  const weights = kept.map((i) => round(fitted.weights[i]!));
   const liked = voted
     .filter((e) => e.vote === 1)
     .slice(0, LIKED_KEPT)
-    .map((e) => ({ id: e.paper.id, title: e.paper.title, features: strongest(e.features) }));
-  return { format: 1, bias: round(fitted.bias), weights, liked };
+    .map((e) => ({ id: e.paper.id, title: e.paper.title, ...likedPart(e.features) }));
+  return { format: 2, space, bias: round(fitted.bias), indices, weights, liked };
 }
 
-/** The model's probability that the reader wants this paper. */
+/** Whether a model was trained in the space these features are in. */
+export function fits(model: ReaderModel, features: Features): boolean {
+  return model.space === features.space;
+}
+
+/** The model's probability that the reader wants this paper (same space: see fits). */
 export function modelScore(model: ReaderModel, features: Features): number {
+  const { dense } = features;
+  const { indices, weights } = model;
   let z = model.bias;
-  for (const [name, value] of features) z += (model.weights[name] ?? 0) * value;
+  for (let k = 0; k < indices.length; k++) z += weights[k]! * (dense[indices[k]!] ?? 0);
   return sigmoid(z);
 }
 
-/** The liked paper most like this one (cosine of their features), if any is close enough. */
+/** Each feature's papers in an edition: [position, value, position, value, …]. */
+type Postings = Map<number, number[]>;
+const postingsCache = new WeakMap<readonly object[], Postings>();
+
+function postingsOf<P extends object>(
+  papers: readonly P[],
+  features: (p: P) => Features,
+): Postings {
+  let postings = postingsCache.get(papers);
+  if (!postings) {
+    postings = new Map();
+    papers.forEach((paper, position) => {
+      const { indices, values } = features(paper).vector;
+      for (let k = 0; k < indices.length; k++) {
+        const list = postings!.get(indices[k]!);
+        if (list) list.push(position, values[k]!);
+        else postings!.set(indices[k]!, [position, values[k]!]);
+      }
+    });
+    postingsCache.set(papers, postings);
+  }
+  return postings;
+}
+
+/**
+ * modelScore for every paper of an edition at once, through the edition's inverted index
+ * (built once per papers array and shared by its readers): the cost is the model's weights
+ * times the few papers each feature occurs in, not papers times weights.
+ */
+export function editionScores<P extends object>(
+  model: ReaderModel,
+  papers: readonly P[],
+  features: (p: P) => Features,
+): Map<P, number> {
+  const postings = postingsOf(papers, features);
+  const z = new Float64Array(papers.length).fill(model.bias);
+  const { indices, weights } = model;
+  for (let k = 0; k < indices.length; k++) {
+    const list = postings.get(indices[k]!);
+    if (!list) continue;
+    const w = weights[k]!;
+    for (let j = 0; j < list.length; j += 2) z[list[j]!]! += w * list[j + 1]!;
+  }
+  const scores = new Map<P, number>();
+  papers.forEach((paper, position) => {
+    scores.set(paper, sigmoid(z[position]!));
+  });
+  return scores;
+}
+
+/** The liked paper most like this one (cosine of tf-idf), if any is close enough. */
 export function closestLiked(
   model: ReaderModel,
   features: Features,
@@ -134,17 +198,13 @@ export function closestLiked(
 ): LikedPaper | null {
   let best: LikedPaper | null = null;
   let bestCos = minCosine;
-  let own = 0;
-  for (const value of features.values()) own += value * value;
+  const { dense } = features;
   for (const liked of model.liked) {
     if (liked.id === paperId) continue;
-    let dotProduct = 0;
-    let normSq = 0;
-    for (const [name, value] of Object.entries(liked.features)) {
-      normSq += value * value;
-      dotProduct += value * (features.get(name) ?? 0);
+    let cos = 0;
+    for (let k = 0; k < liked.indices.length; k++) {
+      cos += liked.values[k]! * (dense[liked.indices[k]!] ?? 0);
     }
-    const cos = dotProduct / (Math.sqrt(normSq * own) || 1);
     if (cos > bestCos) [best, bestCos] = [liked, cos];
   }
   return best;
@@ -154,23 +214,36 @@ export function closestLiked(
 export function asReaderModel(value: unknown): ReaderModel | null {
   if (typeof value !== "object" || value === null) return null;
   const m = value as Partial<ReaderModel>;
-  if (m.format !== 1 || typeof m.bias !== "number" || typeof m.weights !== "object") return null;
-  return { format: 1, bias: m.bias, weights: m.weights ?? {}, liked: m.liked ?? [] };
+  if (m.format !== 2 || typeof m.bias !== "number" || typeof m.space !== "string") return null;
+  if (!Array.isArray(m.indices) || !Array.isArray(m.weights)) return null;
+  if (m.indices.length !== m.weights.length) return null;
+  return {
+    format: 2,
+    space: m.space,
+    bias: m.bias,
+    indices: m.indices,
+    weights: m.weights,
+    liked: Array.isArray(m.liked) ? m.liked : [],
+  };
 }
 
-/** The `count` largest features (topic-lexicon ones too, beyond the count, when asked). */
-function strongestEntries(features: Features, count: number, withTopics: boolean) {
-  const grams: [string, number][] = [];
-  const topics: [string, number][] = [];
-  for (const entry of features) (entry[0].startsWith("topic:") ? topics : grams).push(entry);
-  grams.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const top = grams.slice(0, count);
-  return withTopics ? [...top, ...topics] : top;
+/** The `count` largest tf-idf features (and every topic-lexicon one, when asked). */
+function strongestPart(features: Features, count: number, withTopics: boolean): SparseVector {
+  const grams: number[] = [];
+  const topics: number[] = [];
+  const { indices, values } = features.vector;
+  for (let k = 0; k < indices.length; k++) {
+    (indices[k]! < features.lexiconFrom ? grams : topics).push(k);
+  }
+  grams.sort((a, b) => values[b]! - values[a]! || indices[a]! - indices[b]!);
+  const kept = withTopics ? [...grams.slice(0, count), ...topics] : grams.slice(0, count);
+  return { indices: kept.map((k) => indices[k]!), values: kept.map((k) => values[k]!) };
 }
 
-function strongest(features: Features): Record<string, number> {
-  const top = strongestEntries(features, LIKED_FEATURES, false);
-  return Object.fromEntries(top.map(([name, value]) => [name, round(value)]));
+function likedPart(features: Features): { indices: number[]; values: number[] } {
+  const part = strongestPart(features, LIKED_FEATURES, false);
+  const norm = Math.sqrt(part.values.reduce((sum, v) => sum + v * v, 0)) || 1;
+  return { indices: part.indices, values: part.values.map((v) => round(v / norm)) };
 }
 
 const round = (x: number) => Number(x.toFixed(DIGITS));

@@ -1,6 +1,6 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import { type Candidate, rankPapers } from "./rank.ts";
-import type { Features } from "./reader-model.ts";
+import { editionScores, type Features, fits } from "./reader-model.ts";
 import type { MatchReason, Selection, SelectionPreferences } from "./types.ts";
 
 /** How many top papers outside a reader's matches the mail mentions. */
@@ -85,7 +85,10 @@ export function selectPapers(
 ): Selection {
   const fresh = papers.filter((p) => !alreadySent.has(p.id));
   const eligible = fresh.filter((p) => p.upvotes >= prefs.minUpvotes);
-  const learning = prefs.model && features ? prefs.model : null;
+  const first = papers[0];
+  // A model from another feature space (a retrained vocabulary) waits for its retraining.
+  const learning =
+    prefs.model && features && first && fits(prefs.model, features(first)) ? prefs.model : null;
   const personal =
     prefs.topics.length + prefs.keywords.length + prefs.authors.length > 0 || learning !== null;
 
@@ -133,7 +136,14 @@ export function selectPapers(
     }
   });
 
-  const picked = rankPapers(scored, { maxPapers: prefs.maxPapers, model: learning, features });
+  // Scored over the whole edition, whose inverted index all its readers share.
+  const scores = learning && features ? editionScores(learning, papers, features) : undefined;
+  const picked = rankPapers(scored, {
+    maxPapers: prefs.maxPapers,
+    model: learning,
+    features,
+    scores,
+  });
   const pickedIds = new Set(picked.map((p) => p.paper.id));
   return {
     papers: picked,
