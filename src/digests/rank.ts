@@ -52,8 +52,10 @@ export function explicitRelevance(strength: number): number {
 
 /** Popularity in [0, 1]: log upvotes relative to the edition's most upvoted candidate. */
 export function popularity(upvotes: number, maxUpvotes: number): number {
-  return maxUpvotes > 0 ? Math.log1p(Math.max(upvotes, 0)) / Math.log1p(maxUpvotes) : 0;
+  return popularityScale(maxUpvotes) * Math.log1p(Math.max(upvotes, 0));
 }
+
+const popularityScale = (maxUpvotes: number) => (maxUpvotes > 0 ? 1 / Math.log1p(maxUpvotes) : 0);
 
 interface Ranked {
   candidate: Candidate;
@@ -78,6 +80,7 @@ export function rankPapers(candidates: Candidate[], options: RankOptions): Picke
       ));
   let maxUpvotes = 0;
   for (const c of candidates) maxUpvotes = Math.max(maxUpvotes, c.paper.upvotes);
+  const scale = popularityScale(maxUpvotes);
   const ranked: Ranked[] = [];
   for (const candidate of candidates) {
     const explicit = explicitRelevance(candidate.strength);
@@ -85,7 +88,7 @@ export function rankPapers(candidates: Candidate[], options: RankOptions): Picke
     const score = scores ? (scores.get(candidate.paper) ?? 0.5) : null;
     if (score !== null) relevance = 0.5 * explicit + 0.5 * score;
     if (relevance < RELEVANCE_FLOOR || (!learning && candidate.reasons.length === 0)) continue;
-    const pop = popularity(candidate.paper.upvotes, maxUpvotes);
+    const pop = scale * Math.log1p(Math.max(candidate.paper.upvotes, 0));
     const total = (1 - POPULARITY_WEIGHT) * relevance + POPULARITY_WEIGHT * pop;
     ranked.push({ candidate, relevance, score: total, model: score });
   }
