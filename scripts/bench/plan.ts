@@ -24,7 +24,7 @@ import { DEFAULT_DAY, rng } from "./seed.ts";
 
 const KEYWORDS = ["diffusion", "reinforcement learning", "benchmark", "video", "retrieval", "C++"];
 
-/** Share of readers who voted, so their digests are ranked by their own model too. */
+/** Share of readers who voted (`--voted`), so their digests are ranked by their own model too. */
 const VOTED_SHARE = 0.3;
 
 /** A few dozen distinct models, each from ~10 random votes on the edition's papers. */
@@ -43,7 +43,12 @@ function models(papers: EditionPaper[], features: (p: EditionPaper) => Features)
 }
 
 /** Varied readers: trending-only, topics, keywords, followed authors, limits, votes. */
-function readers(count: number, authors: string[], trained: ReaderModel[]): SelectionPreferences[] {
+function readers(
+  count: number,
+  authors: string[],
+  trained: ReaderModel[],
+  votedShare: number,
+): SelectionPreferences[] {
   const random = rng(7);
   const slugs = TOPICS.map((t) => t.slug);
   return Array.from({ length: count }, () => ({
@@ -54,13 +59,15 @@ function readers(count: number, authors: string[], trained: ReaderModel[]): Sele
     minUpvotes: random() < 0.2 ? 5 : 0,
     skipEmpty: false,
     // Each reader its own model object (nothing cached across readers), sharing the arrays.
-    model: random() < VOTED_SHARE ? { ...trained[Math.floor(random() * trained.length)]! } : null,
+    model: random() < votedShare ? { ...trained[Math.floor(random() * trained.length)]! } : null,
   }));
 }
 
 /** selectPapers (the pure planner of each mail's content) for many readers of one edition. */
 export async function planBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["subscribers"]);
+  onlyFlags(flags, ["subscribers", "voted"]);
+  const votedShare = Number(flags.get("voted") ?? VOTED_SHARE);
+  if (!(votedShare >= 0 && votedShare <= 1)) throw new Error("--voted takes a share from 0 to 1");
   const m = await machine();
   printMachine(m);
   const count = intFlag(flags, "subscribers", 100_000);
@@ -72,22 +79,27 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
     count,
     papers.flatMap((p) => p.authors),
     models(papers, features),
+    votedShare,
   );
   const none = new Set<string>();
   const heapBefore = process.memoryUsage().heapUsed;
   let picked = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (const p of prefs)
     picked += selectPapers(p, papers, none, topicNames, features).papers.length;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const heapAfter = process.memoryUsage().heapUsed;
   const rss = peakRssMb(process.pid) ?? Number.NaN;
   const rate = count / seconds;
   printTable(
-    `plan: selectPapers for ${count} readers (${VOTED_SHARE * 100} % with a model), ${papers.length} papers of ${DEFAULT_DAY}`,
+    `plan: selectPapers for ${count} readers (${votedShare * 100} % with a model), ${papers.length} papers of ${DEFAULT_DAY}`,
     [
       ["seconds", round(seconds, 3)],
       ["readers/s", Math.round(rate)],
+      ["readers per CPU second (load-independent)", Math.round(count / cpuSeconds)],
       ["papers picked (mean)", round(picked / count, 2)],
       ["peak RSS of the process", `${round(rss)} MB`],
       ["heap growth during the run", `${round((heapAfter - heapBefore) / 2 ** 20)} MB`],
@@ -100,6 +112,8 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
     papers: papers.length,
     seconds: round(seconds, 3),
     subscribersPerSecond: Math.round(rate),
+    subscribersPerCpuSecond: Math.round(count / cpuSeconds),
+    votedShare,
     peakRssMb: round(rss),
   });
 }

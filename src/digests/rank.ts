@@ -32,8 +32,8 @@ export interface RankOptions {
   /** The reader's trained model and the edition's paper features; absent before any vote. */
   model?: ReaderModel | null;
   features?: (paper: EditionPaper) => Features;
-  /** The model's score of each paper (editionScores); computed here when absent. */
-  scores?: Map<EditionPaper, number>;
+  /** The model's score of a paper (editionScores); computed here when absent. */
+  scores?: (paper: EditionPaper) => number;
 }
 
 /** Below this relevance (0–1) a paper is not sent, however popular. */
@@ -85,7 +85,7 @@ export function rankPapers(candidates: Candidate[], options: RankOptions): Picke
   for (const candidate of candidates) {
     const explicit = explicitRelevance(candidate.strength);
     let relevance = explicit;
-    const score = scores ? (scores.get(candidate.paper) ?? 0.5) : null;
+    const score = scores ? scores(candidate.paper) : null;
     if (score !== null) relevance = 0.5 * explicit + 0.5 * score;
     if (relevance < RELEVANCE_FLOOR || (!learning && candidate.reasons.length === 0)) continue;
     const pop = scale * Math.log1p(Math.max(candidate.paper.upvotes, 0));

@@ -139,54 +139,60 @@ export function modelScore(model: ReaderModel, features: Features): number {
   return sigmoid(z);
 }
 
-/** Each feature's papers in an edition: [position, value, position, value, …]. */
-type Postings = Map<number, number[]>;
-const postingsCache = new WeakMap<readonly object[], Postings>();
+/** Each feature's papers in an edition, by feature index: [position, value, position, value, …]. */
+interface EditionIndex {
+  postings: (number[] | undefined)[];
+  positions: Map<object, number>;
+}
+const indexCache = new WeakMap<readonly object[], EditionIndex>();
 
-function postingsOf<P extends object>(
+function editionIndex<P extends object>(
   papers: readonly P[],
   features: (p: P) => Features,
-): Postings {
-  let postings = postingsCache.get(papers);
-  if (!postings) {
-    postings = new Map();
+): EditionIndex {
+  let index = indexCache.get(papers);
+  if (!index) {
+    const postings: (number[] | undefined)[] = [];
+    const positions = new Map<object, number>();
     papers.forEach((paper, position) => {
+      positions.set(paper, position);
       const { indices, values } = features(paper).vector;
       for (let k = 0; k < indices.length; k++) {
-        const list = postings!.get(indices[k]!);
+        const list = postings[indices[k]!];
         if (list) list.push(position, values[k]!);
-        else postings!.set(indices[k]!, [position, values[k]!]);
+        else postings[indices[k]!] = [position, values[k]!];
       }
     });
-    postingsCache.set(papers, postings);
+    index = { postings, positions };
+    indexCache.set(papers, index);
   }
-  return postings;
+  return index;
 }
 
 /**
  * modelScore for every paper of an edition at once, through the edition's inverted index
  * (built once per papers array and shared by its readers): the cost is the model's weights
- * times the few papers each feature occurs in, not papers times weights.
+ * times the few papers each feature occurs in, not papers times weights. Returns a paper's
+ * score (0.5 for a paper not in `papers`).
  */
 export function editionScores<P extends object>(
   model: ReaderModel,
   papers: readonly P[],
   features: (p: P) => Features,
-): Map<P, number> {
-  const postings = postingsOf(papers, features);
+): (paper: P) => number {
+  const { postings, positions } = editionIndex(papers, features);
   const z = new Float64Array(papers.length).fill(model.bias);
   const { indices, weights } = model;
   for (let k = 0; k < indices.length; k++) {
-    const list = postings.get(indices[k]!);
+    const list = postings[indices[k]!];
     if (!list) continue;
     const w = weights[k]!;
     for (let j = 0; j < list.length; j += 2) z[list[j]!]! += w * list[j + 1]!;
   }
-  const scores = new Map<P, number>();
-  papers.forEach((paper, position) => {
-    scores.set(paper, sigmoid(z[position]!));
-  });
-  return scores;
+  return (paper) => {
+    const position = positions.get(paper);
+    return position === undefined ? 0.5 : sigmoid(z[position]!);
+  };
 }
 
 /** The liked paper most like this one (cosine of tf-idf), if any is close enough. */
