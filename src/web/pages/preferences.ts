@@ -125,7 +125,7 @@ function votesSection(token: string, votes: VoteView[]): SafeHtml {
     (
       v,
     ) => html`<li><span class="vote">${v.vote === 1 ? "More like this" : "Less like this"}:</span> ${v.title}
-<form method="post" action="/preferences/${token}/votes/remove" class="inline"><input type="hidden" name="paper_id" value="${v.paperId}"><button type="submit" class="secondary">Remove</button></form></li>`,
+<form method="post" action="/preferences/${token}/votes/remove" class="inline"><input type="hidden" name="paper_id" value="${v.paperId}"><button type="submit" class="secondary" aria-label="Remove vote on ${v.title}">Remove</button></form></li>`,
   );
   return html`<section class="card" aria-labelledby="votes-heading">
 <h2 id="votes-heading">Your votes</h2>
