@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_mutes.ts";
+import * as m0003 from "./0003_votes.ts";
 import * as m0004 from "./0004_delivery_liveness.ts";
 import * as m0006 from "./0006_operator.ts";
 
@@ -8,6 +9,7 @@ import * as m0006 from "./0006_operator.ts";
 export const migrations: Record<string, Migration> = {
   "0001_initial": m0001,
   "0002_mutes": m0002,
+  "0003_votes": m0003,
   "0004_delivery_liveness": m0004,
   "0006_operator": m0006,
 };

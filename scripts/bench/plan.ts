@@ -1,6 +1,14 @@
+import {
+  type Features,
+  paperFeatures,
+  type ReaderModel,
+  trainReaderModel,
+} from "../../src/digests/reader-model.ts";
 import { selectPapers } from "../../src/digests/select.ts";
 import type { SelectionPreferences } from "../../src/digests/types.ts";
+import type { EditionPaper } from "../../src/papers/repository.ts";
 import { TOPICS } from "../../src/papers/taxonomy.ts";
+import { loadTopicModel } from "../../src/papers/topic-model.ts";
 import {
   intFlag,
   machine,
@@ -26,8 +34,31 @@ const KEYWORDS = [
   "transformers",
 ];
 
-/** Varied readers: trending-only, topics, keywords, followed authors, mutes, limits. */
-function readers(count: number, authors: string[]): SelectionPreferences[] {
+/** Share of readers who voted (`--voted`), so their digests are ranked by their own model too. */
+const VOTED_SHARE = 0.3;
+
+/** A few dozen distinct models, each from ~10 random votes on the edition's papers. */
+function models(papers: EditionPaper[], features: (p: EditionPaper) => Features) {
+  const random = rng(11);
+  return Array.from({ length: 40 }, () => {
+    const voted = papers.filter(() => random() < 0.2);
+    return trainReaderModel(
+      voted.map((p) => ({
+        paper: p,
+        features: features(p),
+        vote: random() < 0.6 ? (1 as const) : (-1 as const),
+      })),
+    );
+  }).filter((m): m is ReaderModel => m !== null);
+}
+
+/** Varied readers: trending-only, topics, keywords, followed authors, mutes, limits, votes. */
+function readers(
+  count: number,
+  authors: string[],
+  trained: ReaderModel[],
+  votedShare: number,
+): SelectionPreferences[] {
   const random = rng(7);
   const slugs = TOPICS.map((t) => t.slug);
   return Array.from({ length: count }, () => ({
@@ -45,37 +76,53 @@ function readers(count: number, authors: string[]): SelectionPreferences[] {
             authors: [],
           }
         : undefined,
+    // Each reader its own model object (nothing cached across readers), sharing the arrays.
+    model: random() < votedShare ? { ...trained[Math.floor(random() * trained.length)]! } : null,
   }));
 }
 
 /** selectPapers (the pure planner of each mail's content) for many readers of one edition. */
 export async function planBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["subscribers"]);
+  onlyFlags(flags, ["subscribers", "voted"]);
+  const votedShare = Number(flags.get("voted") ?? VOTED_SHARE);
+  if (!(votedShare >= 0 && votedShare <= 1)) throw new Error("--voted takes a share from 0 to 1");
   const m = await machine();
   printMachine(m);
   const count = intFlag(flags, "subscribers", 100_000);
   const papers = editionPapers(DEFAULT_DAY);
   const topicNames = Object.fromEntries(TOPICS.map((t) => [t.slug, t.name]));
+  const space = loadTopicModel().space;
+  const features = (p: EditionPaper) => paperFeatures(p, space);
   const prefs = readers(
     count,
     papers.flatMap((p) => p.authors),
+    models(papers, features),
+    votedShare,
   );
   const none = new Set<string>();
   const heapBefore = process.memoryUsage().heapUsed;
   let picked = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  for (const p of prefs) picked += selectPapers(p, papers, none, topicNames).papers.length;
+  for (const p of prefs)
+    picked += selectPapers(p, papers, none, topicNames, features).papers.length;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const heapAfter = process.memoryUsage().heapUsed;
   const rss = peakRssMb(process.pid) ?? Number.NaN;
   const rate = count / seconds;
-  printTable(`plan: selectPapers for ${count} readers, ${papers.length} papers of ${DEFAULT_DAY}`, [
-    ["seconds", round(seconds, 3)],
-    ["readers/s", Math.round(rate)],
-    ["papers picked (mean)", round(picked / count, 2)],
-    ["peak RSS of the process", `${round(rss)} MB`],
-    ["heap growth during the run", `${round((heapAfter - heapBefore) / 2 ** 20)} MB`],
-  ]);
+  printTable(
+    `plan: selectPapers for ${count} readers (${votedShare * 100} % with a model), ${papers.length} papers of ${DEFAULT_DAY}`,
+    [
+      ["seconds", round(seconds, 3)],
+      ["readers/s", Math.round(rate)],
+      ["readers per CPU second (load-independent)", Math.round(count / cpuSeconds)],
+      ["papers picked (mean)", round(picked / count, 2)],
+      ["peak RSS of the process", `${round(rss)} MB`],
+      ["heap growth during the run", `${round((heapAfter - heapBefore) / 2 ** 20)} MB`],
+    ],
+  );
   printResult({
     bench: "plan",
     machine: m,
@@ -83,6 +130,8 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
     papers: papers.length,
     seconds: round(seconds, 3),
     subscribersPerSecond: Math.round(rate),
+    subscribersPerCpuSecond: Math.round(count / cpuSeconds),
+    votedShare,
     peakRssMb: round(rss),
   });
 }

@@ -1,9 +1,11 @@
-import { topicNames } from "../papers/repository.ts";
+import { type EditionPaper, topicNames } from "../papers/repository.ts";
+import { loadTopicModel, type TopicModel } from "../papers/topic-model.ts";
 import type { Deps } from "../platform/deps.ts";
 import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
-import { muteLink, subscriberLinks } from "../subscribers/tokens.ts";
+import { feedbackLinks, muteLink, subscriberLinks } from "../subscribers/tokens.ts";
 import { digestMessageId, listHeaders } from "./headers.ts";
 import { renderPlainText } from "./plain-text.ts";
+import { paperFeatures } from "./reader-model.ts";
 import { selectPapers } from "./select.ts";
 import type { ComposedDigest, ComposeInput, DigestComposer } from "./types.ts";
 import { type DigestView, digestView } from "./view.ts";
@@ -14,15 +16,18 @@ import { type DigestView, digestView } from "./view.ts";
  */
 export async function createDigestComposer(
   deps: Pick<Deps, "config" | "db">,
+  /** The feature space of readers' models (the shipped topic model's by default). */
+  topicModel: TopicModel = loadTopicModel(),
 ): Promise<DigestComposer> {
   const { config } = deps;
   const template: TemplateFn<DigestView> = await loadMjmlTemplate<DigestView>("digest");
   const names = await topicNames(deps.db);
+  const features = (paper: EditionPaper) => paperFeatures(paper, topicModel.space);
 
   return {
     compose(input: ComposeInput): ComposedDigest | null {
       const { subscriber, preferences } = input;
-      const selection = selectPapers(preferences, input.papers, input.alreadySent, names);
+      const selection = selectPapers(preferences, input.papers, input.alreadySent, names, features);
       if (selection.papers.length === 0 && preferences.skipEmpty) return null;
 
       const links = subscriberLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber);
@@ -35,9 +40,11 @@ export async function createDigestComposer(
         publicUrl: config.PUBLIC_URL,
         links,
         muteUrl: (reason) =>
-          reason.kind !== "trending" && reason.value
+          reason.kind !== "trending" && reason.kind !== "like" && reason.value
             ? muteLink(config.PUBLIC_URL, config.APP_SECRET, subscriber, reason.kind, reason.value)
             : null,
+        feedback: (paperId) =>
+          feedbackLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber, paperId),
       });
       return {
         messageId: digestMessageId(config.PUBLIC_URL, subscriber.id, input.editionDate),

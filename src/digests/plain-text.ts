@@ -6,6 +6,9 @@ export function renderPlainText(view: DigestView): string {
   view.papers.forEach((p, i) => {
     lines.push(`${i + 1}. ${p.title}`);
     lines.push(`   ${p.url}`);
+    if (p.feedback) {
+      lines.push(`   More like this: ${p.feedback.more}`, `   Less like this: ${p.feedback.less}`);
+    }
     if (p.authors) lines.push(`   ${p.authors}`);
     lines.push(`   ▲ ${p.upvotes} upvotes · ${p.reasons.map((r) => r.label).join(" · ")}`);
     if (p.blurb) lines.push(`   ${p.blurb}`);

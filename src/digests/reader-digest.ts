@@ -2,6 +2,7 @@ import type { EditionPaper } from "../papers/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import { type ReaderContext, readerContexts } from "../subscribers/repository.ts";
 import { type EditionPapersSource, loadEditionPapers } from "./edition.ts";
+import { asReaderModel } from "./reader-model.ts";
 import { alreadySentPapers, type ReaderEdition } from "./repository.ts";
 import type { ComposeInput } from "./types.ts";
 
@@ -33,6 +34,7 @@ function composeInputFor(
         authors: reader.muted_authors,
       },
       frequency: reader.frequency,
+      model: asReaderModel(reader.model),
     },
     editionDate,
     papers,

@@ -84,3 +84,43 @@ export async function readerDigestPapers(db: Db, subscriberId: number, limit: nu
      order by r.edition_date desc, p.upvotes desc, p.id`.execute(db);
   return rows;
 }
+
+/** A paper a reader's model learns from, with their vote (0: sent and not voted on). */
+export interface TrainingPaper {
+  id: string;
+  title: string;
+  abstract: string;
+  ai_keywords: string[];
+  arxiv_categories: string[];
+  vote: 1 | -1 | 0;
+}
+
+/** How far back sent-but-not-voted papers count as weak negatives. */
+const WEAK_NEGATIVE_DAYS = 14;
+const WEAK_NEGATIVE_LIMIT = 200;
+
+/**
+ * What a reader's model is trained on, in one read: their votes (newest first), then papers
+ * they were sent in the last two weeks and did not vote on (newest first).
+ */
+export async function trainingPapers(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+): Promise<TrainingPaper[]> {
+  const { rows } = await sql<TrainingPaper>`
+    (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, v.vote::int as vote
+       from votes v join papers p on p.id = v.paper_id
+      where v.subscriber_id = ${subscriberId}
+      order by v.updated_at desc, p.id)
+    union all
+    (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, 0 as vote
+       from sent_papers s join papers p on p.id = s.paper_id
+      where s.subscriber_id = ${subscriberId}
+        and s.sent_at > ${now}::timestamptz - make_interval(days => ${WEAK_NEGATIVE_DAYS})
+        and not exists (select 1 from votes v
+                         where v.subscriber_id = s.subscriber_id and v.paper_id = s.paper_id)
+      order by s.sent_at desc, p.id
+      limit ${WEAK_NEGATIVE_LIMIT})`.execute(db);
+  return rows;
+}

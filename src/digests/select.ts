@@ -1,6 +1,8 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import { paperHasKeyword, parseKeywords } from "./keywords.ts";
-import type { MatchReason, Mutes, PickedPaper, Selection, SelectionPreferences } from "./types.ts";
+import { type Candidate, rankPapers } from "./rank.ts";
+import { editionScores, type Features, fits } from "./reader-model.ts";
+import type { MatchReason, Mutes, Selection, SelectionPreferences } from "./types.ts";
 
 /** How many top papers outside a reader's matches the mail mentions. */
 const ALSO_TRENDING_COUNT = 3;
@@ -39,11 +41,6 @@ function authorsOf(paper: EditionPaper): { name: string; normalized: string }[] 
   return authors;
 }
 
-interface Scored extends PickedPaper {
-  strength: number;
-  order: number;
-}
-
 /**
  * One reader's papers from an edition (papers in trending order). Pure: the same inputs give
  * the same selection. `topicNames` maps slugs to the names readers see in reason tags.
@@ -53,11 +50,18 @@ export function selectPapers(
   papers: EditionPaper[],
   alreadySent: ReadonlySet<string>,
   topicNames: Record<string, string>,
+  /** A paper's features for the reader's model (reader-model.ts); needed only with a model. */
+  features?: (paper: EditionPaper) => Features,
 ): Selection {
   const muted = mutedTest(prefs.mutes);
   const fresh = papers.filter((p) => !alreadySent.has(p.id) && !muted(p));
   const eligible = fresh.filter((p) => p.upvotes >= prefs.minUpvotes);
-  const personal = prefs.topics.length + prefs.keywords.length + prefs.authors.length > 0;
+  const first = papers[0];
+  // A model from another feature space (a retrained vocabulary) waits for its retraining.
+  const learning =
+    prefs.model && features && first && fits(prefs.model, features(first)) ? prefs.model : null;
+  const personal =
+    prefs.topics.length + prefs.keywords.length + prefs.authors.length > 0 || learning !== null;
 
   if (!personal) {
     return {
@@ -72,7 +76,7 @@ export function selectPapers(
   const keywords = parseKeywords(prefs.keywords);
   const authors = new Set(prefs.authors.map(normalizeName).filter((n) => n !== ""));
 
-  const scored: Scored[] = [];
+  const scored: Candidate[] = [];
   eligible.forEach((paper, order) => {
     const reasons: MatchReason[] = [];
     let strength = 0;
@@ -97,13 +101,19 @@ export function selectPapers(
         strength += WEIGHT.author;
       }
     }
-    if (reasons.length) scored.push({ paper, reasons: sortReasons(reasons), strength, order });
+    if (reasons.length || learning) {
+      scored.push({ paper, reasons: sortReasons(reasons), strength, order });
+    }
   });
 
-  scored.sort(
-    (a, b) => b.strength - a.strength || b.paper.upvotes - a.paper.upvotes || a.order - b.order,
-  );
-  const picked = scored.slice(0, prefs.maxPapers).map(({ paper, reasons }) => ({ paper, reasons }));
+  // Scored over the whole edition, whose inverted index all its readers share.
+  const scores = learning && features ? editionScores(learning, papers, features) : undefined;
+  const picked = rankPapers(scored, {
+    maxPapers: prefs.maxPapers,
+    model: learning,
+    features,
+    scores,
+  });
   const pickedIds = new Set(picked.map((p) => p.paper.id));
   return {
     papers: picked,
@@ -130,8 +140,9 @@ function mutedTest(mutes: Mutes | undefined): (paper: EditionPaper) => boolean {
 const KIND_ORDER: Record<MatchReason["kind"], number> = {
   author: 0,
   keyword: 1,
-  topic: 2,
-  trending: 3,
+  like: 2,
+  topic: 3,
+  trending: 4,
 };
 
 /** Strongest reasons first, so a shortened tag list keeps the ones that matter. */

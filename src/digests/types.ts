@@ -1,5 +1,6 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
+import type { ReaderModel } from "./reader-model.ts";
 
 /**
  * The contract between digests (what a reader gets: selection + rendering) and delivery (who
@@ -21,6 +22,8 @@ export interface SelectionPreferences {
   skipEmpty: boolean;
   /** A paper matching any mute is never sent. */
   mutes?: Mutes;
+  /** The reader's model trained from their votes (reader-model.ts); null before any vote. */
+  model?: ReaderModel | null;
 }
 
 /** Topic slugs, keywords (matched as keywords are) and author names a reader muted. */
@@ -31,8 +34,11 @@ export interface Mutes {
 }
 
 export interface MatchReason {
-  kind: "topic" | "keyword" | "author" | "trending";
-  /** Shown to the reader, e.g. "topic: Agents", "keyword: diffusion", "author: Yann LeCun". */
+  kind: "topic" | "keyword" | "author" | "like" | "trending";
+  /**
+   * Shown to the reader, e.g. "topic: Agents", "keyword: diffusion", "author: Yann LeCun",
+   * "like: <title of a paper they liked>".
+   */
   label: string;
   /** What a mute of this reason stores: the topic's slug, the keyword, the author's name. */
   value?: string;

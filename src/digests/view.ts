@@ -25,6 +25,8 @@ export interface PaperView {
   reasons: ReasonView[];
   pdfUrl: string | null;
   codeUrl: string | null;
+  /** The reader's "More like this" / "Less like this" links (signed per reader, paper, vote). */
+  feedback: { more: string; less: string } | null;
 }
 
 export interface ReasonView {
@@ -67,6 +69,8 @@ export interface ViewInput {
   links: { manage: string; unsubscribe: string };
   /** The signed mute link of a reason (null: not mutable, e.g. "trending"). */
   muteUrl?: (reason: MatchReason) => string | null;
+  /** A paper's feedback links for this reader. */
+  feedback?: (paperId: string) => { more: string; less: string } | null;
 }
 
 export function digestView(input: ViewInput): DigestView {
@@ -74,7 +78,9 @@ export function digestView(input: ViewInput): DigestView {
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
   const muteUrl = input.muteUrl ?? (() => null);
-  const papers = selection.papers.map(({ paper, reasons }) => paperView(paper, reasons, muteUrl));
+  const papers = selection.papers.map(({ paper, reasons }) =>
+    paperView(paper, reasons, muteUrl, input.feedback?.(paper.id) ?? null),
+  );
   const count = papers.length;
   const prefix = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
   const subject = count
@@ -111,6 +117,7 @@ function paperView(
   paper: EditionPaper,
   reasons: MatchReason[],
   muteUrl: (reason: MatchReason) => string | null,
+  feedback: PaperView["feedback"],
 ): PaperView {
   const shown: ReasonView[] = reasons
     .slice(0, REASONS_MAX)
@@ -127,6 +134,7 @@ function paperView(
     reasons: shown,
     pdfUrl: pdfUrl(paper),
     codeUrl: codeUrl(paper),
+    feedback,
   };
 }
 

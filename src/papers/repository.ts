@@ -327,3 +327,9 @@ export async function paperCounts(db: Db) {
     lastIngestedAt: last?.at ? new Date(last.at) : null,
   };
 }
+
+/** A paper's title (feedback pages), or undefined when it is unknown. */
+export async function paperTitle(db: Db, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom("papers").select("title").where("id", "=", id).executeTakeFirst();
+  return row?.title;
+}

@@ -22,6 +22,8 @@ export interface JobPayloads {
     | { kind: "welcome"; subscriberId: number };
   /** POST one event to one WEBHOOK_URLS receiver, signed at send time (see webhooks.ts). */
   "send-webhook": { url: string; event: WebhookEvent };
+  /** Retrain one reader's relevance model from their votes (debounced after each vote). */
+  "train-reader-model": { subscriberId: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -33,6 +35,7 @@ export const jobQueue = {
   // Its own queue, so a confirmation never waits behind a morning's digest batches.
   "send-transactional": "mail",
   "send-webhook": "webhooks",
+  "train-reader-model": "learn",
 } as const satisfies Record<JobName, string>;
 export type QueueName = (typeof jobQueue)[JobName];
 const queueNames = [...new Set(Object.values(jobQueue))] as QueueName[];

@@ -7,6 +7,7 @@ import {
   sendBatchSize,
 } from "../delivery/plan.ts";
 import { createDeliverySender, type DeliverySender, type SenderOptions } from "../delivery/send.ts";
+import { learnJobHandlers } from "../digests/learn.ts";
 import { ingestJobHandlers } from "../papers/jobs.ts";
 import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, startWorkers } from "../platform/queues.ts";
@@ -25,6 +26,7 @@ export function jobHandlers(
     ...deliveryJobHandlers(deps, delivery, sender),
     ...subscriberJobHandlers(deps),
     ...webhookJobHandlers(deps),
+    ...learnJobHandlers(deps),
   };
 }
 

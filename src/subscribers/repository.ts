@@ -11,8 +11,8 @@ import { DEFAULT_PREFERENCES, type PreferencesView } from "./preferences.ts";
 import type { MuteKind } from "./tokens.ts";
 
 /**
- * Every write to subscribers, preferences, subscriber_topics, suppressions and events (the
- * readers' history): subscribers/ owns these tables. Other folders call these functions or put
+ * Every write to subscribers, preferences, subscriber_topics, suppressions, events (the
+ * readers' history), votes and reader_models: subscribers/ owns these tables. Other folders call these functions or put
  * the exported fragments (isSuppressed, mayReceiveMail, insertEvents) in their own statements.
  */
 
@@ -625,17 +625,21 @@ export interface ReaderContext {
   muted_topics: string[];
   muted_keywords: string[];
   muted_authors: string[];
+  /** The stored reader model (digests/reader-model.ts), or null before any vote. */
+  model: unknown;
 }
 
-/** Address, link version, preferences and topics of a batch of readers, in one query. */
+/** Address, link version, preferences, topics and model of a batch of readers, in one query. */
 export async function readerContexts(db: Db, subscriberIds: number[]): Promise<ReaderContext[]> {
   if (subscriberIds.length === 0) return [];
   const { rows } = await sql<ReaderContext>`
     select s.id, s.email, s.token_version, p.frequency, p.max_papers, p.min_upvotes,
            p.skip_empty, p.keywords, p.authors, p.muted_topics, p.muted_keywords, p.muted_authors,
            coalesce((select array_agg(t.topic_slug order by t.topic_slug)
-                     from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics
+                     from subscriber_topics t where t.subscriber_id = s.id), '{}') as topics,
+           m.model
     from subscribers s join preferences p on p.subscriber_id = s.id
+    left join reader_models m on m.subscriber_id = s.id
     where s.id = any(${subscriberIds}::int[])`.execute(db);
   return rows;
 }
@@ -777,5 +781,90 @@ export function recentSuppressions(db: Db, limit = 10) {
     .where("reason", "in", ["hard_bounce", "complaint"])
     .orderBy("created_at", "desc")
     .limit(limit)
+    .execute();
+}
+
+/**
+ * Record a reader's vote on a paper; the latest vote wins and repeating one changes nothing.
+ * False when the paper is unknown. The event is written in the same statement.
+ */
+export async function recordVote(
+  db: Db,
+  subscriberId: number,
+  paperId: string,
+  vote: 1 | -1,
+  now: Date,
+): Promise<boolean> {
+  const { rows } = await sql<{ known: boolean }>`
+    with saved as (
+      insert into votes (subscriber_id, paper_id, vote, created_at, updated_at)
+      select ${subscriberId}, p.id, ${vote}, ${now}, ${now} from papers p where p.id = ${paperId}
+      on conflict (subscriber_id, paper_id) do update
+        set vote = excluded.vote, updated_at = excluded.updated_at
+        where votes.vote <> excluded.vote
+      returning 1
+    ), logged as (
+      ${insertEvents(
+        sql`select ${subscriberId}::int, 'subscriber.voted', ${JSON.stringify({ paper: paperId, vote })}::text from saved`,
+        now,
+      )}
+    )
+    select exists (select 1 from papers where id = ${paperId}) as known`.execute(db);
+  return rows[0]?.known === true;
+}
+
+/** Remove a reader's vote on a paper (from the preferences page). */
+export async function removeVote(db: Db, subscriberId: number, paperId: string): Promise<void> {
+  await db
+    .deleteFrom("votes")
+    .where("subscriber_id", "=", subscriberId)
+    .where("paper_id", "=", paperId)
+    .execute();
+}
+
+export interface VoteView {
+  paperId: string;
+  title: string;
+  vote: 1 | -1;
+  updatedAt: Date;
+}
+
+/** A reader's votes, newest first, with the papers' titles. */
+export async function listVotes(db: Db, subscriberId: number): Promise<VoteView[]> {
+  const rows = await db
+    .selectFrom("votes as v")
+    .innerJoin("papers as p", "p.id", "v.paper_id")
+    .select(["v.paper_id", "p.title", "v.vote", "v.updated_at"])
+    .where("v.subscriber_id", "=", subscriberId)
+    .orderBy("v.updated_at", "desc")
+    .orderBy("v.paper_id")
+    .execute();
+  return rows.map((r) => ({
+    paperId: r.paper_id,
+    title: r.title,
+    vote: r.vote === 1 ? 1 : -1,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** Store (or replace) a reader's trained model; null removes it (no votes left). */
+export async function saveReaderModel(
+  db: Db,
+  subscriberId: number,
+  model: object | null,
+  votes: number,
+  now: Date,
+): Promise<void> {
+  if (model === null) {
+    await db.deleteFrom("reader_models").where("subscriber_id", "=", subscriberId).execute();
+    return;
+  }
+  const json = JSON.stringify(model);
+  await db
+    .insertInto("reader_models")
+    .values({ subscriber_id: subscriberId, model: json, votes, trained_at: now })
+    .onConflict((oc) =>
+      oc.column("subscriber_id").doUpdateSet({ model: json, votes, trained_at: now }),
+    )
     .execute();
 }

@@ -13,12 +13,21 @@ import {
   getPreferences,
   recordEvents,
   recordSubscribeRequest,
+  recordVote,
+  removeVote,
   resubscribeSubscriber,
   savePreferences,
   suppressAddress,
   unsubscribeSubscriber,
 } from "./repository.ts";
-import { type LinkPurpose, type MuteClaims, verifyMuteToken, verifyToken } from "./tokens.ts";
+import {
+  type FeedbackClaims,
+  type LinkPurpose,
+  type MuteClaims,
+  verifyFeedbackToken,
+  verifyMuteToken,
+  verifyToken,
+} from "./tokens.ts";
 import type { TransactionalDispatch } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
@@ -212,4 +221,30 @@ export async function muteFromLink(deps: Deps, link: MuteLink): Promise<boolean>
   const added = await addMute(deps.db, subscriber.id, mute.kind, mute.value, deps.clock.now());
   if (added) deps.logger.info({ subscriberId: subscriber.id, kind: mute.kind }, "muted");
   return added;
+}
+
+/** A genuine, current feedback link's reader and claims, or null (then the link is a 404). */
+export async function feedbackForToken(
+  deps: Deps,
+  token: string,
+): Promise<{ subscriber: Subscriber; claims: FeedbackClaims } | null> {
+  const claims = verifyFeedbackToken(deps.config.APP_SECRET, token);
+  if (!claims) return null;
+  const subscriber = await findSubscriber(deps.db, claims.subscriberId);
+  if (!subscriber || subscriber.token_version !== claims.version) return null;
+  return { subscriber, claims };
+}
+
+/** Record a vote (the latest wins); false when the paper no longer exists. */
+export async function vote(deps: Deps, claims: FeedbackClaims): Promise<boolean> {
+  const { subscriberId, paperId } = claims;
+  const known = await recordVote(deps.db, subscriberId, paperId, claims.vote, deps.clock.now());
+  if (known) deps.logger.info({ subscriberId, paperId, vote: claims.vote }, "vote recorded");
+  return known;
+}
+
+/** Forget a vote (the preferences page's Remove button). */
+export async function unvote(deps: Deps, subscriberId: number, paperId: string): Promise<void> {
+  await removeVote(deps.db, subscriberId, paperId);
+  deps.logger.info({ subscriberId, paperId }, "vote removed");
 }

@@ -34,6 +34,26 @@ function mac(secret: string, payload: string): Buffer {
   return createHmac("sha256", secret).update(`paperboy-token:${payload}`).digest();
 }
 
+/**
+ * The signed payload of a token "<base64url payload>.<base64url mac>", or null when it is not
+ * genuine. Only the canonical encoding is accepted: one token per claim set, no malleable tail
+ * bits. Never throws.
+ */
+function signedPayload(secret: string, token: unknown, maxLength: number): string | null {
+  if (typeof token !== "string" || token.length > maxLength) return null;
+  const match = /^([A-Za-z0-9_-]{8,})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return null;
+  const payloadBytes = Buffer.from(match[1]!, "base64url");
+  const given = Buffer.from(match[2]!, "base64url");
+  if (payloadBytes.toString("base64url") !== match[1] || given.toString("base64url") !== match[2]) {
+    return null;
+  }
+  const payload = payloadBytes.toString("utf8");
+  const expected = mac(secret, payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  return payload;
+}
+
 export function signToken(secret: string, claims: TokenClaims): string {
   const issuedAt = claims.purpose === "confirm" ? Math.floor(claims.issuedAt) : 0;
   const payload = `${PURPOSE_CODES[claims.purpose]}.${claims.subscriberId}.${claims.version}.${issuedAt}`;
@@ -50,18 +70,8 @@ export function verifyToken(
   purpose: LinkPurpose,
   now: Date,
 ): TokenClaims | null {
-  if (typeof token !== "string" || token.length > 200) return null;
-  const match = /^([A-Za-z0-9_-]{8,120})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return null;
-  const payloadBytes = Buffer.from(match[1]!, "base64url");
-  const given = Buffer.from(match[2]!, "base64url");
-  // Only the canonical encoding is accepted: one token per claim set, no malleable tail bits.
-  if (payloadBytes.toString("base64url") !== match[1] || given.toString("base64url") !== match[2]) {
-    return null;
-  }
-  const payload = payloadBytes.toString("utf8");
-  const expected = mac(secret, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const payload = signedPayload(secret, token, 200);
+  if (payload === null) return null;
   const parts = /^([cmuf])\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.(0|[1-9][0-9]{0,11})$/.exec(
     payload,
   );
@@ -139,17 +149,8 @@ export function signMuteToken(secret: string, claims: MuteClaims): string {
 
 /** The claims of a genuine mute token, or null for anything else. Never throws. */
 export function verifyMuteToken(secret: string, token: unknown): MuteClaims | null {
-  if (typeof token !== "string" || token.length > 1000) return null;
-  const match = /^([A-Za-z0-9_-]{8,950})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!match) return null;
-  const payloadBytes = Buffer.from(match[1]!, "base64url");
-  const given = Buffer.from(match[2]!, "base64url");
-  if (payloadBytes.toString("base64url") !== match[1] || given.toString("base64url") !== match[2]) {
-    return null;
-  }
-  const payload = payloadBytes.toString("utf8");
-  const expected = mac(secret, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const payload = signedPayload(secret, token, 1000);
+  if (payload === null) return null;
   const parts = /^x\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.([tka])\.(.+)$/s.exec(payload);
   if (!parts) return null;
   return {
@@ -175,4 +176,60 @@ export function muteLink(
     value,
   });
   return `${publicUrl}/mute/${token}`;
+}
+
+/** A reader's vote on one paper: "more like this" (1) or "less like this" (-1). */
+export type Vote = 1 | -1;
+
+export interface FeedbackClaims {
+  subscriberId: number;
+  version: number;
+  paperId: string;
+  vote: Vote;
+}
+
+/** Paper ids are arXiv ids ("2608.16798", "hep-th/9901001") or similar short slugs. */
+const PAPER_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
+
+/**
+ * A feedback link's token, signed for one reader, paper and vote (payload
+ * "v.<id>.<version>.<u|d>.<paperId>"); like manage links it never expires and token_version
+ * revokes it. Its purpose code differs from every other token's, so none is accepted for another.
+ */
+export function signFeedbackToken(secret: string, claims: FeedbackClaims): string {
+  if (!PAPER_ID.test(claims.paperId)) throw new Error("paper id cannot be put in a link");
+  const payload = `v.${claims.subscriberId}.${claims.version}.${claims.vote === 1 ? "u" : "d"}.${claims.paperId}`;
+  return `${Buffer.from(payload).toString("base64url")}.${mac(secret, payload).toString("base64url")}`;
+}
+
+/** The claims of a genuine feedback token, or null for anything else. Never throws. */
+export function verifyFeedbackToken(secret: string, token: unknown): FeedbackClaims | null {
+  const payload = signedPayload(secret, token, 200);
+  if (payload === null) return null;
+  const parts = /^v\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.([ud])\.(.+)$/.exec(payload);
+  if (!parts || !PAPER_ID.test(parts[4]!)) return null;
+  return {
+    subscriberId: Number(parts[1]),
+    version: Number(parts[2]),
+    vote: parts[3] === "u" ? 1 : -1,
+    paperId: parts[4]!,
+  };
+}
+
+/** The two feedback links of one paper in one reader's digest. */
+export function feedbackLinks(
+  publicUrl: string,
+  secret: string,
+  subscriber: { id: number; token_version: number },
+  paperId: string,
+): { more: string; less: string } | null {
+  if (!PAPER_ID.test(paperId)) return null;
+  const link = (vote: Vote) =>
+    `${publicUrl}/feedback/${signFeedbackToken(secret, {
+      subscriberId: subscriber.id,
+      version: subscriber.token_version,
+      paperId,
+      vote,
+    })}`;
+  return { more: link(1), less: link(-1) };
 }

@@ -112,13 +112,14 @@ describe("composed digest", () => {
     expect(text).toMatch(/Manage preferences: https:\/\/paperboy\.test\/preferences\//);
     expect(text).toContain("because reader@example.com subscribed");
 
-    // Two topics beat one keyword, which beats one topic; also-trending papers follow.
+    // Relevance blended with popularity (rank.ts): two topics (▲30) first, then the ▲39 paper
+    // in one topic before the keyword matches (▲17, ▲13, ▲3); also-trending papers follow.
     expect(digest.paperIds.slice(0, 5)).toEqual([
       "2608.16798",
+      "2608.15265",
       "2608.16887",
       "2608.14783",
       "2608.16143",
-      "2608.15265",
     ]);
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDigestComposer } from "../../src/digests/compose.ts";
 import { loadEditionPapers } from "../../src/digests/edition.ts";
 import { ingest } from "../../src/papers/ingest.ts";
+import { feedbackLinks } from "../../src/subscribers/tokens.ts";
 import {
   CHROMIUM_PATH,
   type LiveApp,
@@ -134,6 +135,31 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     await page.waitForLoadState();
     expect(await page.getByRole("alert").count()).toBeGreaterThan(0);
     await expectAccessible("preferences with an error");
+  });
+
+  it("feedback page, its thanks, and the preferences page listing the vote", async () => {
+    const { db } = live.ctx.deps;
+    const reader = await db
+      .selectFrom("subscribers")
+      .select(["id", "token_version"])
+      .where("email", "=", EMAIL)
+      .executeTakeFirstOrThrow();
+    const paper = await db
+      .selectFrom("papers")
+      .select("id")
+      .orderBy("id")
+      .executeTakeFirstOrThrow();
+    const links = feedbackLinks(live.baseUrl, live.ctx.config.APP_SECRET, reader, paper.id)!;
+    await page.goto(links.less);
+    await expectAccessible("feedback");
+    await page.getByRole("button", { name: "Less like this" }).click();
+    await page.waitForLoadState();
+    expect(await page.locator("h1").textContent()).toBe("Thanks, noted");
+    await expectAccessible("feedback recorded");
+    await page.getByRole("link", { name: "your preferences page" }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole("button", { name: /^Remove vote on / }).count()).toBe(1);
+    await expectAccessible("preferences with a vote");
   });
 
   it("unsubscribe page before and after unsubscribing, and after resubscribing", async () => {

@@ -139,7 +139,7 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     expect(await page.getByLabel("Send hour").inputValue()).toBe("7");
   });
 
-  it("receives the digest, and its links open this reader's preferences and unsubscribe pages", async () => {
+  it("receives the digest, and its links open this reader's preferences, feedback and unsubscribe pages", async () => {
     const run = await deliverEdition(live.ctx.deps, EDITION);
     expect(run.sent).toBe(1);
     const digest = await nextMail(3);
@@ -160,6 +160,21 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     expect(await heading()).toBe("Your preferences");
     expect(await seen(page.locator("main"))).toContain(EMAIL);
     expect(await page.getByLabel("Send hour").inputValue()).toBe("7");
+
+    // "More like this" under the first paper: the link's page records nothing, its button does.
+    await page.goto("about:blank");
+    await page.setContent(String(digest.parsed.html));
+    await page.getByRole("link", { name: "More like this" }).first().click();
+    await page.waitForURL("**/feedback/**");
+    expect(await heading()).toBe("More like this?");
+    await page.getByRole("button", { name: "More like this" }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe("Thanks, noted");
+    await page.getByRole("link", { name: "your preferences page" }).click();
+    await page.waitForURL("**/preferences/**");
+    const votes = await seen(page.locator("section", { hasText: "Your votes" }));
+    expect(votes).toContain("More like this:");
+    expect(await page.getByRole("button", { name: /^Remove vote on / }).count()).toBe(1);
 
     await page.goto("about:blank");
     await page.setContent(String(digest.parsed.html));

@@ -143,6 +143,23 @@ export interface EventsTable {
   created_at: Timestamp;
 }
 
+export interface VotesTable {
+  subscriber_id: number;
+  paper_id: string;
+  /** 1 = more like this, -1 = less like this. */
+  vote: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ReaderModelsTable {
+  subscriber_id: number;
+  /** A ReaderModel (src/digests/reader-model.ts) as JSON. */
+  model: ColumnType<unknown, string, string>;
+  votes: ColumnType<number, number | undefined, number>;
+  trained_at: Timestamp;
+}
+
 export interface Database {
   topics: TopicsTable;
   subscribers: SubscribersTable;
@@ -155,6 +172,8 @@ export interface Database {
   sent_papers: SentPapersTable;
   suppressions: SuppressionsTable;
   events: EventsTable;
+  votes: VotesTable;
+  reader_models: ReaderModelsTable;
 }
 
 export type Subscriber = Selectable<SubscribersTable>;

@@ -2,6 +2,7 @@ import type { Topic } from "../../platform/db/schema.ts";
 import { html, type SafeHtml } from "../../platform/http/html.ts";
 import { hourLabel, WEEKDAYS } from "../../subscribers/changes.ts";
 import type { PreferencesView } from "../../subscribers/preferences.ts";
+import type { VoteView } from "../../subscribers/repository.ts";
 import { checked, notice, selected, topicChecks } from "../form-parts.ts";
 import { page } from "../layout.ts";
 import { yourDataSection } from "./your-data.ts";
@@ -19,6 +20,8 @@ export interface PreferencesPageOptions {
   topics: Topic[];
   changes?: string[];
   error?: string;
+  /** The reader's "more/less like this" votes, newest first. */
+  votes?: VoteView[];
 }
 
 export function preferencesPage(o: PreferencesPageOptions): string {
@@ -68,6 +71,7 @@ ${scheduleFields(p)}
 ${digestFields(p)}
 <button type="submit">Save preferences</button>
 </form>
+${votesSection(o.token, o.votes ?? [])}
 ${yourDataSection({ token: o.token, feedUrl: o.feedUrl })}
 <p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
 </div>`,
@@ -141,4 +145,22 @@ function digestFields(p: PreferencesView): SafeHtml {
     <p class="hint" id="paused-hint">Leave empty to keep receiving. No digests until this date.</p>
   </div>
 </fieldset>`;
+}
+
+/** The reader's votes, each with a Remove button (its own small form). */
+function votesSection(token: string, votes: VoteView[]): SafeHtml {
+  const items = votes.map(
+    (
+      v,
+    ) => html`<li><span class="vote">${v.vote === 1 ? "More like this" : "Less like this"}:</span> ${v.title}
+<form method="post" action="/preferences/${token}/votes/remove" class="inline"><input type="hidden" name="paper_id" value="${v.paperId}"><button type="submit" class="secondary" aria-label="Remove vote on ${v.title}">Remove</button></form></li>`,
+  );
+  return html`<section class="card" aria-labelledby="votes-heading">
+<h2 id="votes-heading">Your votes</h2>
+${
+  votes.length
+    ? html`<p class="hint">From the “More like this” and “Less like this” links in your digests; they shape the papers you get.</p><ul class="votes">${items}</ul>`
+    : html`<p class="hint">None yet. Use “More like this” or “Less like this” under a paper in your digest to teach Paperboy what you want.</p>`
+}
+</section>`;
 }

@@ -9,6 +9,7 @@ import { adminRoutes } from "./admin.ts";
 import { archiveRoutes } from "./archive.ts";
 import { confirmRoutes } from "./confirm.ts";
 import { docsRoutes, registerOpenApi } from "./docs.ts";
+import { feedbackRoutes } from "./feedback.ts";
 import { feedRoutes } from "./feeds.ts";
 import { healthRoutes } from "./health.ts";
 import { homeRoutes } from "./home.ts";
@@ -40,6 +41,7 @@ const WEB_ROUTES: WebRoutes[] = [
   readerDataRoutes,
   unsubscribeRoutes,
   muteRoutes,
+  feedbackRoutes,
   archiveRoutes,
   papersApiRoutes,
   feedRoutes,

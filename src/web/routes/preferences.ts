@@ -1,13 +1,14 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { scheduleRetraining } from "../../digests/learn.ts";
 import { listTopics } from "../../papers/repository.ts";
 import type { Deps } from "../../platform/deps.ts";
 import type { PreferencesView } from "../../subscribers/preferences.ts";
-import { getPreferences } from "../../subscribers/repository.ts";
-import { InputError, updatePreferences } from "../../subscribers/service.ts";
+import { getPreferences, listVotes } from "../../subscribers/repository.ts";
+import { InputError, unvote, updatePreferences } from "../../subscribers/service.ts";
 import { preferencesPutSchema, preferencesSchema } from "../../subscribers/validation.ts";
 import type { WebRoutes } from "../context.ts";
-import { asForm, preferencesFormInput } from "../forms.ts";
+import { asForm, formText, preferencesFormInput } from "../forms.ts";
 import { preferencesPage } from "../pages/preferences.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
 import { linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
@@ -44,6 +45,24 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
           return render(request, reply, 400, { error: error.message });
         throw error;
       }
+    },
+  );
+
+  routes.post(
+    "/preferences/:token/votes/remove",
+    { preValidation: [requireType(FORM_TYPE), manage] },
+    async (request, reply) => {
+      const subscriberId = readerOf(request).id;
+      const paperId = formText(asForm(request.body).paper_id);
+      const votes = await listVotes(deps.db, subscriberId);
+      const removed = votes.find((v) => v.paperId === paperId);
+      if (!removed) return render(request, reply, 200, { changes: [] });
+      await unvote(deps, subscriberId, removed.paperId);
+      await scheduleRetraining(deps.requestSide().queues, subscriberId).catch((err) =>
+        request.log.warn({ subscriberId, err }, "could not schedule model retraining"),
+      );
+      const label = removed.vote === 1 ? "More like this" : "Less like this";
+      return render(request, reply, 200, { changes: [`Vote removed: ${label}, ${removed.title}`] });
     },
   );
 
@@ -86,9 +105,10 @@ function preferencesRenderer(deps: Deps) {
     extra: PageExtras,
   ) => {
     const subscriber = readerOf(request);
-    const [prefs, topics] = await Promise.all([
+    const [prefs, topics, votes] = await Promise.all([
       extra.prefs ?? getPreferences(deps.db, subscriber.id),
       listTopics(deps.db),
+      listVotes(deps.db, subscriber.id),
     ]);
     const page = preferencesPage({
       token: (request as TokenRequest).params.token,
@@ -100,6 +120,7 @@ function preferencesRenderer(deps: Deps) {
       topics,
       changes: extra.changes,
       error: extra.error,
+      votes,
     });
     return sendPage(reply, status, page);
   };

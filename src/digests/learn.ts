@@ -1,0 +1,72 @@
+import { loadTopicModel, type TopicModel } from "../papers/topic-model.ts";
+import type { Deps } from "../platform/deps.ts";
+import { enqueue, type JobHandlers, type Queues } from "../platform/queues.ts";
+import { saveReaderModel } from "../subscribers/repository.ts";
+import { paperFeatures, type ReaderModel, trainReaderModel } from "./reader-model.ts";
+import { type TrainingPaper, trainingPapers } from "./repository.ts";
+
+/**
+ * Retraining a reader's model after their votes: each vote (re)schedules one job a few seconds
+ * later (BullMQ debounce: the same deduplication id extends the delay and replaces the job),
+ * so a reader clicking through a digest costs one training, not one per click.
+ */
+export const RETRAIN_DELAY_MS = 5_000;
+
+export function scheduleRetraining(
+  queues: Queues,
+  subscriberId: number,
+  delayMs = RETRAIN_DELAY_MS,
+) {
+  const id = `train-reader-model:${subscriberId}`;
+  return enqueue(
+    queues,
+    "train-reader-model",
+    { subscriberId },
+    {
+      delay: delayMs,
+      deduplication: { id, ttl: delayMs, extend: true, replace: true },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+      attempts: 3,
+      backoff: { type: "exponential", delay: 2_000 },
+    },
+  );
+}
+
+/** Train a reader's model from what trainingPapers returns (pure). */
+export function modelFromPapers(
+  papers: TrainingPaper[],
+  topicModel: TopicModel,
+): ReaderModel | null {
+  return trainReaderModel(
+    papers.map((p) => ({
+      paper: { id: p.id, title: p.title },
+      features: paperFeatures(p, topicModel.space),
+      vote: p.vote,
+    })),
+  );
+}
+
+/** Retrain and store one reader's model (removed when they have no votes left). */
+export async function retrainReader(
+  deps: Pick<Deps, "db" | "clock">,
+  subscriberId: number,
+  topicModel: TopicModel,
+): Promise<{ votes: number; trained: boolean }> {
+  const now = deps.clock.now();
+  const papers = await trainingPapers(deps.db, subscriberId, now);
+  const model = modelFromPapers(papers, topicModel);
+  const votes = papers.filter((p) => p.vote !== 0).length;
+  await saveReaderModel(deps.db, subscriberId, model, votes, now);
+  return { votes, trained: model !== null };
+}
+
+export function learnJobHandlers(deps: Deps): Pick<JobHandlers, "train-reader-model"> {
+  let topicModel: TopicModel | undefined;
+  return {
+    "train-reader-model": async (data) => {
+      topicModel ??= loadTopicModel();
+      return retrainReader(deps, data.subscriberId, topicModel);
+    },
+  };
+}
