@@ -71,7 +71,13 @@ switch (task) {
     must("npx", ["tsc", "--noEmit"], env);
     must("npx", ["biome", "check", "."], env);
     const { ensureChromium } = await import("./chromium.mjs");
-    const testEnv = { ...env, NODE_ENV: "test", CHROMIUM_PATH: ensureChromium() ?? "" };
+    const { ensureSpamAssassin } = await import("./spamassassin.mjs");
+    const testEnv = {
+      ...env,
+      NODE_ENV: "test",
+      CHROMIUM_PATH: ensureChromium() ?? "",
+      SPAMASSASSIN_PATH: ensureSpamAssassin() ?? "",
+    };
     must("npx", ["vitest", "run", ...rest], testEnv);
     break;
   }

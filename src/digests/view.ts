@@ -1,35 +1,20 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
-import {
-  codeUrl,
-  editionLabel,
-  excerpt,
-  paperBlurb,
-  paperPageUrl,
-  pdfUrl,
-  shortAuthors,
-} from "./format.ts";
+import { type CardChip, type CardView, paperCardView, paperStats } from "./card.ts";
+import { editionLabel, excerpt, paperPageUrl } from "./format.ts";
+import { latexToText } from "./latex.ts";
 import type { Selection } from "./types.ts";
 
 /**
  * Everything a digest shows, as plain strings: the HTML template and the plain-text part are
  * both rendered from this one object, so they never disagree.
  */
-export interface PaperView {
-  title: string;
-  url: string;
-  authors: string;
-  upvotes: number;
-  blurb: string;
-  reasons: string[];
-  pdfUrl: string | null;
-  codeUrl: string | null;
-}
+export type PaperView = CardView;
 
 export interface TrendingView {
   title: string;
   url: string;
-  upvotes: number;
+  stats: string;
 }
 
 export interface DigestView {
@@ -46,17 +31,22 @@ export interface DigestView {
 
 /** Limits that keep 50 papers with absurd feed data well under Gmail's 102 KB clip. */
 const TITLE_MAX = 200;
-const SUBJECT_TITLE_MAX = 70;
+const SUBJECT_TITLE_MAX = 60;
 const BLURB_MAX = 300;
 const REASONS_MAX = 4;
+/** The top papers get a thumbnail (the mail column is 560 px wide); the rest stay compact. */
+const THUMBNAILS = 3;
+const THUMBNAIL_WIDTH = 560;
 
 export interface ViewInput {
   email: string;
   editionDate: string;
   frequency: Frequency;
   selection: Selection;
-  /** Names of the reader's topics, for "why you get this". */
+  /** Names of the reader's topics, keywords and authors, for "why you get this". */
   topicNames: string[];
+  keywords?: string[];
+  authors?: string[];
   publicUrl: string;
   links: { manage: string; unsubscribe: string };
 }
@@ -65,31 +55,25 @@ export function digestView(input: ViewInput): DigestView {
   const { selection, frequency } = input;
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
-  const papers = selection.papers.map(({ paper, reasons }) => paperView(paper, reasons));
-  const count = papers.length;
-  const prefix = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
-  const subject = count
-    ? `${prefix}: ${count} new, top: ${excerpt(papers[0]!.title, SUBJECT_TITLE_MAX)}`
-    : `${prefix}: nothing new matched`;
-  const following =
-    input.topicNames.length > 0
-      ? `your topics (${input.topicNames.join(", ")})`
-      : "trending papers";
+  const papers = selection.papers.map(({ paper, reasons }, i) =>
+    paperView(paper, reasons, i < THUMBNAILS),
+  );
+  const heading = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
   return {
-    subject,
+    subject: subjectLine(papers, when),
     preheader: preheader(papers, selection.alsoTrending),
-    heading: weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`,
-    intro: count
-      ? `${count} new ${count === 1 ? "paper" : "papers"} for you, most relevant first.`
-      : `Nothing new matched your preferences ${weekly ? "this week" : "today"}.`,
+    heading,
+    intro: papers.length
+      ? `${papers.length} new ${papers.length === 1 ? "paper" : "papers"} for you, most relevant first.`
+      : `Nothing new matched your preferences ${weekly ? "this week" : `on ${when}`}.`,
     papers,
-    alsoTrendingHeading: weekly ? "Also trending this week" : "Also trending today",
+    alsoTrendingHeading: `Also trending, ${when}`,
     alsoTrending: selection.alsoTrending.map((p) => ({
-      title: excerpt(p.title, TITLE_MAX),
+      title: excerpt(latexToText(p.title), TITLE_MAX),
       url: paperPageUrl(p),
-      upvotes: p.upvotes,
+      stats: paperStats(p),
     })),
-    why: `You get this ${weekly ? "weekly" : "daily"} digest of ${following} because ${input.email} subscribed to Paperboy at ${new URL(input.publicUrl).host}.`,
+    why: `You get this ${weekly ? "weekly" : "daily"} digest of ${following(input)} because ${input.email} subscribed to Paperboy at ${new URL(input.publicUrl).host}.`,
     links: {
       ...input.links,
       archive: `${input.publicUrl}/digests/${input.editionDate}`,
@@ -98,20 +82,40 @@ export function digestView(input: ViewInput): DigestView {
   };
 }
 
-function paperView(paper: EditionPaper, reasons: { label: string }[]): PaperView {
+/** Short, and the top paper first: "VibeWorlding: Can Multimodal Agents… + 9 more". */
+function subjectLine(papers: PaperView[], when: string): string {
+  const [top] = papers;
+  if (!top) return `Nothing new for you, ${when}`;
+  if (papers.length === 1) return excerpt(top.title, SUBJECT_TITLE_MAX + 10);
+  return `${excerpt(top.title, SUBJECT_TITLE_MAX)} + ${papers.length - 1} more`;
+}
+
+/** "your topics (Agents, RL), keywords (diffusion) and authors (Ada Lovelace)". */
+function following(input: ViewInput): string {
+  const groups: [string, string[]][] = [
+    ["topics", input.topicNames],
+    ["keywords", input.keywords ?? []],
+    ["authors", input.authors ?? []],
+  ];
+  const parts = groups
+    .filter(([, items]) => items.length > 0)
+    .map(([name, items]) => `${name} (${excerpt(items.join(", "), 200)})`);
+  if (parts.length === 0) return "trending papers";
+  const list =
+    parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+  return `your ${list}`;
+}
+
+function paperView(paper: EditionPaper, reasons: { label: string }[], thumbnail: boolean) {
   const labels = reasons.map((r) => r.label);
   const shown = labels.slice(0, REASONS_MAX);
   if (labels.length > REASONS_MAX) shown.push(`+${labels.length - REASONS_MAX} more`);
-  return {
-    title: excerpt(paper.title, TITLE_MAX),
-    url: paperPageUrl(paper),
-    authors: excerpt(shortAuthors(paper.authors), 120),
-    upvotes: paper.upvotes,
-    blurb: paperBlurb(paper, BLURB_MAX),
-    reasons: shown.map((l) => excerpt(l, 60)),
-    pdfUrl: pdfUrl(paper),
-    codeUrl: codeUrl(paper),
-  };
+  const chips: CardChip[] = shown.map((l) => ({ label: excerpt(l, 60), href: null }));
+  return paperCardView(paper, chips, {
+    titleMax: TITLE_MAX,
+    blurbMax: BLURB_MAX,
+    thumbnailWidth: thumbnail ? THUMBNAIL_WIDTH : 0,
+  });
 }
 
 /** The inbox preview line: what else is inside, after the subject's top paper. */
@@ -119,6 +123,6 @@ function preheader(papers: PaperView[], also: EditionPaper[]): string {
   const rest = papers.slice(1, 4).map((p) => p.title);
   if (rest.length) return excerpt(`Also: ${rest.join(" · ")}`, 140);
   if (papers[0]) return excerpt(papers[0].blurb, 140);
-  if (also[0]) return excerpt(`Trending: ${also[0].title}`, 140);
+  if (also[0]) return excerpt(`Trending: ${latexToText(also[0].title)}`, 140);
   return "Nothing new matched your preferences.";
 }

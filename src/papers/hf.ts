@@ -41,6 +41,7 @@ const itemSchema = z.looseObject({
   numComments: count.nullish(),
   thumbnail: text,
   mediaUrl: text,
+  organization: z.looseObject({ fullname: text, name: text }).nullish(),
 });
 
 type HfItem = z.infer<typeof itemSchema>;
@@ -132,6 +133,7 @@ function toPaper(item: HfItem, listedOn: string): IncomingPaper {
     github_stars: p.githubRepo ? (p.githubStars ?? null) : null,
     project_page: absoluteUrl(p.projectPage),
     thumbnail: absoluteUrl(item.thumbnail ?? item.mediaUrl),
+    organization: nonEmpty(item.organization?.fullname ?? item.organization?.name) ?? undefined,
     source: "hf",
   };
 }

@@ -17,6 +17,8 @@ export interface IncomingPaper {
   github_stars: number | null;
   project_page: string | null;
   thumbnail: string | null;
+  /** The organisation a paper is listed under, when the source names one. */
+  organization?: string | null;
   source: "hf" | "arxiv";
 }
 

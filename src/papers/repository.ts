@@ -83,6 +83,7 @@ const merged = {
   github_stars: sql<number>`greatest(papers.github_stars, excluded.github_stars)`,
   project_page: sql<string>`coalesce(excluded.project_page, papers.project_page)`,
   thumbnail: sql<string>`coalesce(excluded.thumbnail, papers.thumbnail)`,
+  organization: sql<string>`coalesce(excluded.organization, papers.organization)`,
 };
 const mergedColumns = Object.keys(merged) as (keyof typeof merged)[];
 
@@ -118,6 +119,7 @@ export async function upsertPapers(
           github_stars: p.github_stars,
           project_page: p.project_page,
           thumbnail: p.thumbnail,
+          organization: p.organization ?? null,
           source: p.source,
           created_at: now,
           updated_at: now,

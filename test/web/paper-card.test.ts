@@ -18,6 +18,7 @@ const paper: EditionPaper = {
   github_stars: 7,
   project_page: "https://example.org/project",
   thumbnail: null,
+  organization: null,
   source: "hf",
   created_at: new Date(),
   updated_at: new Date(),

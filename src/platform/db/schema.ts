@@ -73,6 +73,8 @@ export interface PapersTable {
   github_stars: number | null;
   project_page: string | null;
   thumbnail: string | null;
+  /** The Hugging Face organisation the paper is listed under (migration 0007). */
+  organization: ColumnType<string | null, string | null | undefined, string | null>;
   source: "hf" | "arxiv";
   created_at: Timestamp;
   updated_at: Timestamp;
