@@ -77,7 +77,8 @@ export function paperCardView(
   { titleMax = 200, blurbMax = 300, thumbnailWidth = 0 }: CardOptions = {},
 ): CardView {
   const title = excerpt(latexToText(paper.title), titleMax);
-  const short = excerpt(title, 60);
+  // Link names: "PDF: VibeWorlding" — the title up to its colon, so 50 papers stay small.
+  const short = excerpt(title.split(/:\s/)[0]!, 40);
   const link = (label: string, href: string | null): CardLink[] =>
     href ? [{ label, href, name: `${label}: ${short}` }] : [];
   const thumb = thumbnailWidth > 0 ? safeUrl(paper.thumbnail) : null;
@@ -91,7 +92,6 @@ export function paperCardView(
     blurb: latexToText(paperBlurb(paper, blurbMax)),
     reasons,
     links: [
-      ...link(paper.source === "arxiv" ? "arXiv" : "Hugging Face", paperPageUrl(paper)),
       ...(paper.source === "arxiv" ? [] : link("Abstract", abstractUrl(paper))),
       ...link("PDF", pdfUrl(paper)),
       ...link("Code", codeUrl(paper)),

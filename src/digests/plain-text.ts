@@ -14,6 +14,7 @@ export function renderPlainText(view: DigestView): string {
   ];
   view.papers.forEach((p, i) => {
     lines.push(...wrap(p.title, `${i + 1}. `.padEnd(INDENT.length), INDENT));
+    lines.push(`${INDENT}${p.url}`);
     const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
     if (byline) lines.push(...wrap(byline, INDENT));
     lines.push(...wrap(p.stats, INDENT));

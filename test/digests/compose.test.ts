@@ -72,9 +72,8 @@ describe("composed digest", () => {
     const mail = await deliver(digest);
     const { parsed } = mail;
 
-    expect(parsed.subject).toBe(
-      "Your papers for Aug 18: 5 new, top: ClawGym II: Exploring Black-Box RL on Agent Harness",
-    );
+    // Short, and the top paper first.
+    expect(parsed.subject).toBe("ClawGym II: Exploring Black-Box RL on Agent Harness + 4 more");
     expect(mail.raw).toMatch(/Content-Type: multipart\/alternative/i);
     expect(parsed.messageId).toBe("<digest.42.2026-08-18@paperboy.test>");
 
@@ -94,7 +93,17 @@ describe("composed digest", () => {
     expect(html).toContain('href="https://github.com/usail-hkust/VibeWorlding-Gym"');
     expect(html).toContain("topic: Agents &amp; tool use");
     expect(html).toContain("keyword: diffusion");
-    expect(html).toContain("Also trending today");
+    expect(html).toContain("Also trending, Aug 18");
+    expect(html).toContain("<h1");
+    expect(html).toMatch(
+      /<h2 class="t"[^>]*><a href="https:\/\/huggingface\.co\/papers\/2608\.16798">/,
+    );
+    // Labelled counts, organisation and the arXiv abstract; links named per paper.
+    expect(html).toContain("▲ 30 upvotes · 1 comment · ★ 33 GitHub stars");
+    expect(html).toContain("<b>Renmin University of China</b>");
+    expect(html).toContain(
+      'href="https://arxiv.org/abs/2608.16798" aria-label="Abstract: ClawGym II"',
+    );
     expect(html).toContain('<meta name="color-scheme" content="light dark">');
     expect(html).toContain("prefers-color-scheme: dark");
     // Readable without images: every image (if any) has alt text, and all content is text.
@@ -125,7 +134,7 @@ describe("composed digest", () => {
   it("uses the AI summary, or the abstract's start cut on a word boundary", () => {
     const noSummary = paper({ ai_summary: null, abstract: `${"word ".repeat(200)}end` });
     const digest = composer.compose(input({ papers: [noSummary] }))!;
-    const blurb = /word (?:word )+word…/.exec(digest.text)![0];
+    const blurb = /word (?:word )+word…/.exec(digest.text.replace(/\s+/g, " "))![0];
     expect(blurb.length).toBeLessThanOrEqual(301);
     expect(digest.html).toContain(day[0]!.title);
     const withSummary = composer.compose(input({ papers: [day[0]!] }))!;
@@ -147,20 +156,21 @@ describe("composed digest", () => {
     const everyDay = composer.compose(
       input({}, { topics: ["robotics"], keywords: [], skipEmpty: false }),
     )!;
-    expect(everyDay.subject).toBe("Your papers for Aug 18: nothing new matched");
-    expect(everyDay.text).toContain("Also trending today");
+    expect(everyDay.subject).toBe("Nothing new for you, Aug 18");
+    expect(everyDay.text).toContain("Also trending, Aug 18");
     const mail = await deliver(everyDay);
-    expect(mail.parsed.html).toContain("Nothing new matched your preferences today.");
+    expect(mail.parsed.html).toContain("Nothing new matched your preferences on Aug 18.");
   });
 
   it("titles a weekly digest with its week", () => {
     const digest = composer.compose(input({}, { frequency: "weekly" }))!;
-    expect(digest.subject).toMatch(/^Your week in papers, Aug 12–18: 5 new, top: /);
-    expect(digest.html).toContain("Also trending this week");
+    expect(digest.subject).toMatch(/^ClawGym II: .* \+ 4 more$/);
+    expect(digest.html).toContain("Your week in papers, Aug 12–18");
+    expect(digest.html).toContain("Also trending, Aug 12–18");
     const acrossMonths = composer.compose(
       input({ editionDate: "2026-09-02" }, { frequency: "weekly" }),
     )!;
-    expect(acrossMonths.subject).toMatch(/^Your week in papers, Aug 27–Sep 2: /);
+    expect(acrossMonths.html).toContain("Your week in papers, Aug 27–Sep 2");
   });
 
   it("adds a mailto unsubscribe and a configured List-Id", async () => {
@@ -199,7 +209,7 @@ describe("composed digest", () => {
     const mail = await deliver(digest);
     const html = mail.parsed.html as string;
     expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
-    expect(html.match(/class="paper"><p class="t">/g)).toHaveLength(50);
+    expect(html.match(/class="p"><h2 class="t"/g)).toHaveLength(50);
   });
 
   it("shows planted <script> and javascript: URLs only as harmless text", async () => {
