@@ -143,7 +143,9 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     const run = await deliverEdition(live.ctx.deps, EDITION);
     expect(run.sent).toBe(1);
     const digest = await nextMail(3);
-    expect(digest.parsed.subject).toMatch(/^Your papers for Aug 18: \d+ new, top: /);
+    // The subject leads with the top paper and stays short.
+    expect(digest.parsed.subject).toMatch(/ \+ \d+ more$/);
+    expect(digest.parsed.subject!.length).toBeLessThanOrEqual(75);
 
     // Read it on a phone, on a blank page as a mail client shows it (not under the app's CSP).
     await page.setViewportSize({ width: 375, height: 800 });

@@ -153,7 +153,7 @@ describe("admin preview", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/html");
     expect(res.headers["content-security-policy"]).not.toContain("script-src");
-    expect(res.body).toContain("<title>Your papers for Aug 18: ");
+    expect(res.body).toContain("Your papers for Aug 18</h1>");
     expect(res.body).toContain("topic: Agents &amp; tool use");
     expect(res.body).toContain("keyword: RL");
 
@@ -161,7 +161,7 @@ describe("admin preview", () => {
       url: `/admin/preview?email=${encodeURIComponent(email)}&date=2026-08-14`,
       headers: auth,
     });
-    expect(older.body).toContain("<title>Your papers for Aug 14: ");
+    expect(older.body).toContain("Your papers for Aug 14</h1>");
   });
 
   it("answers unknown readers with 404 and bad input with 400", async () => {
