@@ -1,16 +1,14 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { listTopics } from "../../papers/repository.ts";
+import { findPapersListedBetween, latestEditionDate, listTopics } from "../../papers/repository.ts";
 import { InputError, subscribe } from "../../subscribers/service.ts";
 import { subscribeSchema } from "../../subscribers/validation.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
+import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, subscribeFormInput } from "../forms.ts";
-import {
-  checkInboxPage,
-  type SubscribeFormValues,
-  subscribeErrorPage,
-} from "../pages/subscribe.ts";
+import { landingPage } from "../pages/home.ts";
+import { checkInboxPage, type SubscribeFormValues } from "../pages/subscribe.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
 
 const ACCEPTED_MESSAGE =
@@ -38,19 +36,22 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
       attachValidation: true,
     },
     async (request, reply) => {
-      const fail = async (message: string) => {
-        const topics = await listTopics(web.deps.db);
+      // The landing page again, hero and papers included, with every problem beside its field.
+      const fail = async (errors: FieldErrors) => {
+        const { db } = web.deps;
+        const [topics, edition] = await Promise.all([listTopics(db), latestEditionDate(db)]);
+        const papers = edition ? await findPapersListedBetween(db, edition, edition) : [];
         const values = request.body as SubscribeFormValues;
-        return sendPage(reply, 400, subscribeErrorPage(topics, values, message));
+        return sendPage(reply, 400, landingPage(edition, papers, topics, { values, errors }));
       };
-      if (request.validationError) return fail(request.validationError.message);
+      if (request.validationError) return fail(fieldErrorsOf(request.validationError.validation));
       try {
         await subscribe(web, request.body);
       } catch (error) {
-        if (error instanceof InputError) return fail(error.message);
+        if (error instanceof InputError) return fail(inputErrorAsFields(error.message));
         throw error;
       }
-      return sendPage(reply, 200, checkInboxPage());
+      return sendPage(reply, 200, checkInboxPage(request.body.email));
     },
   );
 
