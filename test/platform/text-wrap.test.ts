@@ -7,7 +7,7 @@ describe("wrap", () => {
     const url = `https://example.org/${"x".repeat(90)}`;
     expect(
       wrap(
-        `1. A title that is long enough to need a second line here ${url} end`,
+        `A title that is long enough to need a second line here ${url} end`,
         "1. ",
         "   ",
         40,
