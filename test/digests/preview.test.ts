@@ -32,7 +32,9 @@ describe("paperboy preview", () => {
     expect(r.stdout).toMatch(/^Subject: An Empirical Study.* \+ 2 more\n/);
     expect(r.stdout).toContain("Your papers for Aug 18");
     expect(r.stdout).toContain("keyword: diffusion");
-    expect(r.stdout.replace(/\s+/g, " ")).toMatch(/Unsubscribe: https:\/\/paperboy\.test\/unsubscribe\//);
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(
+      /Unsubscribe: https:\/\/paperboy\.test\/unsubscribe\//,
+    );
   });
 
   it("writes the HTML of a chosen date to --out", async () => {

@@ -6,12 +6,7 @@ describe("wrap", () => {
   it("breaks at spaces with a hanging indent and never splits a long URL", () => {
     const url = `https://example.org/${"x".repeat(90)}`;
     expect(
-      wrap(
-        `A title that is long enough to need a second line here ${url} end`,
-        "1. ",
-        "   ",
-        40,
-      ),
+      wrap(`A title that is long enough to need a second line here ${url} end`, "1. ", "   ", 40),
     ).toEqual([
       "1. A title that is long enough to need a",
       "   second line here",
