@@ -1,5 +1,6 @@
 import type { Topic } from "../platform/db/schema.ts";
 import { html, type SafeHtml } from "../platform/http/html.ts";
+import { WEEKDAYS } from "../subscribers/changes.ts";
 import type { FieldErrors } from "./field-errors.ts";
 
 /** Pieces shared by the subscribe form and the preferences page. */
@@ -22,6 +23,17 @@ export function topicChecks(
     const id = firstId && i === 0 ? `${idPrefix}-first` : `${idPrefix}-${t.slug}`;
     return html`<label for="${id}" title="${t.description}"><input type="checkbox" id="${id}" name="topics" value="${t.slug}"${checked(chosen.includes(t.slug))}> <span>${t.name}</span></label>`;
   })}</div>`;
+}
+
+/** "at 8:00 in Berlin (Europe/Berlin) every day", "on Mondays at 8:00 UTC". */
+export function scheduleLabel(p: {
+  frequency: string;
+  weekly_day: number;
+  send_hour: number;
+  timezone: string;
+}): string {
+  const at = `at ${localTime(p.send_hour, p.timezone)}${p.timezone.includes("/") ? ` (${p.timezone})` : ""}`;
+  return p.frequency === "weekly" ? `on ${WEEKDAYS[p.weekly_day]}s ${at}` : `${at} every day`;
 }
 
 /** "8:00 in Berlin", "8:00 UTC": a send hour in a zone, as a reader says it. */

@@ -145,7 +145,7 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     await expectAccessible("unsubscribed");
     await page.getByRole("button", { name: "Resubscribe" }).click();
     await page.waitForLoadState();
-    expect(await page.locator("h1").textContent()).toBe("Welcome back");
+    expect(await page.locator("h1").textContent()).toBe("You’re subscribed again");
     await expectAccessible("resubscribed");
   });
 

@@ -180,8 +180,8 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
 
     await page.getByRole("button", { name: "Resubscribe" }).click();
     await page.waitForLoadState();
-    expect(await heading()).toBe("Welcome back");
-    expect(await seen(page.getByRole("status"))).toContain("You’re subscribed again.");
+    expect(await heading()).toBe("You’re subscribed again");
+    expect(await seen(page.getByRole("status"))).toContain("start again with the next edition");
     expect(await status()).toBe("active");
   });
 });
