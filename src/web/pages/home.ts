@@ -35,14 +35,16 @@ export function landingPage(
 <section class="hero-text" aria-labelledby="hero-title">
 <p class="eyebrow">Trending on Hugging Face Daily Papers</p>
 <h1 id="hero-title">The papers everyone is reading, in your inbox at your hour.</h1>
+</section>
+<aside class="signup" aria-label="Subscribe">${subscribeForm(topics, form?.values, form?.errors)}</aside>
+<div class="hero-more">
 <p class="lead">Pick the topics you care about. Every morning (or once a week) Paperboy sends the day’s most upvoted research, ranked for you, with one-line summaries and links to PDF and code.</p>
 <ul class="benefits">
 <li>Ranked for your topics, keywords and favourite authors</li>
 <li>Never the same paper twice</li>
 <li>Leave with one click, any time</li>
 </ul>
-</section>
-<aside class="signup" aria-label="Subscribe">${subscribeForm(topics, form?.values, form?.errors)}</aside>
+</div>
 <section class="trending" aria-labelledby="papers-title">
 <h2 id="papers-title">${edition ? html`Trending on ${edition}` : "Trending papers"}</h2>
 ${

@@ -58,7 +58,6 @@ ${errors ? errorSummary(errors, { topics: "topic-first", frequency: "freq-daily"
   <label for="freq-weekly"><input type="radio" id="freq-weekly" name="frequency" value="weekly"${checked(frequency === "weekly")}> Weekly</label>
 </fieldset>
 ${timeZoneField({ id: "timezone", label: "Your time zone", value: values.timezone ?? "UTC", hour: 8, errors })}
-<button type="submit" class="secondary">Subscribe</button>
 </details>
 <div class="hp" aria-hidden="true">
   <label for="website">Leave this field empty</label>
