@@ -11,8 +11,9 @@ export function errorPage(status: number, message: string): string {
         : status >= 500
           ? "Something went wrong"
           : "Bad request";
+  // The shell's bare "Not found." gets words; a route's own message (a bad link) is kept.
   const text =
-    status === 404
+    status === 404 && message === "Not found."
       ? "There is no page at this address. It may have moved, or the link may be mistyped."
       : message;
   return page({

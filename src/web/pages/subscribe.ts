@@ -42,6 +42,7 @@ ${errors ? errorSummary(errors, { topics: "topic-first", frequency: "freq-daily"
     <button type="submit">Subscribe</button>
   </div>
   ${email.message}
+  <p class="hint">Already subscribed? <a href="/links">Email me my links</a>.</p>
 </div>
 <details class="more"${moreOpen ? html` open` : ""}>
 <summary>Topics, daily or weekly, and your time zone <span class="hint">(optional, changeable later)</span></summary>
@@ -79,6 +80,46 @@ export function checkInboxPage(email?: string): string {
         : "If the address can receive our mail, a confirmation link is on its way."
     } Open it to start your digest.</p>
 <p class="hint">Nothing after a few minutes? Look in spam, or subscribe again in 5 minutes. Wrong address? <a href="/#subscribe">Use another one</a>.</p>
+<p><a href="/">Back to today’s papers</a></p>
+</div>`,
+  });
+}
+
+/** "Email me my links": for a reader who lost their mails (no login exists to fall back on). */
+export function linksPage(values: { email?: string } = {}, errors?: FieldErrors): string {
+  const email = fieldError(errors, "email", "links-email");
+  return page({
+    title: "Email me my links",
+    noindex: true,
+    body: html`<div class="narrow">
+<h1>Email me my links</h1>
+<p class="lead">Lost the mail with your preferences and unsubscribe links? Enter your address and we mail them to you again.</p>
+${errors ? errorSummary(errors, { email: "links-email" }) : ""}
+<form method="post" action="/links" class="card" novalidate>
+<div class="field">
+  <label for="links-email">Email address</label>
+  <div class="inline-submit">
+    <input type="email" id="links-email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}"${email.attrs}>
+    <button type="submit">Email me my links</button>
+  </div>
+  ${email.message}
+</div>
+</form>
+<p class="hint">Not subscribed yet? <a href="/#subscribe">Get the digest</a>.</p>
+</div>`,
+  });
+}
+
+/** The one answer to every links request, whatever the address (no enumeration). */
+export function linksSentPage(email: string): string {
+  return page({
+    title: "Check your inbox",
+    noindex: true,
+    body: html`<div class="narrow center">
+<p class="big-icon" aria-hidden="true">📬</p>
+<h1>Check your inbox</h1>
+<p class="lead">If <strong>${email}</strong> gets our digest, its links are on their way.</p>
+<p class="hint">We send them at most once an hour. Nothing arrives? The address may not be subscribed: <a href="/#subscribe">subscribe</a>.</p>
 <p><a href="/">Back to today’s papers</a></p>
 </div>`,
   });

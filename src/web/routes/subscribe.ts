@@ -2,13 +2,18 @@ import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { findPapersListedBetween, latestEditionDate, listTopics } from "../../papers/repository.ts";
-import { InputError, subscribe } from "../../subscribers/service.ts";
-import { subscribeSchema } from "../../subscribers/validation.ts";
+import { emailMyLinks, InputError, subscribe } from "../../subscribers/service.ts";
+import { linksRequestSchema, subscribeSchema } from "../../subscribers/validation.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
 import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, subscribeFormInput } from "../forms.ts";
 import { landingPage } from "../pages/home.ts";
-import { checkInboxPage, type SubscribeFormValues } from "../pages/subscribe.ts";
+import {
+  checkInboxPage,
+  linksPage,
+  linksSentPage,
+  type SubscribeFormValues,
+} from "../pages/subscribe.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
 
 const ACCEPTED_MESSAGE =
@@ -55,6 +60,26 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
     },
   );
 
+  // "Email me my links": same budget as subscribing, the same answer for every address.
+  routes.get("/links", async (_request, reply) => sendPage(reply, 200, linksPage()));
+  routes.post(
+    "/links",
+    {
+      onRequest: limited,
+      preValidation: [requireType(FORM_TYPE), readLinksForm],
+      schema: { body: linksRequestSchema },
+      attachValidation: true,
+    },
+    async (request, reply) => {
+      if (request.validationError) {
+        const errors = fieldErrorsOf(request.validationError.validation);
+        return sendPage(reply, 400, linksPage(request.body as { email?: string }, errors));
+      }
+      await emailMyLinks(web, request.body.email);
+      return sendPage(reply, 200, linksSentPage(request.body.email));
+    },
+  );
+
   routes.post(
     "/api/subscriptions",
     {
@@ -77,6 +102,10 @@ async function readSubscribeForm(request: FastifyRequest, reply: FastifyReply) {
   const form = asForm(request.body);
   if (formText(form.website)?.trim()) return sendPage(reply, 200, checkInboxPage());
   request.body = subscribeFormInput(form);
+}
+
+async function readLinksForm(request: FastifyRequest) {
+  request.body = { email: formText(asForm(request.body).email) };
 }
 
 /**
