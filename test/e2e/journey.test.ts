@@ -219,4 +219,20 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     expect(await seen(page.getByRole("status"))).toContain("start again with the next edition");
     expect(await status()).toBe("active");
   });
+
+  it("gets their links back by mail after losing every mail", async () => {
+    const before = live.ctx.smtp.to(EMAIL).length;
+    await page.goto("/");
+    await page.getByRole("link", { name: "Email me my links" }).click();
+    await page.waitForURL("**/links");
+    expect(await heading()).toBe("Email me my links");
+    await page.getByLabel("Email address").fill(EMAIL);
+    await page.getByRole("button", { name: "Email me my links" }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe("Check your inbox");
+    expect(await seen(page.locator("main"))).toContain(EMAIL);
+    const mail = await nextMail(before + 1);
+    await page.goto(linkIn(mail, /manage preferences/i));
+    expect(await heading()).toBe("Your preferences");
+  });
 });
