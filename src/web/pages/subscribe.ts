@@ -37,11 +37,11 @@ export function subscribeForm(
 ${errors ? errorSummary(errors, { topics: "topic-first", frequency: "freq-daily" }) : ""}
 <div class="field">
   <label for="email">Email address</label>
+  ${email.message}
   <div class="inline-submit">
     <input type="email" id="email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}"${email.attrs}>
     <button type="submit">Subscribe</button>
   </div>
-  ${email.message}
   <p class="hint">Already subscribed? <a href="/links">Email me my links</a>.</p>
 </div>
 <details class="more"${moreOpen ? html` open` : ""}>
@@ -98,11 +98,11 @@ ${errors ? errorSummary(errors, { email: "links-email" }) : ""}
 <form method="post" action="/links" class="card" novalidate>
 <div class="field">
   <label for="links-email">Email address</label>
+  ${email.message}
   <div class="inline-submit">
     <input type="email" id="links-email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}"${email.attrs}>
     <button type="submit">Email me my links</button>
   </div>
-  ${email.message}
 </div>
 </form>
 <p class="hint">Not subscribed yet? <a href="/#subscribe">Get the digest</a>.</p>
