@@ -91,6 +91,14 @@ const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
  * one readable line naming the rule and the first offending elements.
  */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  return axeViolations(page, ["serious", "critical"]);
+}
+
+/** Every axe violation of the given impacts (all impacts, minor included, by default). */
+export async function axeViolations(
+  page: Page,
+  impacts: string[] = ["minor", "moderate", "serious", "critical"],
+): Promise<string[]> {
   await page.addScriptTag({ path: axePath });
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } })
@@ -98,7 +106,7 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
     return (await axe.run()).violations as AxeViolation[];
   });
   return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .filter((v) => impacts.includes(v.impact ?? ""))
     .map(
       (v) =>
         `${v.impact} ${v.id} (${v.help}) at ${v.nodes
