@@ -51,10 +51,10 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
   });
 
   /** axe in both colour schemes, and no sideways scrolling on a 375 px phone. */
-  async function expectAccessible(name: string): Promise<void> {
+  async function expectAccessible(name: string, skip: string[] = []): Promise<void> {
     for (const colorScheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme });
-      expect(await axeViolations(page), `${name} (${colorScheme})`).toEqual([]);
+      expect(await axeViolations(page, undefined, skip), `${name} (${colorScheme})`).toEqual([]);
     }
     await page.emulateMedia({ colorScheme: "light" });
     await page.setViewportSize({ width: 375, height: 800 });
@@ -196,10 +196,13 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     })!;
     await page.goto("about:blank");
     await page.setContent(digest.html);
-    await expectAccessible("digest mail");
+    // A mail is shown inside the client's own page, which holds the main landmark: the page
+    // landmark rules don't apply to it (MJML marks the mail up as role="article").
+    const MAIL = ["landmark-one-main", "region"];
+    await expectAccessible("digest mail", MAIL);
     await page.setContent(String(live.ctx.smtp.to(EMAIL)[0]!.parsed.html));
-    await expectAccessible("confirmation mail");
+    await expectAccessible("confirmation mail", MAIL);
     await page.setContent(String(live.ctx.smtp.to(EMAIL)[1]!.parsed.html));
-    await expectAccessible("welcome mail");
+    await expectAccessible("welcome mail", MAIL);
   });
 });

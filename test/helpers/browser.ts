@@ -94,17 +94,23 @@ export async function seriousAxeViolations(page: Page): Promise<string[]> {
   return axeViolations(page, ["serious", "critical"]);
 }
 
-/** Every axe violation of the given impacts (all impacts, minor included, by default). */
+/**
+ * Every axe violation of the given impacts (all impacts, minor included, by default), except
+ * the rules in `skip` (e.g. page-landmark rules for a mail, which a client shows inside its
+ * own page).
+ */
 export async function axeViolations(
   page: Page,
   impacts: string[] = ["minor", "moderate", "serious", "critical"],
+  skip: string[] = [],
 ): Promise<string[]> {
   await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } })
-      .axe;
-    return (await axe.run()).violations as AxeViolation[];
-  });
+  const violations = await page.evaluate(async (rules) => {
+    type Run = (ctx: unknown, options: unknown) => Promise<{ violations: unknown[] }>;
+    const axe = (globalThis as unknown as { axe: { run: Run } }).axe;
+    const options = { rules: Object.fromEntries(rules.map((r) => [r, { enabled: false }])) };
+    return (await axe.run(document, options)).violations as AxeViolation[];
+  }, skip);
   return violations
     .filter((v) => impacts.includes(v.impact ?? ""))
     .map(
