@@ -109,7 +109,8 @@ export async function axeViolations(
     type Run = (ctx: unknown, options: unknown) => Promise<{ violations: unknown[] }>;
     const axe = (globalThis as unknown as { axe: { run: Run } }).axe;
     const options = { rules: Object.fromEntries(rules.map((r) => [r, { enabled: false }])) };
-    return (await axe.run(document, options)).violations as AxeViolation[];
+    const doc = (globalThis as unknown as { document: unknown }).document;
+    return (await axe.run(doc, options)).violations as AxeViolation[];
   }, skip);
   return violations
     .filter((v) => impacts.includes(v.impact ?? ""))
