@@ -100,7 +100,11 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
  */
 async function readSubscribeForm(request: FastifyRequest, reply: FastifyReply) {
   const form = asForm(request.body);
-  if (formText(form.website)?.trim()) return sendPage(reply, 200, checkInboxPage());
+  if (formText(form.website)?.trim()) {
+    // The same page a person gets, address included, so a bot learns nothing.
+    const email = formText(form.email)?.trim();
+    return sendPage(reply, 200, checkInboxPage(email || undefined));
+  }
   request.body = subscribeFormInput(form);
 }
 
