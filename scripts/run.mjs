@@ -73,7 +73,13 @@ switch (task) {
     const { ensureChromium } = await import("./chromium.mjs");
     const { ensurePostfix } = await import("./system-packages.mjs");
     ensurePostfix();
-    const testEnv = { ...env, NODE_ENV: "test", CHROMIUM_PATH: ensureChromium() ?? "" };
+    const { ensureSpamAssassin } = await import("./spamassassin.mjs");
+    const testEnv = {
+      ...env,
+      NODE_ENV: "test",
+      CHROMIUM_PATH: ensureChromium() ?? "",
+      SPAMASSASSIN_PATH: ensureSpamAssassin() ?? "",
+    };
     must("npx", ["vitest", "run", ...rest], testEnv);
     break;
   }

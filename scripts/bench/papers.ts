@@ -22,6 +22,12 @@ export function editionPapers(date: string, model: TopicModel = loadTopicModel()
   const { papers } = parseHfDailyPapers(readDay(date), { date });
   const at = new Date(`${date}T08:00:00Z`);
   return papers
-    .map((p) => ({ ...p, created_at: at, updated_at: at, topics: classifyPaper(model, p) }))
+    .map((p) => ({
+      ...p,
+      organization: p.organization ?? null,
+      created_at: at,
+      updated_at: at,
+      topics: classifyPaper(model, p),
+    }))
     .sort((a, b) => b.upvotes - a.upvotes || (a.id < b.id ? -1 : 1));
 }

@@ -1,8 +1,9 @@
 // `npm run screenshots`: every page a reader meets, the admin home and the API docs, and the
-// confirmation, welcome and digest mails, at 375 px and 1280 px, light and dark, as PNGs in
+// confirmation, welcome and digest mails, at 375 px and 1280 px, light and dark (mails also with
+// <style> stripped, as some clients do, and with images blocked), as PNGs in
 // artifacts/screenshots/. Runs the real app against its own throwaway database, Redis prefix
-// and SMTP server, then removes them. `-- --only=admin,docs` writes only the shots whose
-// names contain one of those words (the journey still runs, to reach them).
+// and SMTP server, then removes them. `-- --only=admin,docs` writes only the shots whose names
+// contain one of those words (the journey still runs, to reach them).
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +85,8 @@ try {
   await submit("Subscribe");
   await capture(page, "02-subscribe-error");
   await page.getByLabel("Email address").fill(EMAIL);
+  await page.getByText("Topics, daily or weekly, and your time zone").click();
+  await capture(page, "02b-subscribe-more");
   await page.getByLabel("Agents & tool use").check();
   await page.getByLabel("Reinforcement learning").check();
   await submit("Subscribe");
@@ -125,6 +128,11 @@ try {
   await capture(page, "13-not-found");
   await page.goto("/digests/not-a-date");
   await capture(page, "14-bad-request");
+  await page.goto("/links");
+  await capture(page, "15-links");
+  await page.getByLabel("Email address").fill(EMAIL);
+  await submit("Email me my links");
+  await capture(page, "16-links-sent");
 
   // The operator's pages, logged in as a browser does (any user name, the token as password).
   const operator = await browser.newContext({
@@ -149,6 +157,18 @@ try {
     await page.goto("about:blank");
     await page.setContent(html);
     await capture(page, name);
+    // As a client that strips <style> shows it, and with images blocked.
+    await page.route("https://**", (route) => route.abort());
+    await page.setContent(html.replace(/<style[\s\S]*?<\/style>/gi, ""));
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.screenshot({
+        path: path.join(OUT, `${name}-${width}-nostyle.png`),
+        fullPage: true,
+      });
+      shots++;
+    }
+    await page.unroute("https://**");
   }
   console.log(`screenshots: ${shots} PNGs in ${path.relative(process.cwd(), OUT)}/`);
 } finally {

@@ -37,6 +37,8 @@ export async function createDigestComposer(
         frequency: preferences.frequency,
         selection,
         topicNames: preferences.topics.map((slug) => names[slug] ?? slug),
+        keywords: preferences.keywords,
+        authors: preferences.authors,
         publicUrl: config.PUBLIC_URL,
         links,
         muteUrl: (reason) =>

@@ -1,7 +1,9 @@
 import { Feed } from "feed";
 import type { EditionPaper } from "../papers/repository.ts";
 import { html } from "../platform/http/html.ts";
+import { paperStats } from "./card.ts";
 import { excerpt, longDate, paperBlurb, paperPageUrl } from "./format.ts";
+import { latexToText } from "./latex.ts";
 
 /**
  * RSS 2.0 and JSON Feed 1.1 of the latest editions, one item per edition: a feed reader wants
@@ -55,14 +57,15 @@ export function buildFeed(
   for (const e of editions) {
     const url = `${publicUrl}/digests/${e.date}`;
     const top = e.papers[0];
-    const title = `${longDate(e.date)}: ${e.papers.length} papers${top ? `, top: ${excerpt(top.title, 90)}` : ""}`;
+    const title = `${longDate(e.date)}: ${e.papers.length} papers${top ? `, top: ${excerpt(latexToText(top.title), 90)}` : ""}`;
     feed.addItem({
       id: identity.personal ? `${identity.id}#${e.date}` : url,
       link: url,
       // CDATA cannot hold "]]>"; the title is plain text, so nothing is lost.
       title: title.replaceAll("]]>", "]] >"),
-      date: e.updatedAt,
-      published: e.publishedAt,
+      // Dated by the edition, not by ingestion: a back-filled week keeps its own days, in order.
+      date: editionInstant(e.date),
+      published: editionInstant(e.date),
       description: identity.personal
         ? `The ${e.papers.length} papers of your digest for ${longDate(e.date)}.`
         : `The ${e.papers.length} papers listed on ${longDate(e.date)}, most upvoted first.`,
@@ -72,10 +75,15 @@ export function buildFeed(
   return feed;
 }
 
+/** An edition's day as an instant (its UTC midnight). */
+function editionInstant(date: string): Date {
+  return new Date(`${date}T00:00:00Z`);
+}
+
 function editionContent(papers: EditionPaper[], url: string, total: number) {
   return html`<ol>${papers.map(
     (p) =>
-      html`<li><p><a href="${paperPageUrl(p)}">${p.title}</a> (▲ ${p.upvotes})</p><p>${paperBlurb(p, 240)}</p></li>`,
+      html`<li><p><a href="${paperPageUrl(p)}">${latexToText(p.title)}</a> (${paperStats(p)})</p><p>${latexToText(paperBlurb(p, 240))}</p></li>`,
   )}</ol>${total > papers.length ? html`<p><a href="${url}">All ${total} papers of the day</a></p>` : ""}`;
 }
 

@@ -42,6 +42,11 @@ export function pdfUrl(paper: Pick<EditionPaper, "id">): string | null {
   return ARXIV_ID.test(paper.id) ? `https://arxiv.org/pdf/${paper.id}` : null;
 }
 
+/** The arXiv abstract page, for papers with an arXiv id. */
+export function abstractUrl(paper: Pick<EditionPaper, "id">): string | null {
+  return ARXIV_ID.test(paper.id) ? `https://arxiv.org/abs/${paper.id}` : null;
+}
+
 export function codeUrl(paper: Pick<EditionPaper, "github_repo">): string | null {
   return safeUrl(paper.github_repo);
 }

@@ -1,33 +1,50 @@
+import { wrap } from "../platform/text-wrap.ts";
 import type { DigestView } from "./view.ts";
 
-/** The text/plain part: the same digest, readable on its own in any client. */
+const INDENT = "   ";
+
+/** The text/plain part: the same digest, readable on its own in any client, within 76 columns. */
 export function renderPlainText(view: DigestView): string {
-  const lines: string[] = [view.heading, "=".repeat(view.heading.length), "", view.intro, ""];
+  const lines: string[] = [
+    view.heading,
+    "=".repeat(view.heading.length),
+    "",
+    ...wrap(view.intro),
+    "",
+  ];
   view.papers.forEach((p, i) => {
-    lines.push(`${i + 1}. ${p.title}`);
-    lines.push(`   ${p.url}`);
+    lines.push(...wrap(p.title, `${i + 1}. `.padEnd(INDENT.length), INDENT));
+    lines.push(`${INDENT}${p.url}`);
     if (p.feedback) {
-      lines.push(`   More like this: ${p.feedback.more}`, `   Less like this: ${p.feedback.less}`);
+      lines.push(`${INDENT}More like this: ${p.feedback.more}`);
+      lines.push(`${INDENT}Less like this: ${p.feedback.less}`);
     }
-    if (p.authors) lines.push(`   ${p.authors}`);
-    lines.push(`   ▲ ${p.upvotes} upvotes · ${p.reasons.map((r) => r.label).join(" · ")}`);
-    if (p.blurb) lines.push(`   ${p.blurb}`);
-    if (p.pdfUrl) lines.push(`   PDF: ${p.pdfUrl}`);
-    if (p.codeUrl) lines.push(`   Code: ${p.codeUrl}`);
-    for (const r of p.reasons) if (r.muteUrl) lines.push(`   Mute ${r.label}: ${r.muteUrl}`);
+    const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
+    if (byline) lines.push(...wrap(byline, INDENT));
+    lines.push(...wrap(p.stats, INDENT));
+    if (p.reasons.length) lines.push(...wrap(p.reasons.map((r) => r.label).join(" · "), INDENT));
+    if (p.blurb) lines.push(...wrap(p.blurb, INDENT));
+    for (const link of p.links)
+      lines.push(...wrap(`${link.label}: ${link.href}`, INDENT, `${INDENT}  `));
+    for (const r of p.reasons) {
+      if (r.href) lines.push(...wrap(`Mute ${r.label}: ${r.href}`, INDENT, `${INDENT}  `));
+    }
     lines.push("");
   });
   if (view.alsoTrending.length) {
     lines.push(view.alsoTrendingHeading, "-".repeat(view.alsoTrendingHeading.length));
-    for (const p of view.alsoTrending) lines.push(`- ${p.title} (▲ ${p.upvotes})`, `  ${p.url}`);
+    for (const p of view.alsoTrending) {
+      lines.push(...wrap(`${p.title} (${p.stats})`, "- ", "  "), `  ${p.url}`);
+    }
     lines.push("");
   }
   lines.push(
-    "--",
-    view.why,
-    `Manage preferences: ${view.links.manage}`,
-    `Unsubscribe: ${view.links.unsubscribe}`,
-    `This edition on the web: ${view.links.archive}`,
+    "-- ",
+    ...wrap(view.why),
+    "",
+    ...wrap(`Manage preferences: ${view.links.manage}`),
+    ...wrap(`Unsubscribe: ${view.links.unsubscribe}`),
+    ...wrap(`This edition on the web: ${view.links.archive}`),
     "",
   );
   return lines.join("\n");

@@ -1,43 +1,23 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
-import {
-  codeUrl,
-  editionLabel,
-  excerpt,
-  paperBlurb,
-  paperPageUrl,
-  pdfUrl,
-  shortAuthors,
-} from "./format.ts";
+import { type CardChip, type CardView, paperCardView, paperStats } from "./card.ts";
+import { editionLabel, excerpt, paperPageUrl } from "./format.ts";
+import { latexToText } from "./latex.ts";
 import type { MatchReason, Selection } from "./types.ts";
 
 /**
  * Everything a digest shows, as plain strings: the HTML template and the plain-text part are
  * both rendered from this one object, so they never disagree.
  */
-export interface PaperView {
-  title: string;
-  url: string;
-  authors: string;
-  upvotes: number;
-  blurb: string;
-  /** Why it was picked; each chip links to a signed mute of that reason when it has one. */
-  reasons: ReasonView[];
-  pdfUrl: string | null;
-  codeUrl: string | null;
+export interface PaperView extends CardView {
   /** The reader's "More like this" / "Less like this" links (signed per reader, paper, vote). */
   feedback: { more: string; less: string } | null;
-}
-
-export interface ReasonView {
-  label: string;
-  muteUrl: string | null;
 }
 
 export interface TrendingView {
   title: string;
   url: string;
-  upvotes: number;
+  stats: string;
 }
 
 export interface DigestView {
@@ -54,17 +34,22 @@ export interface DigestView {
 
 /** Limits that keep 50 papers with absurd feed data well under Gmail's 102 KB clip. */
 const TITLE_MAX = 200;
-const SUBJECT_TITLE_MAX = 70;
+const SUBJECT_TITLE_MAX = 60;
 const BLURB_MAX = 300;
 const REASONS_MAX = 4;
+/** The top papers get a thumbnail (the mail column is 560 px wide); the rest stay compact. */
+const THUMBNAILS = 3;
+const THUMBNAIL_WIDTH = 560;
 
 export interface ViewInput {
   email: string;
   editionDate: string;
   frequency: Frequency;
   selection: Selection;
-  /** Names of the reader's topics, for "why you get this". */
+  /** Names of the reader's topics, keywords and authors, for "why you get this". */
   topicNames: string[];
+  keywords?: string[];
+  authors?: string[];
   publicUrl: string;
   links: { manage: string; unsubscribe: string };
   /** The signed mute link of a reason (null: not mutable, e.g. "trending"). */
@@ -78,33 +63,26 @@ export function digestView(input: ViewInput): DigestView {
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
   const muteUrl = input.muteUrl ?? (() => null);
-  const papers = selection.papers.map(({ paper, reasons }) =>
-    paperView(paper, reasons, muteUrl, input.feedback?.(paper.id) ?? null),
-  );
-  const count = papers.length;
-  const prefix = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
-  const subject = count
-    ? `${prefix}: ${count} new, top: ${excerpt(papers[0]!.title, SUBJECT_TITLE_MAX)}`
-    : `${prefix}: nothing new matched`;
-  const following =
-    input.topicNames.length > 0
-      ? `your topics (${input.topicNames.join(", ")})`
-      : "trending papers";
+  const papers = selection.papers.map(({ paper, reasons }, i) => ({
+    ...paperView(paper, reasons, muteUrl, i < THUMBNAILS),
+    feedback: input.feedback?.(paper.id) ?? null,
+  }));
+  const heading = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
   return {
-    subject,
+    subject: subjectLine(papers, when),
     preheader: preheader(papers, selection.alsoTrending),
-    heading: weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`,
-    intro: count
-      ? `${count} new ${count === 1 ? "paper" : "papers"} for you, most relevant first.`
-      : `Nothing new matched your preferences ${weekly ? "this week" : "today"}.`,
+    heading,
+    intro: papers.length
+      ? `${papers.length} new ${papers.length === 1 ? "paper" : "papers"} for you, most relevant first.`
+      : `Nothing new matched your preferences ${weekly ? "this week" : `on ${when}`}.`,
     papers,
-    alsoTrendingHeading: weekly ? "Also trending this week" : "Also trending today",
+    alsoTrendingHeading: `Also trending, ${when}`,
     alsoTrending: selection.alsoTrending.map((p) => ({
-      title: excerpt(p.title, TITLE_MAX),
+      title: excerpt(latexToText(p.title), TITLE_MAX),
       url: paperPageUrl(p),
-      upvotes: p.upvotes,
+      stats: paperStats(p),
     })),
-    why: `You get this ${weekly ? "weekly" : "daily"} digest of ${following} because ${input.email} subscribed to Paperboy at ${new URL(input.publicUrl).host}.`,
+    why: `You get this ${weekly ? "weekly" : "daily"} digest of ${following(input)} because ${input.email} subscribed to Paperboy at ${new URL(input.publicUrl).host}.`,
     links: {
       ...input.links,
       archive: `${input.publicUrl}/digests/${input.editionDate}`,
@@ -113,29 +91,48 @@ export function digestView(input: ViewInput): DigestView {
   };
 }
 
+/** Short, and the top paper first: "VibeWorlding: Can Multimodal Agents… + 9 more". */
+function subjectLine(papers: PaperView[], when: string): string {
+  const [top] = papers;
+  if (!top) return `Nothing new for you, ${when}`;
+  if (papers.length === 1) return excerpt(top.title, SUBJECT_TITLE_MAX + 10);
+  return `${excerpt(top.title, SUBJECT_TITLE_MAX)} + ${papers.length - 1} more`;
+}
+
+/** "your topics (Agents, RL), keywords (diffusion) and authors (Ada Lovelace)". */
+function following(input: ViewInput): string {
+  const groups: [string, string[]][] = [
+    ["topics", input.topicNames],
+    ["keywords", input.keywords ?? []],
+    ["authors", input.authors ?? []],
+  ];
+  const parts = groups
+    .filter(([, items]) => items.length > 0)
+    .map(([name, items]) => `${name} (${excerpt(items.join(", "), 200)})`);
+  if (parts.length === 0) return "trending papers";
+  const list =
+    parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+  return `your ${list}`;
+}
+
+/** A paper's card; each reason chip links to a signed mute of that reason when it has one. */
 function paperView(
   paper: EditionPaper,
   reasons: MatchReason[],
   muteUrl: (reason: MatchReason) => string | null,
-  feedback: PaperView["feedback"],
-): PaperView {
-  const shown: ReasonView[] = reasons
+  thumbnail: boolean,
+): CardView {
+  const chips: CardChip[] = reasons
     .slice(0, REASONS_MAX)
-    .map((r) => ({ label: excerpt(r.label, 60), muteUrl: muteUrl(r) }));
+    .map((r) => ({ label: excerpt(r.label, 60), href: muteUrl(r) }));
   if (reasons.length > REASONS_MAX) {
-    shown.push({ label: `+${reasons.length - REASONS_MAX} more`, muteUrl: null });
+    chips.push({ label: `+${reasons.length - REASONS_MAX} more`, href: null });
   }
-  return {
-    title: excerpt(paper.title, TITLE_MAX),
-    url: paperPageUrl(paper),
-    authors: excerpt(shortAuthors(paper.authors), 120),
-    upvotes: paper.upvotes,
-    blurb: paperBlurb(paper, BLURB_MAX),
-    reasons: shown,
-    pdfUrl: pdfUrl(paper),
-    codeUrl: codeUrl(paper),
-    feedback,
-  };
+  return paperCardView(paper, chips, {
+    titleMax: TITLE_MAX,
+    blurbMax: BLURB_MAX,
+    thumbnailWidth: thumbnail ? THUMBNAIL_WIDTH : 0,
+  });
 }
 
 /** The inbox preview line: what else is inside, after the subject's top paper. */
@@ -143,6 +140,6 @@ function preheader(papers: PaperView[], also: EditionPaper[]): string {
   const rest = papers.slice(1, 4).map((p) => p.title);
   if (rest.length) return excerpt(`Also: ${rest.join(" · ")}`, 140);
   if (papers[0]) return excerpt(papers[0].blurb, 140);
-  if (also[0]) return excerpt(`Trending: ${also[0].title}`, 140);
+  if (also[0]) return excerpt(`Trending: ${latexToText(also[0].title)}`, 140);
   return "Nothing new matched your preferences.";
 }

@@ -33,7 +33,7 @@ const paperSchema = z.looseObject({
   githubRepo: text,
   githubStars: count.nullish(),
   projectPage: text,
-  organization: z.looseObject({ name: z.string() }).nullish().catch(null),
+  organization: z.looseObject({ fullname: text, name: text }).nullish().catch(null),
   submittedOnDailyBy: z.looseObject({ name: z.string() }).nullish().catch(null),
 });
 
@@ -43,7 +43,7 @@ const itemSchema = z.looseObject({
   numComments: count.nullish(),
   thumbnail: text,
   mediaUrl: text,
-  organization: z.looseObject({ name: z.string() }).nullish().catch(null),
+  organization: z.looseObject({ fullname: text, name: text }).nullish().catch(null),
   submittedBy: z.looseObject({ name: z.string() }).nullish().catch(null),
 });
 
@@ -136,7 +136,7 @@ function toPaper(item: HfItem, listedOn: string): IncomingPaper {
     github_stars: p.githubRepo ? (p.githubStars ?? null) : null,
     project_page: absoluteUrl(p.projectPage),
     thumbnail: absoluteUrl(item.thumbnail ?? item.mediaUrl),
-    organization: nonEmpty((item.organization ?? p.organization)?.name),
+    organization: nonEmpty(organizationName(item.organization ?? p.organization)),
     submitted_by: nonEmpty((item.submittedBy ?? p.submittedOnDailyBy)?.name),
     primary_category: null,
     arxiv_comment: null,
@@ -144,6 +144,13 @@ function toPaper(item: HfItem, listedOn: string): IncomingPaper {
     doi: null,
     source: "hf",
   };
+}
+
+/** An organization's display name ("Tencent"), else its handle. */
+function organizationName(
+  org: { fullname?: string | null; name?: string | null } | null | undefined,
+) {
+  return org?.fullname ?? org?.name;
 }
 
 function nonEmpty(value: string | null | undefined): string | null {

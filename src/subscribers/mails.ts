@@ -1,6 +1,7 @@
 import type { Deps } from "../platform/deps.ts";
 import type { OutgoingMail } from "../platform/mailer.ts";
 import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
+import { wrap } from "../platform/text-wrap.ts";
 import { hourLabel, WEEKDAYS } from "./changes.ts";
 import type { PreferencesView } from "./preferences.ts";
 import { recordEvents } from "./repository.ts";
@@ -19,43 +20,34 @@ export interface SubscriberMails {
 }
 
 /** Compile both MJML templates once (slow); the returned builders are cheap per mail. */
+interface WelcomeData {
+  manageUrl: string;
+  unsubscribeUrl: string;
+  summary: string[];
+}
+
+/** Compile both MJML templates once (slow); the returned builders are cheap per mail. */
 export async function loadSubscriberMails(): Promise<SubscriberMails> {
   const [confirmation, welcome] = await Promise.all([
-    loadMjmlTemplate<{ confirmUrl: string }>("confirmation"),
-    loadMjmlTemplate<{
-      manageUrl: string;
-      unsubscribeUrl: string;
-      schedule: string;
-      topicsLabel: string;
-    }>("welcome"),
+    loadMjmlTemplate<{ confirmUrl: string; email: string }>("confirmation"),
+    loadMjmlTemplate<WelcomeData>("welcome"),
   ]);
   return {
     confirmation: (to, confirmUrl) => confirmationMail(confirmation, to, confirmUrl),
     welcome: (to, links, prefs, topicNames) => {
-      const schedule =
-        prefs.frequency === "weekly"
-          ? `on ${WEEKDAYS[prefs.weekly_day]} around ${hourLabel(prefs.send_hour)} (${prefs.timezone})`
-          : `at ${hourLabel(prefs.send_hour)} (${prefs.timezone}) on the next day with new papers`;
-      const topicsLabel = topicNames.length
-        ? `papers on ${topicNames.join(", ")}`
-        : "the day's top trending papers";
-      const data = {
-        manageUrl: links.manage,
-        unsubscribeUrl: links.unsubscribe,
-        schedule,
-        topicsLabel,
-      };
+      const summary = welcomeSummary(prefs, topicNames);
       return {
         to,
         subject: "Welcome to Paperboy",
-        html: welcome(data),
+        html: welcome({ manageUrl: links.manage, unsubscribeUrl: links.unsubscribe, summary }),
         text: [
           "You're subscribed to Paperboy.",
           "",
-          `Your first digest arrives ${schedule}, with ${topicsLabel}.`,
-          "",
-          `Manage preferences (topics, keywords, authors, send hour, pause): ${links.manage}`,
-          `Unsubscribe in one click: ${links.unsubscribe}`,
+          ...summary.flatMap((line) => [...wrap(line), ""]),
+          ...wrap(
+            `Manage preferences (topics, keywords, authors, send hour, pause): ${links.manage}`,
+          ),
+          ...wrap(`Unsubscribe in one click: ${links.unsubscribe}`),
           "",
           "Keep this mail: its links are yours alone.",
         ].join("\n"),
@@ -65,22 +57,52 @@ export async function loadSubscriberMails(): Promise<SubscriberMails> {
   };
 }
 
+const listed = (items: string[]) =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+
+/**
+ * What the reader signed up for, in sentences: "Your daily digest arrives at 8:00
+ * (Europe/Berlin), with papers on Agents & tool use and Reinforcement learning."
+ */
+export function welcomeSummary(prefs: PreferencesView, topicNames: string[]): string[] {
+  const when =
+    prefs.frequency === "weekly"
+      ? `Your weekly digest arrives on ${WEEKDAYS[prefs.weekly_day]}s at ${hourLabel(prefs.send_hour)} (${prefs.timezone})`
+      : `Your daily digest arrives at ${hourLabel(prefs.send_hour)} (${prefs.timezone})`;
+  const what = topicNames.length
+    ? `with new papers on ${listed(topicNames)}`
+    : "with the top trending papers";
+  const lines = [`${when}, ${what}.`];
+  const follows = [
+    prefs.keywords.length ? `the keywords ${listed(prefs.keywords)}` : "",
+    prefs.authors.length ? `the authors ${listed(prefs.authors)}` : "",
+  ].filter(Boolean);
+  if (follows.length) lines.push(`It also picks papers matching ${listed(follows)}.`);
+  lines.push(
+    prefs.skip_empty
+      ? "On a day with nothing new for you, we send nothing."
+      : "On a day with nothing new for you, you still get a short note with what is trending.",
+  );
+  return lines;
+}
+
 function confirmationMail(
-  template: TemplateFn<{ confirmUrl: string }>,
+  template: TemplateFn<{ confirmUrl: string; email: string }>,
   to: string,
   confirmUrl: string,
 ): OutgoingMail {
   return {
     to,
     subject: "Confirm your Paperboy subscription",
-    html: template({ confirmUrl }),
+    html: template({ confirmUrl, email: to }),
     text: [
-      "Someone, hopefully you, asked to receive the Paperboy digest of trending research papers",
-      "at this address. Open this link to confirm; until then we send nothing else:",
+      ...wrap(
+        `Someone, hopefully you, asked to receive the Paperboy digest of trending research papers at ${to}. Open this link to confirm; until then we send nothing else:`,
+      ),
       "",
       confirmUrl,
       "",
-      "The link works for 7 days. If you did not ask for this, ignore this mail.",
+      ...wrap("The link works for 7 days. If you did not ask for this, ignore this mail."),
     ].join("\n"),
     headers: TRANSACTIONAL_HEADERS,
   };

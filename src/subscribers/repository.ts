@@ -85,6 +85,27 @@ export function findSubscriberByEmail(db: Db, email: string) {
     .executeTakeFirst();
 }
 
+/**
+ * "Email me my links": record the request unless this reader made one in the last `withinMs`
+ * (one statement, so a burst of posts claims once). True when recorded: the caller may send.
+ */
+export async function claimLinksResend(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+  withinMs: number,
+): Promise<boolean> {
+  const since = new Date(now.getTime() - withinMs);
+  const result = await sql`
+    insert into events (subscriber_id, type, created_at)
+    select ${subscriberId}, 'links.requested', ${now}
+    where not exists (
+      select 1 from events
+      where subscriber_id = ${subscriberId} and type = 'links.requested' and created_at > ${since}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
 /** The subscriber and whether their address is suppressed, as a mail is about to go out. */
 export function findMailRecipient(
   db: Db,

@@ -9,7 +9,9 @@ import {
   activateSubscriber,
   addMute,
   claimConfirmationSlot,
+  claimLinksResend,
   findSubscriber,
+  findSubscriberByEmail,
   getPreferences,
   recordEvents,
   recordSubscribeRequest,
@@ -72,6 +74,22 @@ export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): 
     subscriberId: outcome.subscriberId,
     claimedAt: now.toISOString(),
   });
+}
+
+/** How often one reader may ask for their links by mail. */
+export const LINKS_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * "Email me my links" for a reader who lost their mails: an active reader gets the welcome
+ * mail (their manage and unsubscribe links) again, at most once per LINKS_INTERVAL_MS; any
+ * other address gets nothing. The caller answers the same whatever happened.
+ */
+export async function emailMyLinks(ctx: SubscriberContext, email: string): Promise<void> {
+  const { deps } = ctx;
+  const reader = await findSubscriberByEmail(deps.db, email);
+  if (reader?.status !== "active") return;
+  if (!(await claimLinksResend(deps.db, reader.id, deps.clock.now(), LINKS_INTERVAL_MS))) return;
+  await ctx.mail({ kind: "welcome", subscriberId: reader.id });
 }
 
 /**

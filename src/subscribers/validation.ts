@@ -47,6 +47,14 @@ export const subscribeSchema = z.strictObject(
 );
 export type SubscribeInput = z.output<typeof subscribeSchema>;
 
+/** "Email me my links": just the address. */
+export const linksRequestSchema = z.strictObject(
+  { email },
+  {
+    error: (issue) => (issue.code === "unrecognized_keys" ? "unknown field" : "expected an object"),
+  },
+);
+
 const textList = (name: string, max: number, maxLength: number) =>
   z
     .array(z.string({ error: `${name} must be a list of text` }), {

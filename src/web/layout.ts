@@ -21,6 +21,7 @@ export function page({ title, body, description, noindex }: PageOptions): string
 ${description ? html`<meta name="description" content="${description}">` : ""}
 ${noindex ? raw('<meta name="robots" content="noindex">') : ""}
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/app.css">
 <link rel="alternate" type="application/rss+xml" title="Paperboy" href="/feed.xml">
 <script src="/static/app.js" defer></script>

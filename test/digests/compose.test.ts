@@ -72,9 +72,8 @@ describe("composed digest", () => {
     const mail = await deliver(digest);
     const { parsed } = mail;
 
-    expect(parsed.subject).toBe(
-      "Your papers for Aug 18: 5 new, top: ClawGym II: Exploring Black-Box RL on Agent Harness",
-    );
+    // Short, and the top paper first.
+    expect(parsed.subject).toBe("ClawGym II: Exploring Black-Box RL on Agent Harness + 4 more");
     expect(mail.raw).toMatch(/Content-Type: multipart\/alternative/i);
     expect(parsed.messageId).toBe("<digest.42.2026-08-18@paperboy.test>");
 
@@ -94,7 +93,17 @@ describe("composed digest", () => {
     expect(html).toContain('href="https://github.com/usail-hkust/VibeWorlding-Gym"');
     expect(html).toContain("topic: Agents &amp; tool use");
     expect(html).toContain("keyword: diffusion");
-    expect(html).toContain("Also trending today");
+    expect(html).toContain("Also trending, Aug 18");
+    expect(html).toContain("<h1");
+    expect(html).toMatch(
+      /<h2 class="t"[^>]*><a href="https:\/\/huggingface\.co\/papers\/2608\.16798">/,
+    );
+    // Labelled counts, organisation and the arXiv abstract; links named per paper.
+    expect(html).toContain("▲ 30 upvotes · 1 comment · ★ 33 GitHub stars");
+    expect(html).toContain("<b>Renmin University of China</b>");
+    expect(html).toContain(
+      'href="https://arxiv.org/abs/2608.16798" aria-label="Abstract: ClawGym II"',
+    );
     expect(html).toContain('<meta name="color-scheme" content="light dark">');
     expect(html).toContain("prefers-color-scheme: dark");
     // Readable without images: every image (if any) has alt text, and all content is text.
@@ -104,13 +113,18 @@ describe("composed digest", () => {
     // Authors are shortened: VibeWorlding has eight.
     expect(html).toContain("Yansong Ning, Jingwen Ye, Zhongkai Wu et al.");
 
-    const text = parsed.text!;
+    // Wrapped at 76 columns: compare across line breaks.
+    const text = parsed.text!.replace(/\s+/g, " ");
     expect(text).toContain("1. ClawGym II: Exploring Black-Box RL on Agent Harness");
     expect(text).toContain("https://huggingface.co/papers/2608.16798");
     expect(text).toContain("topic: Agents & tool use · topic: Reinforcement learning");
     expect(text).toContain(`Unsubscribe: ${unsubscribe.url}`);
     expect(text).toMatch(/Manage preferences: https:\/\/paperboy\.test\/preferences\//);
     expect(text).toContain("because reader@example.com subscribed");
+    for (const line of parsed.text!.split(/\r?\n/)) {
+      if (line.length > 76)
+        expect(line.trim(), "only a lone URL may pass 76 columns").not.toContain(" ");
+    }
 
     // Relevance blended with popularity (rank.ts): two topics (▲30) first, then the ▲39 paper
     // in one topic before the keyword matches (▲17, ▲13, ▲3); also-trending papers follow.
@@ -126,11 +140,11 @@ describe("composed digest", () => {
   it("uses the AI summary, or the abstract's start cut on a word boundary", () => {
     const noSummary = paper({ ai_summary: null, abstract: `${"word ".repeat(200)}end` });
     const digest = composer.compose(input({ papers: [noSummary] }))!;
-    const blurb = /word (?:word )+word…/.exec(digest.text)![0];
+    const blurb = /word (?:word )+word…/.exec(digest.text.replace(/\s+/g, " "))![0];
     expect(blurb.length).toBeLessThanOrEqual(301);
     expect(digest.html).toContain(day[0]!.title);
     const withSummary = composer.compose(input({ papers: [day[0]!] }))!;
-    expect(withSummary.text).toContain(day[0]!.ai_summary!);
+    expect(withSummary.text.replace(/\s+/g, " ")).toContain(day[0]!.ai_summary!);
   });
 
   it("is the same message for the same reader and edition", () => {
@@ -148,20 +162,21 @@ describe("composed digest", () => {
     const everyDay = composer.compose(
       input({}, { topics: ["robotics"], keywords: [], skipEmpty: false }),
     )!;
-    expect(everyDay.subject).toBe("Your papers for Aug 18: nothing new matched");
-    expect(everyDay.text).toContain("Also trending today");
+    expect(everyDay.subject).toBe("Nothing new for you, Aug 18");
+    expect(everyDay.text).toContain("Also trending, Aug 18");
     const mail = await deliver(everyDay);
-    expect(mail.parsed.html).toContain("Nothing new matched your preferences today.");
+    expect(mail.parsed.html).toContain("Nothing new matched your preferences on Aug 18.");
   });
 
   it("titles a weekly digest with its week", () => {
     const digest = composer.compose(input({}, { frequency: "weekly" }))!;
-    expect(digest.subject).toMatch(/^Your week in papers, Aug 12–18: 5 new, top: /);
-    expect(digest.html).toContain("Also trending this week");
+    expect(digest.subject).toMatch(/^ClawGym II: .* \+ 4 more$/);
+    expect(digest.html).toContain("Your week in papers, Aug 12–18");
+    expect(digest.html).toContain("Also trending, Aug 12–18");
     const acrossMonths = composer.compose(
       input({ editionDate: "2026-09-02" }, { frequency: "weekly" }),
     )!;
-    expect(acrossMonths.subject).toMatch(/^Your week in papers, Aug 27–Sep 2: /);
+    expect(acrossMonths.html).toContain("Your week in papers, Aug 27–Sep 2");
   });
 
   it("adds a mailto unsubscribe and a configured List-Id", async () => {
@@ -200,7 +215,7 @@ describe("composed digest", () => {
     const mail = await deliver(digest);
     const html = mail.parsed.html as string;
     expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
-    expect(html.match(/class="paper"><p class="t">/g)).toHaveLength(50);
+    expect(html.match(/class="p"><h2 class="t"[^>]*><a /g)).toHaveLength(50);
   });
 
   it("shows planted <script> and javascript: URLs only as harmless text", async () => {

@@ -27,6 +27,7 @@ export function samplePapers(date: string, topics: TopicAssignments = {}): Editi
   return trendingOrder(
     papers.map((p) => ({
       ...p,
+      organization: p.organization ?? null,
       created_at: at,
       updated_at: at,
       topics: (topics[p.id] ?? []).map(([slug, score]) => ({ slug, score })),

@@ -5,18 +5,18 @@ import { loadEditionPapers } from "../../src/digests/edition.ts";
 import { ingest } from "../../src/papers/ingest.ts";
 import { feedbackLinks } from "../../src/subscribers/tokens.ts";
 import {
+  axeViolations,
   CHROMIUM_PATH,
   type LiveApp,
   launchChromium,
-  seriousAxeViolations,
   startLiveApp,
   warnNoChromium,
 } from "../helpers/browser.ts";
 import { REAL_DIR } from "../papers/real-days.ts";
 
 /**
- * axe-core on every page a reader can reach, in light and dark colour schemes: no serious or
- * critical violations. Pages are reached the way a reader reaches them (forms, mailed links).
+ * axe-core on every page a reader can reach, in light and dark colour schemes: no violations
+ * of any impact (minor and moderate included). Pages are reached the way a reader reaches them (forms, mailed links).
  */
 const EDITION = "2026-08-18";
 const EMAIL = "axe.reader@example.org";
@@ -52,10 +52,10 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
   });
 
   /** axe in both colour schemes, and no sideways scrolling on a 375 px phone. */
-  async function expectAccessible(name: string): Promise<void> {
+  async function expectAccessible(name: string, skip: string[] = []): Promise<void> {
     for (const colorScheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme });
-      expect(await seriousAxeViolations(page), `${name} (${colorScheme})`).toEqual([]);
+      expect(await axeViolations(page, undefined, skip), `${name} (${colorScheme})`).toEqual([]);
     }
     await page.emulateMedia({ colorScheme: "light" });
     await page.setViewportSize({ width: 375, height: 800 });
@@ -87,7 +87,7 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     await page.setContent(
       '<!doctype html><html lang="en"><title>t</title><main><img src="x.png"><input></main></html>',
     );
-    const found = (await seriousAxeViolations(page)).join("\n");
+    const found = (await axeViolations(page)).join("\n");
     expect(found).toMatch(/image-alt/);
     expect(found).toMatch(/label/);
   });
@@ -104,6 +104,8 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     await expectAccessible("subscribe form with an error");
 
     await page.getByLabel("Email address").fill(EMAIL);
+    await page.getByText("Topics, daily or weekly, and your time zone").click();
+    await expectAccessible("subscribe form, all choices open");
     await page.getByLabel("Agents & tool use").check();
     await page.getByRole("button", { name: "Subscribe" }).click();
     await page.waitForLoadState();
@@ -171,7 +173,7 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     await expectAccessible("unsubscribed");
     await page.getByRole("button", { name: "Resubscribe" }).click();
     await page.waitForLoadState();
-    expect(await page.locator("h1").textContent()).toBe("Welcome back");
+    expect(await page.locator("h1").textContent()).toBe("You’re subscribed again");
     await expectAccessible("resubscribed");
   });
 
@@ -183,8 +185,9 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     await expectAccessible("archived edition");
   });
 
-  it("not-found, bad-link and bad-request pages", async () => {
+  it("not-found, bad-link and bad-request pages, and the links pages", async () => {
     for (const [path, status] of [
+      ["/links", 200],
       ["/no-such-page", 404],
       ["/preferences/forged.token", 404],
       ["/digests/not-a-date", 400],
@@ -251,8 +254,13 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     })!;
     await page.goto("about:blank");
     await page.setContent(digest.html);
-    await expectAccessible("digest mail");
+    // A mail is shown inside the client's own page, which holds the main landmark: the page
+    // landmark rules don't apply to it (MJML marks the mail up as role="article").
+    const MAIL = ["landmark-one-main", "region"];
+    await expectAccessible("digest mail", MAIL);
     await page.setContent(String(live.ctx.smtp.to(EMAIL)[0]!.parsed.html));
-    await expectAccessible("confirmation mail");
+    await expectAccessible("confirmation mail", MAIL);
+    await page.setContent(String(live.ctx.smtp.to(EMAIL)[1]!.parsed.html));
+    await expectAccessible("welcome mail", MAIL);
   });
 });

@@ -85,9 +85,39 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     );
   });
 
-  it("subscribes with the form and says to check the inbox", async () => {
-    // The browser's own time zone is prefilled by the page's script.
+  it("puts the email field and the button in the first screen, on a phone and on a desktop", async () => {
+    for (const viewport of [
+      { width: 375, height: 667 },
+      { width: 1280, height: 800 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const control of [
+        page.getByLabel("Email address"),
+        page.getByRole("button", { name: "Subscribe" }),
+      ]) {
+        const box = (await control.boundingBox())!;
+        expect(box.y + box.height, `${viewport.width} px`).toBeLessThanOrEqual(viewport.height);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("answers a bad address beside the field, keeping the papers", async () => {
+    await page.getByLabel("Email address").fill("ada.reader@");
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await page.waitForLoadState();
+    expect(await seen(page.locator("#email-error"))).toBe(
+      "Enter an email address in the form name@example.org.",
+    );
+    expect(await page.getByLabel("Email address").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("ol.papers > li").count()).toBeGreaterThanOrEqual(10);
+  });
+
+  it("subscribes with the form (topics behind a disclosure) and says to check the inbox", async () => {
+    await page.getByText("Topics, daily or weekly, and your time zone").click();
+    // The browser's own time zone is prefilled by the page's script, its 8:00 written out.
     expect(await page.getByLabel("Your time zone").inputValue()).toBe("Europe/Berlin");
+    expect(await seen(page.locator("[data-local-time]").first())).toBe("8:00 in Berlin");
     await page.getByLabel("Email address").fill(EMAIL);
     await page.getByLabel("Agents & tool use").check();
     await page.getByLabel("Reinforcement learning").check();
@@ -95,6 +125,7 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     await page.getByRole("button", { name: "Subscribe" }).click();
     await page.waitForURL("**/subscribe");
     expect(await heading()).toBe("Check your inbox");
+    expect(await seen(page.locator("main"))).toContain(EMAIL);
     expect(await status()).toBe("pending");
   });
 
@@ -106,10 +137,14 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
 
     await page.goto(confirmUrl);
     expect(await heading()).toBe("One last step");
+    expect(await seen(page.locator("main"))).toContain(EMAIL);
     expect(await status()).toBe("pending"); // opening the link alone confirms nothing
     await page.getByRole("button", { name: "Confirm subscription" }).click();
     await page.waitForLoadState();
     expect(await heading()).toBe("You’re subscribed");
+    expect(await seen(page.locator("main"))).toContain(
+      "at 8:00 in Berlin (Europe/Berlin) every day",
+    );
     expect(await status()).toBe("active");
     expect((await nextMail(2)).parsed.subject).toBe("Welcome to Paperboy");
   });
@@ -143,7 +178,9 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     const run = await deliverEdition(live.ctx.deps, EDITION);
     expect(run.sent).toBe(1);
     const digest = await nextMail(3);
-    expect(digest.parsed.subject).toMatch(/^Your papers for Aug 18: \d+ new, top: /);
+    // The subject leads with the top paper and stays short.
+    expect(digest.parsed.subject).toMatch(/ \+ \d+ more$/);
+    expect(digest.parsed.subject!.length).toBeLessThanOrEqual(75);
 
     // Read it on a phone, on a blank page as a mail client shows it (not under the app's CSP).
     await page.setViewportSize({ width: 375, height: 800 });
@@ -193,8 +230,24 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
 
     await page.getByRole("button", { name: "Resubscribe" }).click();
     await page.waitForLoadState();
-    expect(await heading()).toBe("Welcome back");
-    expect(await seen(page.getByRole("status"))).toContain("You’re subscribed again.");
+    expect(await heading()).toBe("You’re subscribed again");
+    expect(await seen(page.getByRole("status"))).toContain("start again with the next edition");
     expect(await status()).toBe("active");
+  });
+
+  it("gets their links back by mail after losing every mail", async () => {
+    const before = live.ctx.smtp.to(EMAIL).length;
+    await page.goto("/");
+    await page.getByRole("link", { name: "Email me my links" }).click();
+    await page.waitForURL("**/links");
+    expect(await heading()).toBe("Email me my links");
+    await page.getByLabel("Email address").fill(EMAIL);
+    await page.getByRole("button", { name: "Email me my links" }).click();
+    await page.waitForLoadState();
+    expect(await heading()).toBe("Check your inbox");
+    expect(await seen(page.locator("main"))).toContain(EMAIL);
+    const mail = await nextMail(before + 1);
+    await page.goto(linkIn(mail, /manage preferences/i));
+    expect(await heading()).toBe("Your preferences");
   });
 });

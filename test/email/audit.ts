@@ -93,15 +93,22 @@ export function visibleLink(html: string, label: RegExp, url: string): string[] 
   return visible.length ? [] : [`the link labelled ${label} is hidden`];
 }
 
-/** The plain-text part must stand alone: no markup, no entities, the given phrases present. */
+/**
+ * The plain-text part must stand alone: no markup, no entities, the given phrases present (across
+ * line breaks), and no line over 78 columns that has a space to wrap at (a long URL may stand alone).
+ */
 export function plainTextProblems(text: string, mustContain: string[]): string[] {
   const problems: string[] = [];
   const tag = /<\/?[a-z][^>]*>/i.exec(text);
   if (tag) problems.push(`HTML tag in the text part: ${tag[0]}`);
   const entity = /&(?:[a-z]+|#\d+|#x[0-9a-f]+);/i.exec(text);
   if (entity) problems.push(`HTML entity in the text part: ${entity[0]}`);
+  // Wrapped lines: a phrase may run over a line break and the next line's indent.
+  const flat = text.replace(/\s+/g, " ");
   for (const phrase of mustContain) {
-    if (!text.includes(phrase)) problems.push(`text part lacks "${phrase}"`);
+    if (!flat.includes(phrase.replace(/\s+/g, " "))) problems.push(`text part lacks "${phrase}"`);
   }
+  const long = text.split(/\r?\n/).find((line) => line.length > 78 && /\s\S/.test(line.trim()));
+  if (long) problems.push(`text line over 78 columns that could wrap: "${long}"`);
   return problems;
 }

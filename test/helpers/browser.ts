@@ -91,14 +91,29 @@ const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
  * one readable line naming the rule and the first offending elements.
  */
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  return axeViolations(page, ["serious", "critical"]);
+}
+
+/**
+ * Every axe violation of the given impacts (all impacts, minor included, by default), except
+ * the rules in `skip` (e.g. page-landmark rules for a mail, which a client shows inside its
+ * own page).
+ */
+export async function axeViolations(
+  page: Page,
+  impacts: string[] = ["minor", "moderate", "serious", "critical"],
+  skip: string[] = [],
+): Promise<string[]> {
   await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: unknown[] }> } })
-      .axe;
-    return (await axe.run()).violations as AxeViolation[];
-  });
+  const violations = await page.evaluate(async (rules) => {
+    type Run = (ctx: unknown, options: unknown) => Promise<{ violations: unknown[] }>;
+    const axe = (globalThis as unknown as { axe: { run: Run } }).axe;
+    const options = { rules: Object.fromEntries(rules.map((r) => [r, { enabled: false }])) };
+    const doc = (globalThis as unknown as { document: unknown }).document;
+    return (await axe.run(doc, options)).violations as AxeViolation[];
+  }, skip);
   return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .filter((v) => impacts.includes(v.impact ?? ""))
     .map(
       (v) =>
         `${v.impact} ${v.id} (${v.help}) at ${v.nodes

@@ -36,7 +36,7 @@ describe("paperCard", () => {
   it("shows rank, linked title, upvotes, short authors, a cut summary and topic names", () => {
     expect(out).toContain('<div class="rank" aria-hidden="true">3</div>');
     expect(out).toContain('href="https://huggingface.co/papers/2608.01234"');
-    expect(out).toContain("▲ 42");
+    expect(out).toContain("▲ 42 upvotes");
     expect(out).toContain("Ada Lovelace, Alan Turing, Grace Hopper et al.");
     expect(out).toContain("Agents &amp; tool use");
     const summary = /<p class="summary">(.*?)<\/p>/.exec(out)![1]!;

@@ -3,26 +3,31 @@ import { page } from "../layout.ts";
 
 /** The confirmation link's page and what the Confirm button answers. */
 
-export function confirmPage(token: string): string {
+export function confirmPage(token: string, email: string): string {
   return page({
     title: "Confirm your subscription",
     noindex: true,
     body: html`<div class="narrow center">
 <h1>One last step</h1>
-<p class="lead">Confirm that you want the Paperboy digest at this address.</p>
+<p class="lead">Confirm that you want the Paperboy digest at <strong>${email}</strong>.</p>
 <form method="post" action="/confirm/${token}"><button type="submit">Confirm subscription</button></form>
 </div>`,
   });
 }
 
-export function welcomePage(manageUrl: string, alreadyActive: boolean): string {
+export function welcomePage(
+  manageUrl: string,
+  alreadyActive: boolean,
+  schedule: string,
+  email: string,
+): string {
   return page({
     title: "You’re subscribed",
     noindex: true,
     body: html`<div class="narrow center">
 <p class="big-icon" aria-hidden="true">🎉</p>
 <h1>${alreadyActive ? "You’re already subscribed" : "You’re subscribed"}</h1>
-<p class="lead">Your digest arrives at your hour with the papers that matter to you. We sent a welcome mail with your personal links.</p>
+<p class="lead">Your digest comes to <strong>${email}</strong> ${schedule}. ${alreadyActive ? "Your personal links are in the welcome mail and in every digest." : "We sent a welcome mail with your personal links."}</p>
 <p><a class="button" href="${manageUrl}">Choose topics, keywords and send time</a></p>
 </div>`,
   });

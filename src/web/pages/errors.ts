@@ -3,10 +3,22 @@ import { page } from "../layout.ts";
 
 /** What a browser sees for a 4xx or 5xx; API clients get JSON from the app shell instead. */
 export function errorPage(status: number, message: string): string {
-  const title = status === 404 ? "Not found" : status >= 500 ? "Server error" : "Bad request";
+  const title =
+    status === 404
+      ? "Page not found"
+      : status === 429
+        ? "Too many requests"
+        : status >= 500
+          ? "Something went wrong"
+          : "Bad request";
+  // The shell's bare "Not found." gets words; a route's own message (a bad link) is kept.
+  const text =
+    status === 404 && message === "Not found."
+      ? "There is no page at this address. It may have moved, or the link may be mistyped."
+      : message;
   return page({
     title,
     noindex: true,
-    body: html`<h1>${title}</h1><p class="notice error" role="alert">${message}</p><p><a href="/">Back to Paperboy</a></p>`,
+    body: html`<div class="narrow center"><h1>${title}</h1><p class="lead">${text}</p><p><a href="/">Today’s trending papers</a> · <a href="/digests">The archive</a></p></div>`,
   });
 }

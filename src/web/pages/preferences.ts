@@ -3,7 +3,8 @@ import { html, type SafeHtml } from "../../platform/http/html.ts";
 import { hourLabel, WEEKDAYS } from "../../subscribers/changes.ts";
 import type { PreferencesView } from "../../subscribers/preferences.ts";
 import type { VoteView } from "../../subscribers/repository.ts";
-import { checked, notice, selected, topicChecks } from "../form-parts.ts";
+import { errorSummary, type FieldErrors, fieldError } from "../field-errors.ts";
+import { checked, notice, selected, timeZoneField, topicChecks } from "../form-parts.ts";
 import { page } from "../layout.ts";
 import { yourDataSection } from "./your-data.ts";
 
@@ -19,7 +20,7 @@ export interface PreferencesPageOptions {
   prefs: PreferencesView;
   topics: Topic[];
   changes?: string[];
-  error?: string;
+  errors?: FieldErrors;
   /** The reader's "more/less like this" votes, newest first. */
   votes?: VoteView[];
 }
@@ -49,26 +50,19 @@ export function preferencesPage(o: PreferencesPageOptions): string {
     body: html`<div class="narrow">
 <h1>Your preferences</h1>
 <p class="lead">For <strong>${o.email}</strong>. No password: this page’s link is your key, so don’t share it.</p>
-${status}${saved}${o.error ? notice("error", o.error) : ""}
+${status}${saved}${o.errors ? errorSummary(o.errors, { topics: "pref-topic-first", frequency: "pf-daily" }) : ""}
 <form method="post" action="/preferences/${o.token}" class="card prefs" novalidate>
 <fieldset>
   <legend>Topics</legend>
   <p class="hint">Papers in these topics come first. Choose none to get the overall top papers.</p>
-  ${topicChecks(o.topics, p.topics, "pref-topic")}
+  ${fieldError(o.errors, "topics").message}
+  ${topicChecks(o.topics, p.topics, "pref-topic", true)}
 </fieldset>
-<div class="field">
-  <label for="keywords">Keywords to follow</label>
-  <textarea id="keywords" name="keywords" rows="3" aria-describedby="keywords-hint">${p.keywords.join("\n")}</textarea>
-  <p class="hint" id="keywords-hint">One per line (or comma-separated), e.g. diffusion, retrieval. Matched in titles, abstracts and keywords.</p>
-</div>
-<div class="field">
-  <label for="authors">Authors to follow</label>
-  <textarea id="authors" name="authors" rows="3" aria-describedby="authors-hint">${p.authors.join("\n")}</textarea>
-  <p class="hint" id="authors-hint">One name per line.</p>
-</div>
+${textListField("keywords", "Keywords to follow", p.keywords, "One per line (or comma-separated), e.g. diffusion, retrieval. Matched in titles, abstracts and keywords.", o.errors)}
+${textListField("authors", "Authors to follow", p.authors, "One name per line.", o.errors)}
 ${muteFields(p, o.topics)}
-${scheduleFields(p)}
-${digestFields(p)}
+${scheduleFields(p, o.errors)}
+${digestFields(p, o.errors)}
 <button type="submit">Save preferences</button>
 </form>
 ${votesSection(o.token, o.votes ?? [])}
@@ -101,7 +95,30 @@ function muteFields(p: PreferencesView, topics: Topic[]): SafeHtml {
 </fieldset>`;
 }
 
-function scheduleFields(p: PreferencesView): SafeHtml {
+function textListField(
+  id: "keywords" | "authors",
+  label: string,
+  items: string[],
+  hint: string,
+  errors?: FieldErrors,
+): SafeHtml {
+  const message = errors?.[id];
+  return html`<div class="field">
+  <label for="${id}">${label}</label>
+  <textarea id="${id}" name="${id}" rows="3" aria-describedby="${message ? `${id}-error ` : ""}${id}-hint"${message ? html` aria-invalid="true"` : ""}>${items.join("\n")}</textarea>
+  ${message ? html`<p class="field-error" id="${id}-error">${message}</p>` : ""}
+  <p class="hint" id="${id}-hint">${hint}</p>
+</div>`;
+}
+
+/** A number or select field with its error beside it. */
+function errorOf(errors: FieldErrors | undefined, id: string) {
+  return fieldError(errors, id);
+}
+
+function scheduleFields(p: PreferencesView, errors?: FieldErrors): SafeHtml {
+  const day = errorOf(errors, "weekly_day");
+  const hour = errorOf(errors, "send_hour");
   return html`<fieldset>
   <legend>Schedule</legend>
   <div class="radios">
@@ -109,39 +126,44 @@ function scheduleFields(p: PreferencesView): SafeHtml {
     <label for="pf-weekly"><input type="radio" id="pf-weekly" name="frequency" value="weekly"${checked(p.frequency === "weekly")}> Weekly</label>
   </div>
   <div class="row">
-    <div class="field">
+    <div class="field" data-weekly-only${p.frequency === "weekly" ? "" : html` hidden`}>
       <label for="weekly_day">Weekly digest day</label>
-      <select id="weekly_day" name="weekly_day">${WEEKDAYS.map((d, i) => html`<option value="${i}"${selected(i === p.weekly_day)}>${d}</option>`)}</select>
+      <select id="weekly_day" name="weekly_day"${day.attrs}>${WEEKDAYS.map((d, i) => html`<option value="${i}"${selected(i === p.weekly_day)}>${d}</option>`)}</select>
+      ${day.message}
     </div>
     <div class="field">
       <label for="send_hour">Send hour</label>
-      <select id="send_hour" name="send_hour">${Array.from({ length: 24 }, (_, h) => html`<option value="${h}"${selected(h === p.send_hour)}>${hourLabel(h)}</option>`)}</select>
+      <select id="send_hour" name="send_hour" data-send-hour${hour.attrs}>${Array.from({ length: 24 }, (_, h) => html`<option value="${h}"${selected(h === p.send_hour)}>${hourLabel(h)}</option>`)}</select>
+      ${hour.message}
     </div>
   </div>
-  <div class="field">
-    <label for="pref-timezone">Time zone</label>
-    <input type="text" id="pref-timezone" name="timezone" data-timezone autocomplete="off" spellcheck="false" maxlength="64" value="${p.timezone}">
-  </div>
+  ${timeZoneField({ id: "pref-timezone", label: "Time zone", value: p.timezone, hour: p.send_hour, errors })}
 </fieldset>`;
 }
 
-function digestFields(p: PreferencesView): SafeHtml {
+function digestFields(p: PreferencesView, errors?: FieldErrors): SafeHtml {
+  const max = errorOf(errors, "max_papers");
+  const min = errorOf(errors, "min_upvotes");
+  const pause = errorOf(errors, "paused_until");
   return html`<fieldset>
   <legend>Digest</legend>
   <div class="row">
     <div class="field">
       <label for="max_papers">Papers per digest</label>
-      <input type="number" id="max_papers" name="max_papers" min="1" max="50" step="1" value="${p.max_papers}">
+      <input type="number" id="max_papers" name="max_papers" min="1" max="50" step="1" value="${p.max_papers}"${max.attrs}>
+      ${max.message}
     </div>
     <div class="field">
       <label for="min_upvotes">Minimum upvotes</label>
-      <input type="number" id="min_upvotes" name="min_upvotes" min="0" step="1" value="${p.min_upvotes}">
+      <input type="number" id="min_upvotes" name="min_upvotes" min="0" step="1" value="${p.min_upvotes}"${min.attrs}>
+      ${min.message}
     </div>
   </div>
   <label for="skip_empty" class="check"><input type="checkbox" id="skip_empty" name="skip_empty" value="on"${checked(p.skip_empty)}> Skip days with nothing matching</label>
   <div class="field">
     <label for="paused_until">Pause until</label>
-    <input type="date" id="paused_until" name="paused_until" value="${p.paused_until ?? ""}" aria-describedby="paused-hint">
+    <input type="date" id="paused_until" name="paused_until" value="${p.paused_until ?? ""}" aria-describedby="${pause.attrs.value ? "paused_until-error " : ""}paused-hint"${pause.attrs.value ? html` aria-invalid="true"` : ""}>
+    ${pause.message}
     <p class="hint" id="paused-hint">Leave empty to keep receiving. No digests until this date.</p>
   </div>
 </fieldset>`;

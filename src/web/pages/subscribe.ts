@@ -1,6 +1,7 @@
 import type { Topic } from "../../platform/db/schema.ts";
 import { html, type SafeHtml } from "../../platform/http/html.ts";
-import { checked, notice, topicChecks } from "../form-parts.ts";
+import { errorSummary, type FieldErrors, fieldError } from "../field-errors.ts";
+import { checked, timeZoneField, topicChecks } from "../form-parts.ts";
 import { page } from "../layout.ts";
 
 /** The subscribe form and the pages its post answers with. */
@@ -12,61 +13,113 @@ export interface SubscribeFormValues {
   frequency?: string;
 }
 
-/** The subscribe form: email, topics, time zone, frequency, and a honeypot only bots fill. */
+/**
+ * The subscribe form: the email field and the button first (above the fold on a phone), then
+ * topics, frequency and time zone behind a disclosure (all optional, changeable later), and a
+ * honeypot only bots fill. Errors stand beside their fields, all of them, in a reader's words.
+ */
 export function subscribeForm(
   topics: Topic[],
   values: SubscribeFormValues = {},
-  error?: string,
+  errors?: FieldErrors,
 ): SafeHtml {
   const frequency = values.frequency === "weekly" ? "weekly" : "daily";
+  const email = fieldError(errors, "email");
+  const topicError = fieldError(errors, "topics");
+  const freqError = fieldError(errors, "frequency");
+  const moreOpen =
+    (values.topics?.length ?? 0) > 0 ||
+    frequency === "weekly" ||
+    Boolean(errors?.topics || errors?.frequency || errors?.timezone);
   return html`<form class="subscribe card" id="subscribe" aria-labelledby="subscribe-title" method="post" action="/subscribe" novalidate>
 <h2 id="subscribe-title">Get the digest</h2>
 <p class="hint">Free. Double opt-in. One-click unsubscribe in every mail.</p>
-${error ? notice("error", error) : ""}
+${errors ? errorSummary(errors, { topics: "topic-first", frequency: "freq-daily" }) : ""}
 <div class="field">
   <label for="email">Email address</label>
-  <input type="email" id="email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}">
+  ${email.message}
+  <div class="inline-submit">
+    <input type="email" id="email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}"${email.attrs}>
+    <button type="submit">Subscribe</button>
+  </div>
+  <p class="hint">Already subscribed? <a href="/links">Email me my links</a>.</p>
 </div>
-<fieldset>
+<details class="more"${moreOpen ? html` open` : ""}>
+<summary>Topics, daily or weekly, and your time zone <span class="hint">(optional, changeable later)</span></summary>
+<fieldset${topicError.attrs}>
   <legend>Topics</legend>
   <p class="hint">Pick any; none means the overall top papers.</p>
-  ${topicChecks(topics, values.topics ?? [], "topic")}
+  ${topicError.message}
+  ${topicChecks(topics, values.topics ?? [], "topic", true)}
 </fieldset>
-<fieldset class="inline">
+<fieldset class="inline"${freqError.attrs}>
   <legend>How often</legend>
+  ${freqError.message}
   <label for="freq-daily"><input type="radio" id="freq-daily" name="frequency" value="daily"${checked(frequency === "daily")}> Daily</label>
   <label for="freq-weekly"><input type="radio" id="freq-weekly" name="frequency" value="weekly"${checked(frequency === "weekly")}> Weekly</label>
 </fieldset>
-<div class="field">
-  <label for="timezone">Your time zone</label>
-  <input type="text" id="timezone" name="timezone" data-timezone autocomplete="off" spellcheck="false" maxlength="64" value="${values.timezone ?? "UTC"}" aria-describedby="timezone-hint">
-  <p class="hint" id="timezone-hint">An IANA name such as Europe/Berlin; the digest arrives at 8:00 your time (changeable later).</p>
-</div>
+${timeZoneField({ id: "timezone", label: "Your time zone", value: values.timezone ?? "UTC", hour: 8, errors })}
+</details>
 <div class="hp" aria-hidden="true">
   <label for="website">Leave this field empty</label>
   <input type="text" id="website" name="website" tabindex="-1" autocomplete="off">
 </div>
-<button type="submit">Subscribe</button>
 </form>`;
 }
 
-export function subscribeErrorPage(topics: Topic[], values: SubscribeFormValues, error: string) {
-  return page({
-    title: "Check the form",
-    noindex: true,
-    body: html`<div class="narrow"><h1>Check the form</h1>${subscribeForm(topics, values, error)}</div>`,
-  });
-}
-
-export function checkInboxPage(): string {
+export function checkInboxPage(email?: string): string {
   return page({
     title: "Check your inbox",
     noindex: true,
     body: html`<div class="narrow center">
 <p class="big-icon" aria-hidden="true">📬</p>
 <h1>Check your inbox</h1>
-<p class="lead">If the address can receive our mail, a confirmation link is on its way. Open it to start your digest.</p>
-<p class="hint">Nothing after a few minutes? Look in spam, or subscribe again in 5 minutes.</p>
+<p class="lead">${
+      email
+        ? html`If <strong>${email}</strong> can receive our mail, a confirmation link is on its way.`
+        : "If the address can receive our mail, a confirmation link is on its way."
+    } Open it to start your digest.</p>
+<p class="hint">Nothing after a few minutes? Look in spam, or subscribe again in 5 minutes. Wrong address? <a href="/#subscribe">Use another one</a>.</p>
+<p><a href="/">Back to today’s papers</a></p>
+</div>`,
+  });
+}
+
+/** "Email me my links": for a reader who lost their mails (no login exists to fall back on). */
+export function linksPage(values: { email?: string } = {}, errors?: FieldErrors): string {
+  const email = fieldError(errors, "email", "links-email");
+  return page({
+    title: "Email me my links",
+    noindex: true,
+    body: html`<div class="narrow">
+<h1>Email me my links</h1>
+<p class="lead">Lost the mail with your preferences and unsubscribe links? Enter your address and we mail them to you again.</p>
+${errors ? errorSummary(errors, { email: "links-email" }) : ""}
+<form method="post" action="/links" class="card" novalidate>
+<div class="field">
+  <label for="links-email">Email address</label>
+  ${email.message}
+  <div class="inline-submit">
+    <input type="email" id="links-email" name="email" required autocomplete="email" inputmode="email" maxlength="254" placeholder="you@example.org" value="${values.email ?? ""}"${email.attrs}>
+    <button type="submit">Email me my links</button>
+  </div>
+</div>
+</form>
+<p class="hint">Not subscribed yet? <a href="/#subscribe">Get the digest</a>.</p>
+</div>`,
+  });
+}
+
+/** The one answer to every links request, whatever the address (no enumeration). */
+export function linksSentPage(email: string): string {
+  return page({
+    title: "Check your inbox",
+    noindex: true,
+    body: html`<div class="narrow center">
+<p class="big-icon" aria-hidden="true">📬</p>
+<h1>Check your inbox</h1>
+<p class="lead">If <strong>${email}</strong> gets our digest, its links are on their way.</p>
+<p class="hint">We send them at most once an hour. Nothing arrives? The address may not be subscribed: <a href="/#subscribe">subscribe</a>.</p>
 <p><a href="/">Back to today’s papers</a></p>
 </div>`,
   });

@@ -16,13 +16,20 @@ export interface UnsubscribePageOptions {
 export function unsubscribePage(o: UnsubscribePageOptions): string {
   const manage = html`<a href="${o.manageUrl}">Manage preferences instead</a>`;
   let body: SafeHtml;
-  if (o.status === "active" || o.status === "pending") {
-    body = html`<h1>${o.done === "resubscribed" ? "Welcome back" : "Unsubscribe?"}</h1>
-${o.done === "resubscribed" ? notice("ok", "You’re subscribed again.") : ""}
+  let title = "Unsubscribe";
+  if (o.done === "resubscribed" && o.status === "active") {
+    title = "You’re subscribed again";
+    body = html`<h1>You’re subscribed again</h1>
+${notice("ok", html`Digests to <strong>${o.email}</strong> start again with the next edition, with your old preferences.`)}
+<p><a class="button" href="${o.manageUrl}">Review your preferences</a></p>
+<form method="post" action="/unsubscribe/${o.token}"><input type="hidden" name="via" value="page"><p class="hint">Pressed by mistake? <button type="submit" class="link">Unsubscribe again</button></p></form>`;
+  } else if (o.status === "active" || o.status === "pending") {
+    body = html`<h1>Unsubscribe?</h1>
 <p class="lead">Stop all Paperboy digests to <strong>${o.email}</strong>.</p>
 <form method="post" action="/unsubscribe/${o.token}"><input type="hidden" name="via" value="page"><button type="submit">Unsubscribe</button></form>
 <p>Fewer mails would do? ${manage}: go weekly, pause, or narrow your topics.</p>`;
   } else if (o.status === "unsubscribed") {
+    title = "You’re unsubscribed";
     body = html`<h1>You’re unsubscribed</h1>
 ${o.done === "unsubscribed" ? notice("ok", "Done. You won’t get any more digests, including one already queued.") : ""}
 ${o.done === "resubscribe-refused" ? notice("error", "This address can’t be resubscribed here.") : ""}
@@ -32,7 +39,7 @@ ${o.done === "resubscribe-refused" ? notice("error", "This address can’t be re
     body = html`<h1>You get no digests</h1><p class="lead">Mail to <strong>${o.email}</strong> bounced or was reported, so we stopped sending.</p>`;
   }
   return page({
-    title: "Unsubscribe",
+    title,
     noindex: true,
     body: html`<div class="narrow center">${body}</div>`,
   });

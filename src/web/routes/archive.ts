@@ -4,6 +4,7 @@ import {
   findEdition,
   findPapersListedBetween,
   listEditions,
+  listTopics,
   neighbourEditions,
   topicNames,
 } from "../../papers/repository.ts";
@@ -13,6 +14,10 @@ import { editionPage, editionsPage } from "../pages/archive.ts";
 import { sendPage } from "../replies.ts";
 
 const ARCHIVE_LIMIT = 400;
+/** How many of the newest editions the index shows with their top papers. */
+const TOP_PAPERS_EDITIONS = 30;
+
+const archiveQuery = z.object({ topic: z.string().max(64).optional() });
 const PUBLIC_CACHE = "public, max-age=300";
 
 const editionParams = z.object({
@@ -23,9 +28,20 @@ const editionParams = z.object({
 export const archiveRoutes: WebRoutes = async (app, { deps }) => {
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  routes.get("/digests", async (_request, reply) => {
-    const editions = await listEditions(deps.db, ARCHIVE_LIMIT);
-    return sendPage(reply, 200, editionsPage(editions), PUBLIC_CACHE);
+  // Every edition, the newest with their top papers; ?topic=slug keeps papers of one topic.
+  routes.get("/digests", { schema: { querystring: archiveQuery } }, async (request, reply) => {
+    const [editions, topics] = await Promise.all([
+      listEditions(deps.db, ARCHIVE_LIMIT),
+      listTopics(deps.db),
+    ]);
+    const recent = editions.slice(0, TOP_PAPERS_EDITIONS);
+    const papers = recent.length
+      ? await findPapersListedBetween(deps.db, recent.at(-1)!.edition_date, recent[0]!.edition_date)
+      : [];
+    const topic = topics.some((t) => t.slug === request.query.topic)
+      ? request.query.topic
+      : undefined;
+    return sendPage(reply, 200, editionsPage(editions, papers, topics, topic), PUBLIC_CACHE);
   });
 
   routes.get("/digests/:date", { schema: { params: editionParams } }, async (request, reply) => {

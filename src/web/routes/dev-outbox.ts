@@ -16,33 +16,73 @@ export const devOutboxRoutes: WebRoutes = async (app, { deps }) => {
     const rows = await Promise.all(
       files.slice(0, 100).map(async (file) => {
         const mail = await simpleParser(await readFile(path.join(dir, file)));
-        return html`<tr><td>${mail.date?.toISOString() ?? ""}</td><td>${addressText(mail.to)}</td><td><a href="/dev/outbox/${file}">${mail.subject ?? "(no subject)"}</a></td></tr>`;
+        return html`<li><a href="/dev/outbox/${file}">${mail.subject ?? "(no subject)"}</a><br><span class="meta">To ${addressText(mail.to)} · ${mail.date?.toISOString() ?? ""}</span></li>`;
       }),
     );
     reply.type("text/html; charset=utf-8");
     return page({
       title: "Dev outbox",
       noindex: true,
-      body: html`<h1>Dev outbox</h1><p class="lead">Mail written to ${dir} because SMTP_URL is unset.</p>
-        ${files.length ? html`<table><thead><tr><th>Date</th><th>To</th><th>Subject</th></tr></thead><tbody>${rows}</tbody></table>` : html`<p>No mail yet.</p>`}`,
+      body: html`<h1>Dev outbox</h1><p class="lead">Mail written to <code>${dir}</code> because SMTP_URL is unset, newest first.</p>
+        ${files.length ? html`<ul class="outbox">${rows}</ul>` : html`<p>No mail yet.</p>`}`,
     });
   });
 
+  /** One mail as a client shows it: headers, the HTML part in a sandboxed frame, the text part. */
   app.get<{ Params: { file: string } }>("/dev/outbox/:file", async (request, reply) => {
+    const mail = await readMail(dir, request.params.file);
+    if (!mail) return reply.callNotFound();
     const file = path.basename(request.params.file);
-    if (!file.endsWith(".eml")) return reply.callNotFound();
-    let source: Buffer;
-    try {
-      source = await readFile(path.join(dir, file));
-    } catch {
-      return reply.callNotFound();
-    }
-    const mail = await simpleParser(source);
-    // The message's own HTML is shown as-is: it is our own rendering, viewed by its developer.
+    const headers = ["from", "to", "subject", "date", "list-unsubscribe", "list-unsubscribe-post"]
+      .map((name) => [name, headerText(mail.headers.get(name))] as const)
+      .filter(([, value]) => value);
     reply.type("text/html; charset=utf-8");
-    return mail.html ? raw(mail.html).value : html`<pre>${mail.text ?? ""}</pre>`.value;
+    return page({
+      title: mail.subject ?? "Mail",
+      noindex: true,
+      body: html`<p><a href="/dev/outbox">← All mail</a></p>
+<h1 class="mail-subject">${mail.subject ?? "(no subject)"}</h1>
+<dl class="mail-headers">${headers.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
+${mail.html ? html`<h2>HTML part</h2><iframe class="mail-frame" sandbox="allow-popups allow-popups-to-escape-sandbox" src="/dev/outbox/${file}/html" title="The mail's HTML part"></iframe>` : ""}
+<h2>Text part</h2><pre class="mail-text">${mail.text ?? "(none)"}</pre>`,
+    });
+  });
+
+  // The HTML part alone, under a mail client's rules: inline styles and https images allowed,
+  // no scripts, no forms, framed only by the page above.
+  app.get<{ Params: { file: string } }>("/dev/outbox/:file/html", async (request, reply) => {
+    const mail = await readMail(dir, request.params.file);
+    if (!mail?.html) return reply.callNotFound();
+    return reply
+      .type("text/html; charset=utf-8")
+      .header(
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'none'; frame-ancestors 'self'; base-uri 'none'",
+      )
+      .header("x-frame-options", "SAMEORIGIN")
+      .send(raw(mail.html).value);
   });
 };
+
+async function readMail(dir: string, name: string) {
+  const file = path.basename(name);
+  if (!file.endsWith(".eml")) return null;
+  try {
+    return await simpleParser(await readFile(path.join(dir, file)));
+  } catch {
+    return null;
+  }
+}
+
+function headerText(value: unknown): string {
+  if (!value) return "";
+  if (typeof value === "string") return value;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object" && "text" in value) return String((value as { text: string }).text);
+  if (typeof value === "object" && "value" in value)
+    return String((value as { value: unknown }).value);
+  return String(value);
+}
 
 async function listMessages(dir: string): Promise<string[]> {
   try {

@@ -8,6 +8,7 @@ import { getPreferences, listVotes } from "../../subscribers/repository.ts";
 import { InputError, unvote, updatePreferences } from "../../subscribers/service.ts";
 import { preferencesPutSchema, preferencesSchema } from "../../subscribers/validation.ts";
 import type { WebRoutes } from "../context.ts";
+import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, preferencesFormInput } from "../forms.ts";
 import { preferencesPage } from "../pages/preferences.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
@@ -35,14 +36,16 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
     },
     async (request, reply) => {
       if (request.validationError) {
-        return render(request, reply, 400, { error: request.validationError.message });
+        return render(request, reply, 400, {
+          errors: fieldErrorsOf(request.validationError.validation),
+        });
       }
       try {
         const result = await updatePreferences(deps, readerOf(request).id, request.body);
         return render(request, reply, 200, { changes: result.changes, prefs: result.after });
       } catch (error) {
         if (error instanceof InputError)
-          return render(request, reply, 400, { error: error.message });
+          return render(request, reply, 400, { errors: inputErrorAsFields(error.message) });
         throw error;
       }
     },
@@ -93,7 +96,7 @@ async function readPreferencesForm(request: FastifyRequest) {
 
 interface PageExtras {
   changes?: string[];
-  error?: string;
+  errors?: FieldErrors;
   prefs?: PreferencesView;
 }
 
@@ -119,7 +122,7 @@ function preferencesRenderer(deps: Deps) {
       prefs: prefs!,
       topics,
       changes: extra.changes,
-      error: extra.error,
+      errors: extra.errors,
       votes,
     });
     return sendPage(reply, status, page);

@@ -6,6 +6,8 @@ const PUBLIC_DIR = fileURLToPath(new URL("../../../public/", import.meta.url));
 
 /** GET /static/*: the one stylesheet and the one small script every page loads. */
 export const staticRoutes: WebRoutes = async (app) => {
+  // Browsers ask for /favicon.ico whatever the page says; point them at the SVG.
+  app.get("/favicon.ico", async (_request, reply) => reply.redirect("/static/favicon.svg", 301));
   await app.register(fastifyStatic, {
     root: PUBLIC_DIR,
     prefix: "/static/",

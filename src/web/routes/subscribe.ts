@@ -1,15 +1,18 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { listTopics } from "../../papers/repository.ts";
-import { InputError, subscribe } from "../../subscribers/service.ts";
-import { subscribeSchema } from "../../subscribers/validation.ts";
+import { findPapersListedBetween, latestEditionDate, listTopics } from "../../papers/repository.ts";
+import { emailMyLinks, InputError, subscribe } from "../../subscribers/service.ts";
+import { linksRequestSchema, subscribeSchema } from "../../subscribers/validation.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
+import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, subscribeFormInput } from "../forms.ts";
+import { landingPage } from "../pages/home.ts";
 import {
   checkInboxPage,
+  linksPage,
+  linksSentPage,
   type SubscribeFormValues,
-  subscribeErrorPage,
 } from "../pages/subscribe.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
 
@@ -38,19 +41,42 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
       attachValidation: true,
     },
     async (request, reply) => {
-      const fail = async (message: string) => {
-        const topics = await listTopics(web.deps.db);
+      // The landing page again, hero and papers included, with every problem beside its field.
+      const fail = async (errors: FieldErrors) => {
+        const { db } = web.deps;
+        const [topics, edition] = await Promise.all([listTopics(db), latestEditionDate(db)]);
+        const papers = edition ? await findPapersListedBetween(db, edition, edition) : [];
         const values = request.body as SubscribeFormValues;
-        return sendPage(reply, 400, subscribeErrorPage(topics, values, message));
+        return sendPage(reply, 400, landingPage(edition, papers, topics, { values, errors }));
       };
-      if (request.validationError) return fail(request.validationError.message);
+      if (request.validationError) return fail(fieldErrorsOf(request.validationError.validation));
       try {
         await subscribe(web, request.body);
       } catch (error) {
-        if (error instanceof InputError) return fail(error.message);
+        if (error instanceof InputError) return fail(inputErrorAsFields(error.message));
         throw error;
       }
-      return sendPage(reply, 200, checkInboxPage());
+      return sendPage(reply, 200, checkInboxPage(request.body.email));
+    },
+  );
+
+  // "Email me my links": same budget as subscribing, the same answer for every address.
+  routes.get("/links", async (_request, reply) => sendPage(reply, 200, linksPage()));
+  routes.post(
+    "/links",
+    {
+      onRequest: limited,
+      preValidation: [requireType(FORM_TYPE), readLinksForm],
+      schema: { body: linksRequestSchema },
+      attachValidation: true,
+    },
+    async (request, reply) => {
+      if (request.validationError) {
+        const errors = fieldErrorsOf(request.validationError.validation);
+        return sendPage(reply, 400, linksPage(request.body as { email?: string }, errors));
+      }
+      await emailMyLinks(web, request.body.email);
+      return sendPage(reply, 200, linksSentPage(request.body.email));
     },
   );
 
@@ -74,8 +100,16 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
  */
 async function readSubscribeForm(request: FastifyRequest, reply: FastifyReply) {
   const form = asForm(request.body);
-  if (formText(form.website)?.trim()) return sendPage(reply, 200, checkInboxPage());
+  if (formText(form.website)?.trim()) {
+    // The same page a person gets, address included, so a bot learns nothing.
+    const email = formText(form.email)?.trim();
+    return sendPage(reply, 200, checkInboxPage(email || undefined));
+  }
   request.body = subscribeFormInput(form);
+}
+
+async function readLinksForm(request: FastifyRequest) {
+  request.body = { email: formText(asForm(request.body).email) };
 }
 
 /**

@@ -37,6 +37,26 @@ describe("web archive", () => {
     expect(res.headers["content-type"]).toContain("text/html");
     const dates = [...res.body.matchAll(/href="\/digests\/(\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]);
     expect(dates).toEqual([...SAMPLE_DATES].reverse());
+    // Each edition shows its top papers, not just a date.
+    expect(res.body).toContain('<a href="https://huggingface.co/papers/2608.15265">VibeWorlding');
+  });
+
+  it("filters the archive index by topic", async () => {
+    const all = await app.inject("/digests");
+    const slug = /<option value="([a-z0-9-]+)">/.exec(all.body)![1]!;
+    const res = await app.inject(`/digests?topic=${slug}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`<option value="${slug}" selected>`);
+    const tops = [...res.body.matchAll(/<ol class="tops">([\s\S]*?)<\/ol>/g)];
+    const papers = await ctx.deps.db
+      .selectFrom("paper_topics")
+      .select("paper_id")
+      .where("topic_slug", "=", slug)
+      .execute();
+    const ids = new Set(papers.map((p) => p.paper_id));
+    for (const [, list] of tops) {
+      for (const [, id] of list!.matchAll(/papers\/([\d.]+)"/g)) expect(ids.has(id!)).toBe(true);
+    }
   });
 
   it("shows an edition's papers in trending order with links and topics", async () => {
@@ -91,6 +111,10 @@ describe("feeds", () => {
       expect(item.pubDate).toMatch(RFC822);
       expect((item.guid as Record<string, string>)["#text"]).toBe(item.link);
     }
+    // Each item is dated by its edition (not by when it was ingested), newest first.
+    expect(items.map((i) => new Date(String(i.pubDate)).toISOString().slice(0, 10))).toEqual(
+      [...SAMPLE_DATES].reverse(),
+    );
     const content = items[0]!["content:encoded"] as string;
     expect(content).toContain('<a href="https://huggingface.co/papers/2608.15265">');
     expect(content).not.toContain("<script>");
@@ -153,7 +177,7 @@ describe("admin preview", () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/html");
     expect(res.headers["content-security-policy"]).not.toContain("script-src");
-    expect(res.body).toContain("<title>Your papers for Aug 18: ");
+    expect(res.body).toContain("Your papers for Aug 18</h1>");
     expect(res.body).toContain("topic: Agents &amp; tool use");
     expect(res.body).toContain("keyword: RL");
 
@@ -161,7 +185,7 @@ describe("admin preview", () => {
       url: `/admin/preview?email=${encodeURIComponent(email)}&date=2026-08-14`,
       headers: auth,
     });
-    expect(older.body).toContain("<title>Your papers for Aug 14: ");
+    expect(older.body).toContain("Your papers for Aug 14</h1>");
   });
 
   it("answers unknown readers with 404 and bad input with 400", async () => {

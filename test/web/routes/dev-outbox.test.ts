@@ -30,8 +30,21 @@ describe("dev outbox", () => {
     const list = await app.inject("/dev/outbox");
     expect(list.statusCode).toBe(200);
     expect(list.body).toContain("Hello");
+    // The mail's page: headers, text part, a back link, and the HTML part in a sandboxed frame.
     const one = await app.inject(`/dev/outbox/${file}`);
-    expect(one.body).toContain("<b>there</b>");
+    expect(one.body).toContain('<a href="/dev/outbox">← All mail</a>');
+    expect(one.body).toContain("reader@example.com");
+    expect(one.body).toContain('<pre class="mail-text">Hi there');
+    expect(one.body).toMatch(
+      /<iframe class="mail-frame" sandbox="[^"]*" src="\/dev\/outbox\/[^"]+\/html"/,
+    );
+    // The HTML part under a mail client's rules: inline styles allowed, scripts not.
+    const part = await app.inject(`/dev/outbox/${file}/html`);
+    expect(part.body).toContain("<b>there</b>");
+    const csp = String(part.headers["content-security-policy"]);
+    expect(csp).toContain("style-src 'unsafe-inline'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'self'");
     await app.close();
     await deps.close();
   });

@@ -139,7 +139,7 @@ const cases: Record<string, Case> = {
     headers: FORM,
     payload: form({ email: "<b>bold</b>@@example.com", topics: "agents" }),
     status: 400,
-    message: /email is not a valid address/,
+    message: /Enter an email address in the form name@example\.org\./,
   },
   "form: unknown topic": {
     method: "POST",
@@ -147,7 +147,7 @@ const cases: Record<string, Case> = {
     headers: FORM,
     payload: form({ email: "new@example.com", topics: "nope" }),
     status: 400,
-    message: /unknown topic: nope/,
+    message: /We don’t know the topic “nope”: choose from the list\./,
   },
   "send_hour 24": putPrefs({ send_hour: 24 }, /send_hour must be between 0 and 23/),
   "send_hour as text": putPrefs({ send_hour: "7" }, /send_hour must be a whole number/),
@@ -170,12 +170,15 @@ const cases: Record<string, Case> = {
   "unknown preferences field": putPrefs({ status: "active" }, /unknown field: status/),
   "form: send_hour not a number": postPrefsForm(
     { send_hour: "eight" },
-    /send_hour must be a whole number/,
+    /Choose an hour from 0:00 to 23:00\./,
   ),
-  "form: max_papers empty": postPrefsForm({ max_papers: "" }, /max_papers must be a whole number/),
+  "form: max_papers empty": postPrefsForm(
+    { max_papers: "" },
+    /Choose from 1 to 50 papers per digest\./,
+  ),
   "form: SQL in timezone": postPrefsForm(
     { timezone: "UTC'; update subscribers set status='active';--" },
-    /timezone is not a known IANA time zone/,
+    /Choose your time zone from the list/,
   ),
 };
 

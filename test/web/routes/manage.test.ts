@@ -322,7 +322,7 @@ describe("unsubscribe", () => {
 
     const back = await app.inject({ method: "POST", url: `${unsubscribe}/resubscribe` });
     expect(back.statusCode).toBe(200);
-    expect(back.body).toContain("Welcome back");
+    expect(back.body).toContain("You’re subscribed again");
     expect((await subscriberRow(ctx, "page@example.com"))!.status).toBe("active");
   });
 

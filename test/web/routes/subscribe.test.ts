@@ -155,8 +155,10 @@ describe("subscribing", () => {
       .insertInto("suppressions")
       .values({ email: "bounced@example.com", reason: "hard_bounce" })
       .execute();
+    // The page repeats the address the reader typed (so they can spot a typo); with that
+    // replaced, every answer must be the same byte for byte.
     const strip = (headers: Record<string, unknown>) => {
-      const { date: _date, ...rest } = headers;
+      const { date: _date, "content-length": _length, ...rest } = headers;
       return rest;
     };
     for (const route of ["json", "form"] as const) {
@@ -183,7 +185,11 @@ describe("subscribing", () => {
                 payload: form({ email }),
                 remoteAddress: nextIp(),
               });
-        answers.push({ status: res.statusCode, headers: strip(res.headers), body: res.body });
+        answers.push({
+          status: res.statusCode,
+          headers: strip(res.headers),
+          body: res.body.replaceAll(email, "ADDRESS"),
+        });
       }
       for (const a of answers) expect(a).toEqual(answers[0]);
     }
