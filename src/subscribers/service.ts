@@ -1,17 +1,23 @@
+import { createHash } from "node:crypto";
 import { listTopics, unknownTopics } from "../papers/repository.ts";
 import type { Subscriber } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import { describeChanges } from "./changes.ts";
+import { mailboxKey, mailDomain } from "./email.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,
+  type ConfirmationBudget,
   claimConfirmationSlot,
   findSubscriber,
   getPreferences,
   recordEvents,
   recordSubscribeRequest,
+  releaseConfirmationSlot,
   resubscribeSubscriber,
+  revokeLinks,
   savePreferences,
+  takeConfirmationBudget,
   unsubscribeSubscriber,
 } from "./repository.ts";
 import { type TokenPurpose, verifyToken } from "./tokens.ts";
@@ -35,9 +41,18 @@ async function assertTopicsExist(deps: Deps, topics: string[]): Promise<void> {
 }
 
 /**
- * Subscribe an address. Always ends the same way for the caller, whatever the address's
- * state; only pending or unsubscribed, unsuppressed addresses get a confirmation mail, and
- * at most one per CONFIRMATION_INTERVAL_MS.
+ * What a subscribe request checks before it is answered: only what does not depend on the
+ * address's state (its topics exist), so the answer takes the same time for every address.
+ */
+export async function checkSubscribeRequest(deps: Deps, input: SubscribeInput): Promise<void> {
+  await assertTopicsExist(deps, input.topics);
+}
+
+/**
+ * Subscribe an address; run after the answer was sent (see checkSubscribeRequest), so none of
+ * this shows in its timing. Only pending or unsubscribed, unsuppressed addresses get a
+ * confirmation mail, at most one per CONFIRMATION_INTERVAL_MS and within the mailbox and
+ * domain budgets (confirmationBudgets).
  */
 export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): Promise<void> {
   const { deps } = ctx;
@@ -54,26 +69,63 @@ export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): 
   ) {
     return;
   }
-  await ctx.mail({
-    kind: "confirmation",
-    subscriberId: outcome.subscriberId,
-    claimedAt: now.toISOString(),
-  });
+  await sendConfirmation(ctx, outcome.subscriberId, input.email, now);
+}
+
+/** Per mailbox (plus-tags and gmail dots folded) and per recipient domain. */
+export function confirmationBudgets(email: string, perDomainPerHour: number): ConfirmationBudget[] {
+  const hash = (s: string) => createHash("sha256").update(s).digest("base64url");
+  const mailbox = hash(mailboxKey(email));
+  return [
+    { key: `mailbox:${mailbox}`, max: 1, windowMs: 5 * 60_000 },
+    { key: `mailbox-day:${mailbox}`, max: 5, windowMs: 24 * 3600_000 },
+    { key: `domain:${hash(mailDomain(email))}`, max: perDomainPerHour, windowMs: 3600_000 },
+  ];
+}
+
+/**
+ * Queue the confirmation mail of a reader whose slot is claimed, if the mailbox and its domain
+ * have budget left; otherwise give the slot back (no mail, nothing else changes).
+ */
+async function sendConfirmation(
+  ctx: SubscriberContext,
+  subscriberId: number,
+  email: string,
+  now: Date,
+): Promise<void> {
+  const { deps } = ctx;
+  for (const budget of confirmationBudgets(email, deps.config.CONFIRMATIONS_PER_DOMAIN_PER_HOUR)) {
+    if (!(await takeConfirmationBudget(deps.db, budget, now))) {
+      await releaseConfirmationSlot(deps.db, subscriberId, now);
+      deps.logger.warn(
+        { subscriberId, limit: budget.key.split(":")[0] },
+        "confirmation mail over budget",
+      );
+      return;
+    }
+  }
+  await ctx.mail({ kind: "confirmation", subscriberId, claimedAt: now.toISOString() });
 }
 
 /**
  * The subscriber a link belongs to, or null for anything not genuine and current: bad
  * signature, other purpose, expired, unknown subscriber, or revoked (older token version).
+ * `olderVersions` takes revoked links too: only for one-click unsubscribe, which can only ever
+ * stop mail, so a digest's List-Unsubscribe URL keeps working after the links were revoked.
  */
 export async function subscriberForToken(
   deps: Deps,
   token: string,
   purpose: TokenPurpose,
+  options: { olderVersions?: boolean } = {},
 ): Promise<Subscriber | null> {
   const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
   if (!claims) return null;
   const subscriber = await findSubscriber(deps.db, claims.subscriberId);
-  if (!subscriber || subscriber.token_version !== claims.version) return null;
+  if (!subscriber) return null;
+  const current = subscriber.token_version === claims.version;
+  const older = options.olderVersions && claims.version < subscriber.token_version;
+  if (!current && !older) return null;
   // A confirm link from before the reader left must not bring them back.
   if (
     purpose === "confirm" &&
@@ -141,6 +193,14 @@ export async function unsubscribe(
 ): Promise<void> {
   const changed = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
   if (changed) deps.logger.info({ subscriberId, via }, "unsubscribed");
+}
+
+/** Every link the reader holds stops working; the row with its new link version. */
+export async function revokeReaderLinks(deps: Deps, subscriberId: number): Promise<Subscriber> {
+  const row = await revokeLinks(deps.db, subscriberId, deps.clock.now(), "reader");
+  if (!row) throw new InputError("unknown subscriber");
+  deps.logger.info({ subscriberId }, "links revoked");
+  return row;
 }
 
 export async function resubscribe(deps: Deps, subscriberId: number): Promise<boolean> {

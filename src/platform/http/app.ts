@@ -14,6 +14,10 @@ import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod
 import type { Deps } from "../deps.ts";
 
 const BODY_LIMIT_BYTES = 64 * 1024;
+/** Longest path parameter the router takes (fastify's default); longer is a bad link. */
+const MAX_PARAM_LENGTH = 100;
+/** Where an unroutable URL is sent: no route, so the app's 404 page with every header. */
+const BAD_URL_PATH = "/__bad-url__";
 
 export interface AppOptions {
   /** Registers every route, after the platform plugins. */
@@ -38,6 +42,10 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
     requestTimeout: 30_000,
     return503OnClosing: true,
     schemaErrorFormatter: (errors) => new Error(firstProblem(errors)),
+    maxParamLength: MAX_PARAM_LENGTH,
+    // The router's own errors (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) answer raw JSON without
+    // hooks; such URLs are routed to no route instead, so they get the app's 404 like any link.
+    rewriteUrl: (req) => routableUrl(req.url ?? "/"),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -92,6 +100,28 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
 
   await options.routes(app);
   return app;
+}
+
+/**
+ * The URL itself, or a path no route has when the router would refuse it: a path segment that
+ * does not percent-decode, or one longer than a path parameter may be. API paths stay under
+ * /api/ and /webhooks/ so their clients still get JSON.
+ */
+export function routableUrl(url: string): string {
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  const bad = path.split("/").some((segment) => {
+    if (segment.length > MAX_PARAM_LENGTH) return true;
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (!bad) return url;
+  const area = /^\/(api|webhooks)\//.exec(path)?.[0].slice(0, -1) ?? "";
+  return `${area}${BAD_URL_PATH}`;
 }
 
 /** Fastify's own wording for these is technical; readers get a plain sentence. */

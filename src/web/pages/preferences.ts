@@ -16,6 +16,8 @@ export interface PreferencesPageOptions {
   topics: Topic[];
   changes?: string[];
   error?: string;
+  /** The reader just revoked their old links; this page's address is the new one. */
+  revoked?: boolean;
 }
 
 export function preferencesPage(o: PreferencesPageOptions): string {
@@ -43,7 +45,7 @@ export function preferencesPage(o: PreferencesPageOptions): string {
     body: html`<div class="narrow">
 <h1>Your preferences</h1>
 <p class="lead">For <strong>${o.email}</strong>. No password: this page’s link is your key, so don’t share it.</p>
-${status}${saved}${o.error ? notice("error", o.error) : ""}
+${status}${saved}${o.error ? notice("error", o.error) : ""}${o.revoked ? revokedNotice : ""}
 <form method="post" action="/preferences/${o.token}" class="card prefs" novalidate>
 <fieldset>
   <legend>Topics</legend>
@@ -64,10 +66,20 @@ ${scheduleFields(p)}
 ${digestFields(p)}
 <button type="submit">Save preferences</button>
 </form>
+<form method="post" action="/preferences/${o.token}/revoke" class="card">
+<h2>Links shared by mistake?</h2>
+<p class="hint">Forwarded a digest, or someone else has this page’s address? Revoke every link we sent you: this page moves to a new address and your next digest carries new links. Old unsubscribe links still only unsubscribe.</p>
+<button type="submit" class="secondary">Revoke my old links</button>
+</form>
 <p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
 </div>`,
   });
 }
+
+const revokedNotice = notice(
+  "ok",
+  html`<strong>Your old links no longer work.</strong> Bookmark this page: its address is new, and so are the links in your next digest.`,
+);
 
 function scheduleFields(p: PreferencesView): SafeHtml {
   return html`<fieldset>

@@ -169,7 +169,7 @@ describe("tokens on links", () => {
     expect(postForged.statusCode).toBe(404);
     expect((await subscriberRow(ctx, "links@example.com"))!.status).toBe("active");
 
-    await revokeLinks(ctx.deps.db, row.id);
+    await revokeLinks(ctx.deps.db, row.id, ctx.clock.now());
     expect((await app.inject(manage)).statusCode).toBe(404);
     expect((await app.inject({ method: "POST", url: unsubscribe })).statusCode).toBe(404);
     expect((await subscriberRow(ctx, "links@example.com"))!.status).toBe("active");

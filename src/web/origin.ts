@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+/** Methods that only read; everything else changes state and must come from our own pages. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Whether a browser sent this request from another site: `Sec-Fetch-Site: cross-site` or
+ * `same-site` (a sibling subdomain is another site to us), or an `Origin` that is not
+ * PUBLIC_URL's (including the opaque `null` of sandboxed frames and redirects). Clients that send
+ * neither header (scripts, mail clients, curl) are not browsers posting on someone's behalf.
+ */
+export function isCrossSite(
+  headers: { origin?: string | string[]; "sec-fetch-site"?: string | string[] },
+  publicOrigin: string,
+): boolean {
+  const site = String(headers["sec-fetch-site"] ?? "").toLowerCase();
+  if (site === "cross-site" || site === "same-site") return true;
+  const origin = headers.origin;
+  if (origin === undefined) return false;
+  return String(origin).toLowerCase() !== publicOrigin;
+}
+
+/** PUBLIC_URL's origin (scheme, host and port), as browsers write it in `Origin`. */
+export const originOf = (publicUrl: string): string => new URL(publicUrl).origin.toLowerCase();
+
+/**
+ * Hook for routes that change state on a browser's request (forms, admin actions): a request
+ * from another site gets the app's 403 before anything happens. Safe methods pass.
+ */
+export function refuseCrossSite(publicUrl: string) {
+  const publicOrigin = originOf(publicUrl);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (SAFE_METHODS.has(request.method)) return;
+    if (isCrossSite(request.headers, publicOrigin)) {
+      return reply.forbidden("This form can only be sent from this site's own pages.");
+    }
+  };
+}
