@@ -48,8 +48,8 @@ export function arxivIdWithoutVersion(raw: string): string | null {
  * surrogates): one in a stored title would make /feed.xml not well-formed. NUL is not here: an
  * item holding one is rejected instead (nulProblem), as Postgres text cannot store it.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const XML_FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0001-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
