@@ -110,8 +110,10 @@ async function sendConfirmation(
 /**
  * The subscriber a link belongs to, or null for anything not genuine and current: bad
  * signature, other purpose, expired, unknown subscriber, or revoked (older token version).
- * `olderVersions` takes revoked links too: only for one-click unsubscribe, which can only ever
- * stop mail, so a digest's List-Unsubscribe URL keeps working after the links were revoked.
+ * `olderVersions` takes revoked links of a reader who has left too: only for one-click
+ * unsubscribe, so it stays idempotent (unsubscribing revokes the link, and a mail client's
+ * retry, or a second click on an older digest, still gets its 200). For a reader who is active
+ * again, or who revoked their links, an old link is dead like any other.
  */
 export async function subscriberForToken(
   deps: Deps,
@@ -124,7 +126,8 @@ export async function subscriberForToken(
   const subscriber = await findSubscriber(deps.db, claims.subscriberId);
   if (!subscriber) return null;
   const current = subscriber.token_version === claims.version;
-  const older = options.olderVersions && claims.version < subscriber.token_version;
+  const left = subscriber.status !== "active" && subscriber.status !== "pending";
+  const older = options.olderVersions && left && claims.version < subscriber.token_version;
   if (!current && !older) return null;
   // A confirm link from before the reader left must not bring them back.
   if (

@@ -24,6 +24,8 @@ export interface AppOptions {
   routes(app: FastifyInstance): Promise<void>;
   /** The page a browser gets for an error; API clients get JSON `{error, statusCode}`. */
   errorPage(status: number, message: string): string;
+  /** The 404 message of a URL the router cannot take (undecodable or over-long segment). */
+  badUrlMessage: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
     requestTimeout: 30_000,
     return503OnClosing: true,
     schemaErrorFormatter: (errors) => new Error(firstProblem(errors)),
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own errors (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) answer raw JSON without
     // hooks; such URLs are routed to no route instead, so they get the app's 404 like any link.
     rewriteUrl: (req) => routableUrl(req.url ?? "/"),
@@ -94,9 +96,11 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
         : (error.code?.startsWith("FST_") && FRAMEWORK_MESSAGES[status]) || error.message;
     return answerError(request, reply, status, message, options.errorPage);
   });
-  app.setNotFoundHandler((request, reply) =>
-    answerError(request, reply, 404, "Not found.", options.errorPage),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const badUrl = request.url.endsWith(BAD_URL_PATH);
+    const message = badUrl ? options.badUrlMessage : "Not found.";
+    return answerError(request, reply, 404, message, options.errorPage);
+  });
 
   await options.routes(app);
   return app;

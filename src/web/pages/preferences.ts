@@ -68,7 +68,7 @@ ${digestFields(p)}
 </form>
 <form method="post" action="/preferences/${o.token}/revoke" class="card">
 <h2>Links shared by mistake?</h2>
-<p class="hint">Forwarded a digest, or someone else has this page’s address? Revoke every link we sent you: this page moves to a new address and your next digest carries new links. Old unsubscribe links still only unsubscribe.</p>
+<p class="hint">Forwarded a digest, or someone else has this page’s address? Revoke every link we sent you, this page’s and those in earlier mails: this page moves to a new address and your next digest carries new links.</p>
 <button type="submit" class="secondary">Revoke my old links</button>
 </form>
 <p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>

@@ -59,7 +59,7 @@ async function oneClickRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
 
   app.post(
     "/unsubscribe/:token",
-    // Any link the reader was ever sent unsubscribes, revoked or not: leaving never breaks.
+    // A link revoked by the unsubscribe itself still answers 200 (one-click is idempotent).
     { preValidation: resolveToken(deps, "unsubscribe", { olderVersions: true }) },
     async (request: TokenRequest, reply) => {
       const subscriber = readerOf(request);
