@@ -30,12 +30,16 @@ type State = (typeof STATES)[number];
  * Subscribe timing per address state: `paperboy serve` as its own process, `--requests` POST
  * /api/subscriptions per state, interleaved in a random order per round over one keep-alive
  * connection (so load drifts hit every state alike), each to an address not used before, after
- * `--warmup` requests. Reports median and p90 per state and the largest gap between medians.
+ * `--warmup` requests, `--gap-ms` apart. Reports median and p90 per state and the largest gap
+ * between medians.
  */
 export async function enumerationBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["requests", "warmup"]);
-  const perState = intFlag(flags, "requests", 200);
-  const warmup = intFlag(flags, "warmup", 100);
+  onlyFlags(flags, ["requests", "warmup", "gap-ms"]);
+  const perState = intFlag(flags, "requests", 300);
+  const warmup = intFlag(flags, "warmup", 60);
+  // A pause between requests lets the previous request's after-reply work finish, as a patient
+  // attacker would; without it that work lands on the next (random) state's request as noise.
+  const gapMs = intFlag(flags, "gap-ms", 15);
   const port = await freePort();
   const outbox = mkdtempSync(path.join(tmpdir(), "paperboy-bench-outbox-"));
   const state = await createBenchState({
@@ -85,6 +89,7 @@ export async function enumerationBench(flags: Map<string, string>): Promise<void
       for (const s of shuffled([...STATES])) {
         const ms = await post(addresses.get(s)![round]!);
         if (round >= warmup) times.get(s)!.push(ms);
+        await new Promise((ok) => setTimeout(ok, gapMs));
       }
     }
     report(times, perState);
