@@ -17,7 +17,16 @@ export function isCrossSite(
   if (site === "cross-site" || site === "same-site") return true;
   const origin = headers.origin;
   if (origin === undefined) return false;
-  return String(origin).toLowerCase() !== publicOrigin;
+  const given = String(origin).toLowerCase();
+  return given !== publicOrigin && loopbackAlias(given) !== loopbackAlias(publicOrigin);
+}
+
+/**
+ * localhost, 127.0.0.1 and [::1] are one machine (a dev server opened under another name); any
+ * other origin maps to itself. Only a page served from this machine can have such an origin.
+ */
+function loopbackAlias(origin: string): string {
+  return origin.replace(/^(https?:\/\/)(localhost|127\.0\.0\.1|\[::1\])(?=:|$)/, "$1loopback");
 }
 
 /** PUBLIC_URL's origin (scheme, host and port), as browsers write it in `Origin`. */
