@@ -24,7 +24,9 @@ import { stopProcess } from "./delivery.ts";
 
 /** The address states a subscribe request may meet (issue 19: none may show in its timing). */
 const STATES = ["new", "pending", "active", "unsubscribed", "suppressed", "bounced"] as const;
-type State = (typeof STATES)[number];
+/** A second group of new addresses: its gap to "new" is the noise floor of the run (A/A). */
+const GROUPS = [...STATES, "control"] as const;
+type State = (typeof GROUPS)[number];
 
 /**
  * Subscribe timing per address state: `paperboy serve` as its own process, `--requests` POST
@@ -84,9 +86,9 @@ export async function enumerationBench(flags: Map<string, string>): Promise<void
         req.on("error", reject);
         req.end(body);
       });
-    const times = new Map<State, number[]>(STATES.map((s) => [s, []]));
+    const times = new Map<State, number[]>(GROUPS.map((s) => [s, []]));
     for (let round = 0; round < perState + warmup; round++) {
-      for (const s of shuffled([...STATES])) {
+      for (const s of shuffled([...GROUPS])) {
         const ms = await post(addresses.get(s)![round]!);
         if (round >= warmup) times.get(s)!.push(ms);
         await new Promise((ok) => setTimeout(ok, gapMs));
@@ -103,7 +105,7 @@ export async function enumerationBench(flags: Map<string, string>): Promise<void
 }
 
 function report(times: Map<State, number[]>, perState: number): void {
-  const rows = STATES.map((s) => {
+  const rows = GROUPS.map((s) => {
     const sorted = Float64Array.from(times.get(s)!).sort();
     return { state: s, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
   });
@@ -111,15 +113,20 @@ function report(times: Map<State, number[]>, perState: number): void {
     `subscribe answer time per address state (${perState} requests each, interleaved)`,
     rows.map((r) => [r.state, `median ${round(r.median, 2)} ms · p90 ${round(r.p90, 2)} ms`]),
   );
-  const medians = rows.map((r) => r.median);
+  const states = rows.filter((r) => r.state !== "control");
+  const medians = states.map((r) => r.median);
   const spread = Math.max(...medians) - Math.min(...medians);
-  console.log(`\nlargest gap between medians: ${round(spread, 2)} ms (target ≤ 0.5 ms)`);
+  const median = (s: State) => rows.find((r) => r.state === s)!.median;
+  const noise = Math.abs(median("new") - median("control"));
+  console.log(`\nlargest gap between state medians: ${round(spread, 2)} ms (target ≤ 0.5 ms)`);
+  console.log(`noise floor (new vs control, both new addresses): ${round(noise, 2)} ms`);
   printResult({
     bench: "enumeration",
     requestsPerState: perState,
     medianMs: Object.fromEntries(rows.map((r) => [r.state, round(r.median, 2)])),
     p90Ms: Object.fromEntries(rows.map((r) => [r.state, round(r.p90, 2)])),
     medianSpreadMs: round(spread, 2),
+    noiseFloorMs: round(noise, 2),
   });
 }
 
@@ -129,7 +136,7 @@ async function seedStates(
   count: number,
 ): Promise<Map<State, string[]>> {
   const addresses = new Map<State, string[]>(
-    STATES.map((s) => [s, Array.from({ length: count }, (_, i) => `${s}${i}@${s}.bench.test`)]),
+    GROUPS.map((s) => [s, Array.from({ length: count }, (_, i) => `${s}${i}@${s}.bench.test`)]),
   );
   const rows = (["pending", "active", "unsubscribed", "bounced"] as const).flatMap((status) =>
     addresses.get(status)!.map((email) => ({ email, status })),
