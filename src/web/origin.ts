@@ -4,20 +4,26 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Whether a browser sent this request from another site: `Sec-Fetch-Site: cross-site` or
- * `same-site` (a sibling subdomain is another site to us), or an `Origin` that is not
- * PUBLIC_URL's (including the opaque `null` of sandboxed frames and redirects). Clients that send
- * neither header (scripts, mail clients, curl) are not browsers posting on someone's behalf.
+ * Whether a browser sent this request from another site. `Sec-Fetch-Site` decides when present
+ * (every current browser sends it): `cross-site` or `same-site` (a sibling subdomain is another
+ * site to us) is refused. Without it, an `Origin` other than PUBLIC_URL's is refused. `Origin:
+ * null` decides nothing: our own pages send it too, as their `Referrer-Policy: no-referrer`
+ * makes browsers hide the origin of form posts. Clients that send neither header (scripts, mail
+ * clients, curl) are not browsers posting on someone's behalf.
  */
 export function isCrossSite(
   headers: { origin?: string | string[]; "sec-fetch-site"?: string | string[] },
   publicOrigin: string,
 ): boolean {
-  const site = String(headers["sec-fetch-site"] ?? "").toLowerCase();
-  if (site === "cross-site" || site === "same-site") return true;
+  const site = headers["sec-fetch-site"];
+  if (site !== undefined) {
+    const value = String(site).toLowerCase();
+    return value === "cross-site" || value === "same-site";
+  }
   const origin = headers.origin;
   if (origin === undefined) return false;
   const given = String(origin).toLowerCase();
+  if (given === "null") return false;
   return given !== publicOrigin && loopbackAlias(given) !== loopbackAlias(publicOrigin);
 }
 

@@ -59,11 +59,18 @@ describe("isCrossSite", () => {
     expect(isCrossSite({ origin: "HTTPS://PAPERBOY.TEST" }, site)).toBe(false);
     expect(isCrossSite({ "sec-fetch-site": "same-origin" }, site)).toBe(false);
     expect(isCrossSite({ "sec-fetch-site": "none" }, site)).toBe(false);
-    for (const origin of ["null", "http://paperboy.test", "https://paperboy.test:444"]) {
+    for (const origin of ["http://paperboy.test", "https://paperboy.test:444"]) {
       expect(isCrossSite({ origin }, site), origin).toBe(true);
     }
     expect(isCrossSite({ "sec-fetch-site": "cross-site" }, site)).toBe(true);
     expect(isCrossSite({ "sec-fetch-site": "same-site" }, site)).toBe(true);
+    // Our own form posts carry `Origin: null` (Referrer-Policy: no-referrer) with same-origin.
+    expect(isCrossSite({ origin: "null", "sec-fetch-site": "same-origin" }, site)).toBe(false);
+    expect(isCrossSite({ origin: "null", "sec-fetch-site": "cross-site" }, site)).toBe(true);
+    // Sec-Fetch-Site decides when present; a stray Origin does not override it.
+    expect(isCrossSite({ origin: "https://evil.test", "sec-fetch-site": "cross-site" }, site)).toBe(
+      true,
+    );
   });
 
   it("refuses every other origin (property)", () => {
