@@ -3,6 +3,7 @@ import * as m0001 from "./0001_initial.ts";
 import * as m0002 from "./0002_mutes.ts";
 import * as m0003 from "./0003_votes.ts";
 import * as m0004 from "./0004_delivery_liveness.ts";
+import * as m0005 from "./0005_security.ts";
 import * as m0006 from "./0006_operator.ts";
 
 /** Every migration in order. Add new files here: static imports work in every runtime. */
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   "0002_mutes": m0002,
   "0003_votes": m0003,
   "0004_delivery_liveness": m0004,
+  "0005_security": m0005,
   "0006_operator": m0006,
 };

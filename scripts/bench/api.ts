@@ -28,7 +28,7 @@ import { seedReaders } from "./seed.ts";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** `paperboy serve` as its own process; resolves once /healthz answers. */
-async function startServer(
+export async function startServer(
   env: Record<string, string>,
   port: number,
   nodeArgs: string[],

@@ -2,6 +2,7 @@ import { apiBench } from "./api.ts";
 import { cliBench } from "./cli.ts";
 import { parseFlags } from "./common.ts";
 import { deliveryBench } from "./delivery.ts";
+import { enumerationBench } from "./enumeration.ts";
 import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
 import { renderBench } from "./render.ts";
@@ -20,6 +21,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   startup: startupBench,
   topics: topicsBench,
   smtp: smtpBench,
+  enumeration: enumerationBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -33,7 +33,14 @@ export interface FuzzReport {
   cases: number;
   serverErrors: number;
   stateChanges: number;
-  parsers: { hfCases: number; arxivCases: number; rejectedCleanly: number; parserCrashes: number };
+  parsers: {
+    hfCases: number;
+    arxivCases: number;
+    rejectedCleanly: number;
+    parserCrashes: number;
+    /** Parsed papers holding a NUL or a character XML 1.0 forbids (must be 0). */
+    unsafeText: number;
+  };
   parserCrashes: number;
 }
 
@@ -45,9 +52,47 @@ export interface Victim {
 }
 
 const junk = fc.string({ unit: "binary", maxLength: 60 });
+/** Text an attacker's feed may hold: C0 controls, NUL, U+FFFE/U+FFFF, lone surrogates. */
+const hostileText = fc.string({
+  unit: fc.constantFrom(
+    "\u0000",
+    "\u0001",
+    "\u0007",
+    "\u0008",
+    "\u000B",
+    "\u000C",
+    "\u001B",
+    "\u001F",
+    "\uFFFE",
+    "\uFFFF",
+    "\uD800",
+    "\uDC00",
+    "a",
+    " ",
+    "<",
+    "&",
+  ),
+  maxLength: 30,
+});
+/** A NUL or a character XML 1.0 forbids, raw. */
+const NOT_XML_TEXT =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** One mailbox spelled many ways (list bombing): plus-tags, dots, case, googlemail. */
+const addressVariant = fc
+  .tuple(
+    fc.constantFrom("victim", "v.ictim", "vi.c.tim", "VICTIM", "Victim"),
+    fc.oneof(
+      fc.constant(""),
+      fc.nat(999).map((n) => `+${n}`),
+    ),
+    fc.constantFrom("gmail.com", "googlemail.com", "GMAIL.com", "example.org"),
+  )
+  .map(([local, tag, domain]) => `${local}${tag}@${domain}`);
 const topicSlug = fc.oneof(fc.constantFrom(...TOPICS.map((t) => t.slug)), junk);
 const email = fc.oneof(
   fc.emailAddress().map((e) => `fuzz.${e}`),
+  addressVariant,
   junk,
   fc.constantFrom("", " ", "a@", "@b.c", "a@b", `${"x".repeat(300)}@example.com`, "<script>@x.y"),
 );
@@ -74,6 +119,12 @@ const query = fc
 const extraHeaders = fc.record(
   {
     accept: fc.oneof(fc.constantFrom("application/json", "text/html", "*/*"), junk),
+    // Cross-site posts (list bombing through visitors' browsers, admin CSRF).
+    origin: fc.oneof(
+      fc.constantFrom("https://evil.test", "null", "https://paperboy.test", "http://paperboy.test"),
+      junk,
+    ),
+    "sec-fetch-site": fc.constantFrom("cross-site", "same-site", "same-origin", "none"),
     "x-forwarded-for": fc.oneof(junk, fc.constant("1.2.3.4, 5.6.7.8")),
     "accept-language": junk,
     cookie: junk,
@@ -226,7 +277,12 @@ function forgedToken(victim: Victim, secret: string, purpose: TokenPurpose) {
       "..%2f..%2fetc",
       "%",
       "%00",
+      "%zz",
+      "%E0%A4%A",
+      "%C0%AF",
     ),
+    // Over-long tokens (the router's limit is 100 characters a segment).
+    fc.integer({ min: 90, max: 6000 }).map((n) => genuine[purpose] + "A".repeat(n)),
   );
 }
 
@@ -554,6 +610,16 @@ export async function fuzzRoutes(
   return out;
 }
 
+/** Every string in a parsed paper, joined (dates and numbers left out). */
+function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(textOf).join(" ");
+  if (value && typeof value === "object" && !(value instanceof Date)) {
+    return Object.values(value).map(textOf).join(" ");
+  }
+  return "";
+}
+
 /** Mutate a JSON value at one random path. */
 function mutateJson(value: unknown, path: number[], replacement: unknown): unknown {
   if (path.length === 0) return replacement;
@@ -594,11 +660,17 @@ export function fuzzParsers(options: {
     arxivCases: 0,
     rejectedCleanly: 0,
     parserCrashes: 0,
+    unsafeText: 0,
     examples: [] as string[],
   };
-  const run = (fn: () => void, what: string) => {
+  const run = (fn: () => { papers: object[] }, what: string) => {
     try {
-      fn();
+      const { papers } = fn();
+      const unsafe = papers.filter((p) => NOT_XML_TEXT.test(textOf(p)));
+      report.unsafeText += unsafe.length;
+      if (unsafe.length && report.examples.length < 5) {
+        report.examples.push(`${what}: unsafe text ${JSON.stringify(unsafe[0]).slice(0, 200)}`);
+      }
     } catch (error) {
       if (error instanceof SourceError) report.rejectedCleanly++;
       else {
@@ -616,6 +688,8 @@ export function fuzzParsers(options: {
       fc.array(fc.nat(1000), { minLength: 1, maxLength: 4 }),
       fc.oneof(
         anyJson,
+        hostileText,
+        hostileText.map((t) => [t]),
         fc.constantFrom(null, "", -1, 1e308, "2026-02-30T99:00:00Z", "javascript:alert(1)", [], {}),
       ),
       fc.oneof(fc.constant(undefined), fc.constantFrom("2026-08-18", "not-a-date")),
@@ -633,7 +707,10 @@ export function fuzzParsers(options: {
   fc.assert(
     fc.property(
       fc.nat(arxiv.length - 1),
-      fc.array(fc.tuple(fc.nat(), fc.nat(), junk), { minLength: 1, maxLength: 5 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(), fc.oneof(junk, hostileText)), {
+        minLength: 1,
+        maxLength: 5,
+      }),
       (file, edits) => {
         let xml = arxiv[file]!;
         for (const [at, cut, insert] of edits) {
@@ -697,7 +774,7 @@ export async function fuzzEverything(
     secrets: [victim.manage, victim.unsubscribe, victim.confirm],
   };
   options.log(
-    `fuzz: ${report.cases} requests over ${routes.length} routes, ${report.serverErrors} 5xx, ${report.stateChanges} state changes on rejection; parsers ${parsers.hfCases + parsers.arxivCases} cases, ${parsers.parserCrashes} crashes`,
+    `fuzz: ${report.cases} requests over ${routes.length} routes, ${report.serverErrors} 5xx, ${report.stateChanges} state changes on rejection; parsers ${parsers.hfCases + parsers.arxivCases} cases, ${parsers.parserCrashes} crashes, ${parsers.unsafeText} papers with unsafe text`,
   );
   return report;
 }

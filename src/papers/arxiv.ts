@@ -3,6 +3,7 @@ import {
   arxivIdWithoutVersion,
   cleanText,
   type IncomingPaper,
+  nulProblem,
   type Rejection,
   SourceError,
   utcDateOf,
@@ -80,8 +81,11 @@ function collect(
   const seen = new Map<string, number>();
   nodes.forEach((node, index) => {
     const result = convert(node);
+    const unstorable = typeof result === "string" ? null : nulProblem(result);
     if (typeof result === "string") {
       rejected.push({ index, reason: result });
+    } else if (unstorable) {
+      rejected.push({ index, reason: `${result.id}: ${unstorable}` });
     } else if (seen.has(result.id)) {
       rejected.push({ index, reason: `duplicate of item ${seen.get(result.id)} (${result.id})` });
     } else {
@@ -185,7 +189,7 @@ function paper(p: {
     num_comments: 0,
     ai_summary: null,
     ai_keywords: [],
-    arxiv_categories: [...new Set(p.categories.map((c) => c.trim()).filter(Boolean))],
+    arxiv_categories: [...new Set(p.categories.map(cleanText).filter(Boolean))],
     github_repo: null,
     github_stars: null,
     project_page: null,

@@ -3,6 +3,7 @@ import {
   arxivIdWithoutVersion,
   cleanText,
   type IncomingPaper,
+  nulProblem,
   type ParseResult,
   type Rejection,
   SourceError,
@@ -93,6 +94,11 @@ export function parseHfDailyPapers(body: unknown, options: HfParseOptions = {}):
       return;
     }
     const paper = toPaper(result.data, listedOn);
+    const unstorable = nulProblem(paper);
+    if (unstorable) {
+      rejected.push({ index, reason: `paper.${unstorable}` });
+      return;
+    }
     const first = seen.get(paper.id);
     if (first !== undefined) {
       rejected.push({ index, reason: `duplicate of item ${first} (${paper.id})` });

@@ -51,9 +51,33 @@ export function arxivIdWithoutVersion(raw: string): string | null {
   return match ? match[1]! : null;
 }
 
-/** Feeds wrap titles and abstracts at 80 columns; collapse every run of whitespace. */
+/**
+ * Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; unpaired
+ * surrogates): one in a stored title would make /feed.xml not well-formed. NUL is not here: an
+ * item holding one is rejected instead (nulProblem), as Postgres text cannot store it.
+ */
+const XML_FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0001-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Feed text as stored: every run of whitespace collapsed (feeds wrap titles and abstracts at
+ * 80 columns) and the characters XML 1.0 forbids dropped.
+ */
 export function cleanText(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  return text.replace(/\s+/g, " ").replace(XML_FORBIDDEN, "").replace(/ {2,}/g, " ").trim();
+}
+
+/** Why an item cannot be stored: a NUL (U+0000) in any of its text, or null when it can. */
+export function nulProblem(paper: IncomingPaper): string | null {
+  const fields: [string, unknown][] = Object.entries(paper);
+  for (const [field, value] of fields) {
+    const texts = Array.isArray(value) ? value : [value];
+    if (texts.some((t) => typeof t === "string" && t.includes("\u0000"))) {
+      return `${field}: contains a NUL character (U+0000)`;
+    }
+  }
+  return null;
 }
 
 /** The UTC edition date of an instant, or null when it does not parse. */

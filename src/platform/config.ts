@@ -43,6 +43,10 @@ export const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
   PORT: int(1, 65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
+  /** Also serve /metrics without a token on 127.0.0.1:METRICS_PORT (for a local Prometheus). */
+  METRICS_PORT: int(1, 65535).optional(),
+  /** Confirmation mails per recipient domain per hour (list bombing of one provider). */
+  CONFIRMATIONS_PER_DOMAIN_PER_HOUR: int(1, 1_000_000_000).default(100),
   /** Parallel SMTP sends per worker process; the SMTP pool is sized to match. */
   SEND_CONCURRENCY: int(1, 256).default(8),
   /** Messages per second across all workers (BullMQ limiter); 0 = unlimited. */

@@ -226,7 +226,10 @@ export async function releaseConfirmationSlot(
     .execute();
 }
 
-/** pending/unsubscribed → active; undefined when it was not in such a state. */
+/**
+ * pending/unsubscribed → active; undefined when it was not in such a state or the address is
+ * suppressed (a complaint after the confirmation mail went out outranks its link).
+ */
 export function activateSubscriber(
   db: Db,
   subscriberId: number,
@@ -237,14 +240,48 @@ export function activateSubscriber(
     .set({ status: "active", confirmed_at: now, unsubscribed_at: null, updated_at: now })
     .where("id", "=", subscriberId)
     .where("status", "in", ["pending", "unsubscribed"])
+    .where((eb) => eb.not(isSuppressed(sql.ref<string>("subscribers.email"))))
     .returningAll()
     .executeTakeFirst();
 }
 
+export interface ConfirmationBudget {
+  /** What is counted, e.g. "mailbox:<hash>"; stored as given (hash addresses first). */
+  key: string;
+  /** Confirmation mails allowed per window. */
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * Count one confirmation mail against a budget, if it has room: one atomic upsert (concurrent
+ * callers serialise on the row), a fixed window that restarts once it has passed. True when
+ * counted; a refused call counts nothing.
+ */
+export async function takeConfirmationBudget(
+  db: Db,
+  budget: ConfirmationBudget,
+  now: Date,
+): Promise<boolean> {
+  const cutoff = new Date(now.getTime() - budget.windowMs);
+  const { rows } = await sql<{ key: string }>`
+    insert into confirmation_limits as l (key, window_started_at, sent)
+    values (${budget.key}, ${now}, 1)
+    on conflict (key) do update set
+      window_started_at = case when l.window_started_at <= ${cutoff} then ${now}
+                               else l.window_started_at end,
+      sent = case when l.window_started_at <= ${cutoff} then 1 else l.sent + 1 end
+    where l.window_started_at <= ${cutoff} or l.sent < ${budget.max}
+    returning key`.execute(db);
+  return rows.length > 0;
+}
+
 /**
  * Unsubscribe at once and log the event, in one statement (one commit). From this commit on,
- * delivery refuses the reader's planned digests (mayReceiveMail). Idempotent: false when the
- * reader had already left.
+ * delivery refuses the reader's planned digests (mayReceiveMail), and every link issued before
+ * is revoked (token_version + 1): an old or forwarded link cannot bring the reader back, only a
+ * fresh opt-in can (one-click unsubscribe still takes old links, see subscriberForToken).
+ * Idempotent: false when the reader had already left.
  */
 export async function unsubscribeSubscriber(
   db: Db,
@@ -255,7 +292,8 @@ export async function unsubscribeSubscriber(
 ): Promise<boolean> {
   const { rows } = await sql<{ changed: boolean }>`
     with changed as (
-      update subscribers set status = 'unsubscribed', unsubscribed_at = ${now}, updated_at = ${now}
+      update subscribers set status = 'unsubscribed', unsubscribed_at = ${now}, updated_at = ${now},
+             token_version = token_version + 1
        where id = ${subscriberId} and status in ('pending', 'active')
       returning id),
     logged as (${insertEvents(
@@ -286,13 +324,29 @@ export async function resubscribeSubscriber(
   return row !== undefined;
 }
 
-/** Invalidate every link issued so far (manage, unsubscribe, confirm). */
-export async function revokeLinks(db: Db, subscriberId: number): Promise<void> {
-  await db
-    .updateTable("subscribers")
-    .set((eb) => ({ token_version: eb("token_version", "+", 1) }))
-    .where("id", "=", subscriberId)
-    .execute();
+/**
+ * Invalidate every link issued so far (manage, unsubscribe, confirm) and log why, in one
+ * statement; the reader's row with its new token_version.
+ */
+export async function revokeLinks(
+  db: Db,
+  subscriberId: number,
+  now: Date,
+  /** Why, for the event ("unsubscribed", "reader"). */
+  reason = "reader",
+): Promise<Subscriber | undefined> {
+  const { rows } = await sql<Subscriber>`
+    with revoked as (
+      update subscribers set token_version = token_version + 1, updated_at = ${now}
+       where id = ${subscriberId}
+      returning *),
+    logged as (${insertEvents(
+      sql`select id, 'subscriber.links_revoked', jsonb_build_object('reason', ${reason}::text)
+            from revoked`,
+      now,
+    )})
+    select * from revoked`.execute(db);
+  return rows[0];
 }
 
 export async function getPreferences(

@@ -1,13 +1,16 @@
+import { createHash } from "node:crypto";
 import { listTopics, unknownTopics } from "../papers/repository.ts";
 import type { Subscriber, SuppressionReason } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { Queues } from "../platform/queues.ts";
 import { emitWebhook } from "../platform/webhooks.ts";
 import { describeChanges } from "./changes.ts";
+import { mailboxKey, mailDomain } from "./email.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,
   addMute,
+  type ConfirmationBudget,
   claimConfirmationSlot,
   claimLinksResend,
   findSubscriber,
@@ -16,10 +19,13 @@ import {
   recordEvents,
   recordSubscribeRequest,
   recordVote,
+  releaseConfirmationSlot,
   removeVote,
   resubscribeSubscriber,
+  revokeLinks,
   savePreferences,
   suppressAddress,
+  takeConfirmationBudget,
   unsubscribeSubscriber,
 } from "./repository.ts";
 import {
@@ -50,9 +56,18 @@ async function assertTopicsExist(deps: Deps, topics: string[]): Promise<void> {
 }
 
 /**
- * Subscribe an address. Always ends the same way for the caller, whatever the address's
- * state; only pending or unsubscribed, unsuppressed addresses get a confirmation mail, and
- * at most one per CONFIRMATION_INTERVAL_MS.
+ * What a subscribe request checks before it is answered: only what does not depend on the
+ * address's state (its topics exist), so the answer takes the same time for every address.
+ */
+export async function checkSubscribeRequest(deps: Deps, input: SubscribeInput): Promise<void> {
+  await assertTopicsExist(deps, input.topics);
+}
+
+/**
+ * Subscribe an address; run after the answer was sent (see checkSubscribeRequest), so none of
+ * this shows in its timing. Only pending or unsubscribed, unsuppressed addresses get a
+ * confirmation mail, at most one per CONFIRMATION_INTERVAL_MS and within the mailbox and
+ * domain budgets (confirmationBudgets).
  */
 export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): Promise<void> {
   const { deps } = ctx;
@@ -69,11 +84,42 @@ export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): 
   ) {
     return;
   }
-  await ctx.mail({
-    kind: "confirmation",
-    subscriberId: outcome.subscriberId,
-    claimedAt: now.toISOString(),
-  });
+  await sendConfirmation(ctx, outcome.subscriberId, input.email, now);
+}
+
+/** Per mailbox (plus-tags and gmail dots folded) and per recipient domain. */
+export function confirmationBudgets(email: string, perDomainPerHour: number): ConfirmationBudget[] {
+  const hash = (s: string) => createHash("sha256").update(s).digest("base64url");
+  const mailbox = hash(mailboxKey(email));
+  return [
+    { key: `mailbox:${mailbox}`, max: 1, windowMs: 5 * 60_000 },
+    { key: `mailbox-day:${mailbox}`, max: 5, windowMs: 24 * 3600_000 },
+    { key: `domain:${hash(mailDomain(email))}`, max: perDomainPerHour, windowMs: 3600_000 },
+  ];
+}
+
+/**
+ * Queue the confirmation mail of a reader whose slot is claimed, if the mailbox and its domain
+ * have budget left; otherwise give the slot back (no mail, nothing else changes).
+ */
+async function sendConfirmation(
+  ctx: SubscriberContext,
+  subscriberId: number,
+  email: string,
+  now: Date,
+): Promise<void> {
+  const { deps } = ctx;
+  for (const budget of confirmationBudgets(email, deps.config.CONFIRMATIONS_PER_DOMAIN_PER_HOUR)) {
+    if (!(await takeConfirmationBudget(deps.db, budget, now))) {
+      await releaseConfirmationSlot(deps.db, subscriberId, now);
+      deps.logger.warn(
+        { subscriberId, limit: budget.key.split(":")[0] },
+        "confirmation mail over budget",
+      );
+      return;
+    }
+  }
+  await ctx.mail({ kind: "confirmation", subscriberId, claimedAt: now.toISOString() });
 }
 
 /** How often one reader may ask for their links by mail. */
@@ -95,16 +141,25 @@ export async function emailMyLinks(ctx: SubscriberContext, email: string): Promi
 /**
  * The subscriber a link belongs to, or null for anything not genuine and current: bad
  * signature, other purpose, expired, unknown subscriber, or revoked (older token version).
+ * `olderVersions` takes revoked links of a reader who has left too: only for one-click
+ * unsubscribe, so it stays idempotent (unsubscribing revokes the link, and a mail client's
+ * retry, or a second click on an older digest, still gets its 200). For a reader who is active
+ * again, or who revoked their links, an old link is dead like any other.
  */
 export async function subscriberForToken(
   deps: Deps,
   token: string,
   purpose: LinkPurpose,
+  options: { olderVersions?: boolean } = {},
 ): Promise<Subscriber | null> {
   const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
   if (!claims) return null;
   const subscriber = await findSubscriber(deps.db, claims.subscriberId);
-  if (!subscriber || subscriber.token_version !== claims.version) return null;
+  if (!subscriber) return null;
+  const current = subscriber.token_version === claims.version;
+  const left = subscriber.status !== "active" && subscriber.status !== "pending";
+  const older = options.olderVersions && left && claims.version < subscriber.token_version;
+  if (!current && !older) return null;
   // A confirm link from before the reader left must not bring them back.
   if (
     purpose === "confirm" &&
@@ -210,6 +265,14 @@ export async function suppress(
     });
   }
   return subscriberId;
+}
+
+/** Every link the reader holds stops working; the row with its new link version. */
+export async function revokeReaderLinks(deps: Deps, subscriberId: number): Promise<Subscriber> {
+  const row = await revokeLinks(deps.db, subscriberId, deps.clock.now(), "reader");
+  if (!row) throw new InputError("unknown subscriber");
+  deps.logger.info({ subscriberId }, "links revoked");
+  return row;
 }
 
 export async function resubscribe(deps: Deps, subscriberId: number): Promise<boolean> {

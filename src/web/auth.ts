@@ -13,16 +13,23 @@ export function bearerToken(header: string | undefined): string {
   return header?.startsWith("Bearer ") ? header.slice(7).trim() : "";
 }
 
-/** The password of an `Authorization: Basic …` header, or "". */
-function basicPassword(header: string | undefined): string {
+/**
+ * The password of an `Authorization: Basic base64(user:password)` header, or "": the decoded
+ * value must hold a colon (RFC 7617), so the token alone, without `user:`, is refused.
+ */
+export function basicPassword(header: string | undefined): string {
   if (!header?.startsWith("Basic ")) return "";
-  const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
-  return decoded.slice(decoded.indexOf(":") + 1);
+  const encoded = header.slice(6).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return "";
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? "" : decoded.slice(colon + 1);
 }
 
 /**
- * Hook for everything under /admin: `Authorization: Bearer <ADMIN_TOKEN>` for scripts,
- * or HTTP Basic with ADMIN_TOKEN as the password so a browser can open the dashboard.
+ * Hook for everything under /admin (and /metrics): `Authorization: Bearer <ADMIN_TOKEN>` for
+ * scripts and Prometheus, or HTTP Basic `user:ADMIN_TOKEN` (any user name, then a colon and the
+ * token as the password) so a browser can open the dashboard. Nothing else is accepted.
  */
 export function requireAdmin(adminToken: string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {

@@ -20,10 +20,14 @@ declare module "fastify" {
  * Hook for `/…/:token` routes: a link that is not genuine and current gets a 404 before its
  * body is looked at; otherwise its reader is on `request.subscriber`.
  */
-export function resolveToken(deps: Deps, purpose: LinkPurpose) {
+export function resolveToken(
+  deps: Deps,
+  purpose: LinkPurpose,
+  options: { olderVersions?: boolean } = {},
+) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const { token } = request.params as { token: string };
-    request.subscriber = await subscriberForToken(deps, token, purpose);
+    request.subscriber = await subscriberForToken(deps, token, purpose, options);
     if (!request.subscriber) return reply.notFound(BAD_LINK);
   };
 }
@@ -36,3 +40,7 @@ export function readerOf(request: FastifyRequest): Subscriber {
 
 export const linksOf = (deps: Deps, subscriber: Subscriber) =>
   subscriberLinks(deps.config.PUBLIC_URL, deps.config.APP_SECRET, subscriber);
+
+/** The reader's current token for a link (its last path segment), e.g. after a revocation. */
+export const currentToken = (deps: Deps, subscriber: Subscriber, link: "manage" | "unsubscribe") =>
+  linksOf(deps, subscriber)[link].split("/").pop()!;

@@ -79,6 +79,17 @@ describe("benchmarks (smoke)", () => {
     }
   }, 120_000);
 
+  it("enumeration: subscribe answer times for every address state", async () => {
+    const result = await bench("enumeration", "--requests", "5", "--warmup", "1", "--gap-ms", "1");
+    const medians = result.medianMs as Record<string, number>;
+    expect(Object.keys(medians).sort()).toEqual(
+      ["active", "bounced", "control", "new", "pending", "suppressed", "unsubscribed"].sort(),
+    );
+    for (const ms of Object.values(medians)) expect(ms).toBeGreaterThan(0);
+    expect(result.medianSpreadMs).toBeGreaterThanOrEqual(0);
+    expect(result.noiseFloorMs).toBeGreaterThanOrEqual(0);
+  }, 120_000);
+
   it("cli: help and a bad argument answer with their exit codes", async () => {
     const result = await bench("cli", "--runs", "1");
     const figure = (key: string) =>

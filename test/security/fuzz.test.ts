@@ -46,6 +46,8 @@ describe("fuzzing", () => {
     });
     expect(report.examples).toEqual([]);
     expect(report.parserCrashes).toBe(0);
+    // Control characters, U+FFFE/U+FFFF and NUL in feeds: stripped, or the item rejected.
+    expect(report.unsafeText).toBe(0);
     expect(report.hfCases + report.arxivCases).toBe(300);
   });
 });

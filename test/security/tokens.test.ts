@@ -152,7 +152,7 @@ describe("forged tokens", () => {
   it("revoking links turns every earlier manage and unsubscribe link into a 404", async () => {
     const manage = sign("manage", victimId);
     expect((await app.inject(`/preferences/${manage}`)).statusCode).toBe(200);
-    await revokeLinks(ctx.deps.db, victimId);
+    await revokeLinks(ctx.deps.db, victimId, ctx.clock.now());
     expect((await app.inject(`/preferences/${manage}`)).statusCode).toBe(404);
     expect(
       (await app.inject({ method: "POST", url: `/unsubscribe/${sign("unsubscribe", victimId)}` }))

@@ -16,12 +16,18 @@ import type { Deps } from "../deps.ts";
 const BODY_LIMIT_BYTES = 64 * 1024;
 /** Asset routes, logged at debug only (one line per stylesheet is noise in a terminal). */
 const STATIC_ROUTES = ["/static/", "/docs/static/", "/admin/queues/static/", "/favicon"];
+/** Longest path parameter the router takes (a mute link names a keyword); longer is a bad link. */
+const MAX_PARAM_LENGTH = 1000;
+/** Where an unroutable URL is sent: no route, so the app's 404 page with every header. */
+const BAD_URL_PATH = "/__bad-url__";
 
 export interface AppOptions {
   /** Registers every route, after the platform plugins. */
   routes(app: FastifyInstance): Promise<void>;
   /** The page a browser gets for an error; API clients get JSON `{error, statusCode}`. */
   errorPage(status: number, message: string): string;
+  /** The 404 message of a URL the router cannot take (undecodable or over-long segment). */
+  badUrlMessage: string;
 }
 
 /**
@@ -42,6 +48,10 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
     requestTimeout: 30_000,
     return503OnClosing: true,
     schemaErrorFormatter: (errors) => new Error(firstProblem(errors)),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own errors (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH) answer raw JSON without
+    // hooks; such URLs are routed to no route instead, so they get the app's 404 like any link.
+    rewriteUrl: (req) => routableUrl(req.url ?? "/"),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -93,12 +103,36 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
         : (error.code?.startsWith("FST_") && FRAMEWORK_MESSAGES[status]) || error.message;
     return answerError(request, reply, status, message, options.errorPage);
   });
-  app.setNotFoundHandler((request, reply) =>
-    answerError(request, reply, 404, "Not found.", options.errorPage),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const badUrl = request.url.endsWith(BAD_URL_PATH);
+    const message = badUrl ? options.badUrlMessage : "Not found.";
+    return answerError(request, reply, 404, message, options.errorPage);
+  });
 
   await options.routes(app);
   return app;
+}
+
+/**
+ * The URL itself, or a path no route has when the router would refuse it: a path segment that
+ * does not percent-decode, or one longer than a path parameter may be. API paths stay under
+ * /api/ and /webhooks/ so their clients still get JSON.
+ */
+export function routableUrl(url: string): string {
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  const bad = path.split("/").some((segment) => {
+    if (segment.length > MAX_PARAM_LENGTH) return true;
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (!bad) return url;
+  const area = /^\/(api|webhooks)\//.exec(path)?.[0].slice(0, -1) ?? "";
+  return `${area}${BAD_URL_PATH}`;
 }
 
 /** Fastify's own wording for these is technical; readers get a plain sentence. */

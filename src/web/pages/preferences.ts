@@ -23,6 +23,8 @@ export interface PreferencesPageOptions {
   errors?: FieldErrors;
   /** The reader's "more/less like this" votes, newest first. */
   votes?: VoteView[];
+  /** The reader just revoked their old links; this page's address is the new one. */
+  revoked?: boolean;
 }
 
 export function preferencesPage(o: PreferencesPageOptions): string {
@@ -50,7 +52,7 @@ export function preferencesPage(o: PreferencesPageOptions): string {
     body: html`<div class="narrow">
 <h1>Your preferences</h1>
 <p class="lead">For <strong>${o.email}</strong>. No password: this page’s link is your key, so don’t share it.</p>
-${status}${saved}${o.errors ? errorSummary(o.errors, { topics: "pref-topic-first", frequency: "pf-daily" }) : ""}
+${status}${saved}${o.errors ? errorSummary(o.errors, { topics: "pref-topic-first", frequency: "pf-daily" }) : ""}${o.revoked ? revokedNotice : ""}
 <form method="post" action="/preferences/${o.token}" class="card prefs" novalidate>
 <fieldset>
   <legend>Topics</legend>
@@ -67,10 +69,20 @@ ${digestFields(p, o.errors)}
 </form>
 ${votesSection(o.token, o.votes ?? [])}
 ${yourDataSection({ token: o.token, feedUrl: o.feedUrl })}
+<form method="post" action="/preferences/${o.token}/revoke" class="card">
+<h2>Links shared by mistake?</h2>
+<p class="hint">Forwarded a digest, or someone else has this page’s address? Revoke every link we sent you, this page’s and those in earlier mails: this page moves to a new address and your next digest carries new links.</p>
+<button type="submit" class="secondary">Revoke my old links</button>
+</form>
 <p class="hint center"><a href="${o.unsubscribeUrl}">Unsubscribe</a></p>
 </div>`,
   });
 }
+
+const revokedNotice = notice(
+  "ok",
+  html`<strong>Your old links no longer work.</strong> Bookmark this page: its address is new, and so are the links in your next digest.`,
+);
 
 /** Mutes: a paper matching any of them is never sent, whatever else it matches. */
 function muteFields(p: PreferencesView, topics: Topic[]): SafeHtml {

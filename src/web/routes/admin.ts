@@ -10,6 +10,7 @@ import type { Deps } from "../../platform/deps.ts";
 import { recentSuppressions, subscriberStatusCounts } from "../../subscribers/repository.ts";
 import { requireAdmin } from "../auth.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
+import { refuseCrossSite } from "../origin.ts";
 import { adminHomePage, noDigestPage } from "../pages/admin.ts";
 import { sendPage } from "../replies.ts";
 
@@ -41,6 +42,8 @@ const DASHBOARD_CSP = [
  */
 export const adminRoutes: WebRoutes = async (app, web) => {
   app.addHook("onRequest", requireAdmin(web.deps.config.ADMIN_TOKEN));
+  // A browser that cached the Basic credentials must not act for another site (CSRF).
+  app.addHook("onRequest", refuseCrossSite(web.deps.config.PUBLIC_URL));
   await previewRoute(app, web);
 
   app.get("/admin/stats", async () => {

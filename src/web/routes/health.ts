@@ -1,12 +1,18 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { deliveryStatusCounts } from "../../delivery/repository.ts";
 import { paperCounts } from "../../papers/repository.ts";
 import { pingDb } from "../../platform/db/index.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { pingRedis } from "../../platform/redis.ts";
 import { subscriberStatusCounts, transactionalMailCounts } from "../../subscribers/repository.ts";
+import { requireAdmin } from "../auth.ts";
 import type { WebRoutes } from "../context.ts";
 
-/** Liveness, readiness (Postgres and Redis) and Prometheus metrics. */
+/**
+ * Liveness, readiness (Postgres and Redis) and Prometheus metrics. Metrics are the operator's
+ * (queue depths move with each subscribe request): `Authorization: Bearer ADMIN_TOKEN` here,
+ * or no token on the loopback listener of METRICS_PORT (metricsListener).
+ */
 export const healthRoutes: WebRoutes = async (app, { deps }) => {
   app.get("/healthz", async () => ({ status: "ok" }));
 
@@ -21,12 +27,29 @@ export const healthRoutes: WebRoutes = async (app, { deps }) => {
     };
   });
 
-  app.get("/metrics", async (_req, reply) => {
-    await Promise.all([refreshQueueGauges(deps), refreshWorkCounts(deps)]);
-    reply.type(deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
-  });
+  app.get("/metrics", { onRequest: requireAdmin(deps.config.ADMIN_TOKEN) }, async (_req, reply) =>
+    sendMetrics(deps, reply),
+  );
 };
+
+async function sendMetrics(deps: Deps, reply: FastifyReply) {
+  await Promise.all([refreshQueueGauges(deps), refreshWorkCounts(deps)]);
+  reply.type(deps.metrics.registry.contentType);
+  return deps.metrics.registry.metrics();
+}
+
+/**
+ * With METRICS_PORT, a second listener on 127.0.0.1 serves /metrics without a token (only
+ * this machine can reach it); anything else there is a bare 404. Undefined without it.
+ */
+export async function metricsListener(deps: Deps): Promise<FastifyInstance | undefined> {
+  const port = deps.config.METRICS_PORT;
+  if (port === undefined) return undefined;
+  const app = Fastify({ logger: false });
+  app.get("/metrics", async (_req, reply) => sendMetrics(deps, reply));
+  await app.listen({ port, host: "127.0.0.1" });
+  return app;
+}
 
 /**
  * Queue state lives in Redis, so it is read at scrape time: depths per queue and state, and

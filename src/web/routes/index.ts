@@ -4,6 +4,7 @@ import type { DigestComposer } from "../../digests/types.ts";
 import { devOutboxEnabled } from "../../platform/config.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { createTransactionalDispatch } from "../../subscribers/transactional.ts";
+import { createBackground } from "../background.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
 import { adminRoutes } from "./admin.ts";
 import { archiveRoutes } from "./archive.ts";
@@ -21,6 +22,13 @@ import { staticRoutes } from "./static.ts";
 import { subscribeRoutes } from "./subscribe.ts";
 import { unsubscribeRoutes } from "./unsubscribe.ts";
 import { webhookRoutes } from "./webhooks.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Resolves once the work requests started after their answers is done (tests, close). */
+    afterReplies(): Promise<void>;
+  }
+}
 
 /** Dev only, and loaded only then: it needs mailparser, which a production install lacks. */
 const devOutboxRoutes: WebRoutes = async (app, web) => {
@@ -54,11 +62,21 @@ const WEB_ROUTES: WebRoutes[] = [
 export async function registerWebRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
   // Confirmation and welcome mails are queued for the worker (see transactional.ts).
   const mails = await createTransactionalDispatch(deps);
-  app.addHook("onClose", () => mails.close());
+  const background = createBackground(app.log);
+  app.addHook("onClose", async () => {
+    await background.idle();
+    await mails.close();
+  });
+  app.decorate("afterReplies", () => background.idle());
   app.decorateRequest("subscriber", null);
   // Before the areas: it collects each route as it is added.
   await registerOpenApi(app, deps);
-  const web: WebContext = { deps, mail: mails.dispatch, composer: lazyComposer(deps) };
+  const web: WebContext = {
+    deps,
+    mail: mails.dispatch,
+    composer: lazyComposer(deps),
+    background,
+  };
   for (const routes of WEB_ROUTES) await app.register(async (scope) => routes(scope, web));
 }
 

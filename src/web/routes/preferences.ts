@@ -5,18 +5,24 @@ import { listTopics } from "../../papers/repository.ts";
 import type { Deps } from "../../platform/deps.ts";
 import type { PreferencesView } from "../../subscribers/preferences.ts";
 import { getPreferences, listVotes } from "../../subscribers/repository.ts";
-import { InputError, unvote, updatePreferences } from "../../subscribers/service.ts";
+import {
+  InputError,
+  revokeReaderLinks,
+  unvote,
+  updatePreferences,
+} from "../../subscribers/service.ts";
 import { preferencesPutSchema, preferencesSchema } from "../../subscribers/validation.ts";
 import type { WebRoutes } from "../context.ts";
 import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, preferencesFormInput } from "../forms.ts";
 import { preferencesPage } from "../pages/preferences.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
-import { linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
+import { currentToken, linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
 
 /**
  * The preferences page (GET, and POST from its form) and the same as JSON
- * (GET/PUT /api/preferences/:token): what GET answers, PUT accepts as it is.
+ * (GET/PUT /api/preferences/:token): what GET answers, PUT accepts as it is. POST
+ * /preferences/:token/revoke revokes every link the reader holds.
  */
 export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
   const manage = resolveToken(deps, "manage");
@@ -69,6 +75,13 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
     },
   );
 
+  // Every link the reader was sent stops working; the answer is this page under its new link.
+  routes.post("/preferences/:token/revoke", { preValidation: manage }, async (request, reply) => {
+    request.subscriber = await revokeReaderLinks(deps, readerOf(request).id);
+    (request as TokenRequest).params.token = currentToken(deps, request.subscriber, "manage");
+    return render(request, reply, 200, { revoked: true });
+  });
+
   routes.get("/api/preferences/:token", { preValidation: manage }, async (request, reply) => {
     const { id, email, status } = readerOf(request);
     const preferences = await getPreferences(deps.db, id);
@@ -98,6 +111,7 @@ interface PageExtras {
   changes?: string[];
   errors?: FieldErrors;
   prefs?: PreferencesView;
+  revoked?: boolean;
 }
 
 function preferencesRenderer(deps: Deps) {
@@ -124,6 +138,7 @@ function preferencesRenderer(deps: Deps) {
       changes: extra.changes,
       errors: extra.errors,
       votes,
+      revoked: extra.revoked,
     });
     return sendPage(reply, status, page);
   };

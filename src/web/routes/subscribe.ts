@@ -2,11 +2,21 @@ import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { findPapersListedBetween, latestEditionDate, listTopics } from "../../papers/repository.ts";
-import { emailMyLinks, InputError, subscribe } from "../../subscribers/service.ts";
-import { linksRequestSchema, subscribeSchema } from "../../subscribers/validation.ts";
+import {
+  checkSubscribeRequest,
+  emailMyLinks,
+  InputError,
+  subscribe,
+} from "../../subscribers/service.ts";
+import {
+  linksRequestSchema,
+  type SubscribeInput,
+  subscribeSchema,
+} from "../../subscribers/validation.ts";
 import type { WebContext, WebRoutes } from "../context.ts";
 import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, subscribeFormInput } from "../forms.ts";
+import { refuseCrossSite } from "../origin.ts";
 import { landingPage } from "../pages/home.ts";
 import {
   checkInboxPage,
@@ -20,8 +30,9 @@ const ACCEPTED_MESSAGE =
   "If the address can receive mail, a confirmation link is on its way. Open it to start your digest.";
 
 /**
- * POST /subscribe (the form) and POST /api/subscriptions (JSON). Both answer the same whatever
- * the address's state (no enumeration) and share one per-IP budget.
+ * POST /subscribe (the form) and POST /api/subscriptions (JSON). Both answer the same, in the
+ * same time, whatever the address's state (no enumeration), share one per-IP budget and refuse
+ * posts from other sites.
  */
 export const subscribeRoutes: WebRoutes = async (app, web) => {
   await registerRateLimit(app, web);
@@ -30,12 +41,15 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
     max: web.deps.config.SUBSCRIBE_RATE_LIMIT_PER_MINUTE,
     timeWindow: "1 minute",
   });
+  // Another site's page must not make its visitors' browsers subscribe someone (list bombing
+  // spread over many IPs); the JSON API needs CORS, which it does not grant, but checks too.
+  const sameSite = refuseCrossSite(web.deps.config.PUBLIC_URL);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.post(
     "/subscribe",
     {
-      onRequest: limited,
+      onRequest: [sameSite, limited],
       preValidation: [requireType(FORM_TYPE), readSubscribeForm],
       schema: { body: subscribeSchema },
       attachValidation: true,
@@ -51,12 +65,14 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
       };
       if (request.validationError) return fail(fieldErrorsOf(request.validationError.validation));
       try {
-        await subscribe(web, request.body);
+        await checkSubscribeRequest(web.deps, request.body);
       } catch (error) {
         if (error instanceof InputError) return fail(inputErrorAsFields(error.message));
         throw error;
       }
-      return sendPage(reply, 200, checkInboxPage(request.body.email));
+      await sendPage(reply, 200, checkInboxPage(request.body.email));
+      subscribeAfterReply(web, request.body);
+      return reply;
     },
   );
 
@@ -65,7 +81,7 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   routes.post(
     "/links",
     {
-      onRequest: limited,
+      onRequest: [sameSite, limited],
       preValidation: [requireType(FORM_TYPE), readLinksForm],
       schema: { body: linksRequestSchema },
       attachValidation: true,
@@ -75,24 +91,37 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
         const errors = fieldErrorsOf(request.validationError.validation);
         return sendPage(reply, 400, linksPage(request.body as { email?: string }, errors));
       }
-      await emailMyLinks(web, request.body.email);
-      return sendPage(reply, 200, linksSentPage(request.body.email));
+      // Whether the address is a reader's shows in no answer and no timing: the work runs after.
+      await sendPage(reply, 200, linksSentPage(request.body.email));
+      const { email } = request.body;
+      web.background.run("email-my-links", () => emailMyLinks(web, email));
+      return reply;
     },
   );
 
   routes.post(
     "/api/subscriptions",
     {
-      onRequest: limited,
+      onRequest: [sameSite, limited],
       preValidation: requireType(JSON_TYPE),
       schema: { body: subscribeSchema },
     },
     async (request, reply) => {
-      await subscribe(web, request.body).catch(inputErrorAs400);
-      return reply.code(202).send({ status: "accepted", message: ACCEPTED_MESSAGE });
+      await checkSubscribeRequest(web.deps, request.body).catch(inputErrorAs400);
+      await reply.code(202).send({ status: "accepted", message: ACCEPTED_MESSAGE });
+      subscribeAfterReply(web, request.body);
+      return reply;
     },
   );
 };
+
+/**
+ * Everything that depends on the address's state (stored or not, active, suppressed, mailed
+ * lately) happens after the answer has gone out, so neither its bytes nor its timing tell.
+ */
+function subscribeAfterReply(web: WebContext, input: SubscribeInput): void {
+  web.background.run("subscribe", () => subscribe(web, input));
+}
 
 /**
  * Before the schema sees the form: a bot that filled the hidden field gets the usual answer

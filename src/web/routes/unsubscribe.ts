@@ -1,16 +1,19 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Subscriber } from "../../platform/db/schema.ts";
 import type { Deps } from "../../platform/deps.ts";
+import { findSubscriber } from "../../subscribers/repository.ts";
 import { resubscribe, subscriberForToken, unsubscribe } from "../../subscribers/service.ts";
 import type { WebRoutes } from "../context.ts";
 import { asForm, formText } from "../forms.ts";
 import { type UnsubscribePageOptions, unsubscribePage } from "../pages/unsubscribe.ts";
 import { FORM_TYPE, mediaType, sendPage } from "../replies.ts";
-import { linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
+import { currentToken, linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
 
 /**
  * The unsubscribe link: GET shows a button (a GET never unsubscribes), POST is RFC 8058
- * one-click (or that button), and after it a Resubscribe button.
+ * one-click (or that button), and after it a Resubscribe button. Unsubscribing revokes every
+ * link the reader held, so an old or forwarded link cannot resubscribe them: only the page
+ * just shown (with its new link) or a fresh opt-in can.
  */
 export const unsubscribeRoutes: WebRoutes = async (app, { deps }) => {
   const preValidation = resolveToken(deps, "unsubscribe");
@@ -56,10 +59,13 @@ async function oneClickRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
 
   app.post(
     "/unsubscribe/:token",
-    { preValidation: resolveToken(deps, "unsubscribe") },
+    // A link revoked by the unsubscribe itself still answers 200 (one-click is idempotent).
+    { preValidation: resolveToken(deps, "unsubscribe", { olderVersions: true }) },
     async (request: TokenRequest, reply) => {
       const subscriber = readerOf(request);
-      const fromPage = formText(asForm(request.body).via) === "page";
+      const current = await subscriberForToken(deps, request.params.token, "unsubscribe");
+      // Only the current link's holder gets the page (with the new links it shows).
+      const fromPage = current !== null && formText(asForm(request.body).via) === "page";
       await unsubscribe(deps, subscriber.id, fromPage ? "page" : "one-click");
       if (!fromPage) {
         return reply
@@ -68,9 +74,9 @@ async function oneClickRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
           .header("cache-control", "no-store")
           .send("You are unsubscribed. No more digests will be sent to this address.\n");
       }
-      const { token } = request.params;
-      const now = (await subscriberForToken(deps, token, "unsubscribe")) ?? subscriber;
-      return answerPage(deps, reply, token, now, "unsubscribed");
+      // Unsubscribing revoked the link just used: the page's Resubscribe button gets a new one.
+      const now = (await findSubscriber(deps.db, subscriber.id)) ?? subscriber;
+      return answerPage(deps, reply, currentToken(deps, now, "unsubscribe"), now, "unsubscribed");
     },
   );
 }

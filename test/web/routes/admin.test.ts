@@ -140,10 +140,11 @@ describe("admin views", () => {
 
   it("reports a paused send queue in /metrics", async () => {
     await ctx.deps.queues.send.pause();
-    const paused = await app.inject("/metrics");
+    const metrics = { url: "/metrics", headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } };
+    const paused = await app.inject(metrics);
     expect(paused.body).toMatch(/paperboy_send_queue_paused 1/);
     await ctx.deps.queues.send.resume();
-    const resumed = await app.inject("/metrics");
+    const resumed = await app.inject(metrics);
     expect(resumed.body).toMatch(/paperboy_send_queue_paused 0/);
   });
 });

@@ -187,7 +187,7 @@ describe("POST /feedback/:token", () => {
     for (const url of [`/preferences/${token}`, `/unsubscribe/${token}`]) {
       expect((await app.inject(url)).statusCode, url).toBe(404);
     }
-    await revokeLinks(ctx.deps.db, row.id);
+    await revokeLinks(ctx.deps.db, row.id, ctx.deps.clock.now());
     expect((await app.inject({ method: "POST", url: good })).statusCode).toBe(404);
     expect((await app.inject(good)).statusCode).toBe(404);
     expect(await votesOf(row.id)).toEqual([]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/platform/config.ts";
 import { createDeps } from "../../../src/platform/deps.ts";
 import { buildServer } from "../../../src/processes/server.ts";
-import { createTestContext, type TestContext } from "../../helpers/context.ts";
+import { createTestContext, TEST_ADMIN_TOKEN, type TestContext } from "../../helpers/context.ts";
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -33,9 +33,15 @@ describe("health", () => {
     await deps.close();
   });
 
-  it("serves Prometheus metrics", async () => {
+  it("serves Prometheus metrics to the operator only (bearer ADMIN_TOKEN)", async () => {
     const app = await buildServer(ctx.deps);
-    const res = await app.inject("/metrics");
+    expect((await app.inject("/metrics")).statusCode).toBe(401);
+    const wrong = { authorization: "Bearer not-the-admin-token" };
+    expect((await app.inject({ url: "/metrics", headers: wrong })).statusCode).toBe(401);
+    const res = await app.inject({
+      url: "/metrics",
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toContain("text/plain");
     expect(res.body).toContain("paperboy_deliveries_total");

@@ -136,7 +136,7 @@ describe("mute links on reason chips", () => {
     // The longest value a reader can have (100 characters, 4 bytes each) still makes a working link.
     const long = signMuteToken(TEST_SECRET, { ...claims, value: "𠀋".repeat(100) });
     expect((await app.inject(`/mute/${long}`)).statusCode).toBe(200);
-    await revokeLinks(ctx.deps.db, row.id);
+    await revokeLinks(ctx.deps.db, row.id, ctx.deps.clock.now());
     expect((await app.inject({ method: "POST", url: `/mute/${good}` })).statusCode).toBe(404);
     expect((await getPreferences(ctx.deps.db, row.id))!.muted_authors).toEqual([]);
   });

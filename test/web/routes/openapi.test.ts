@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../../src/platform/http/app.ts";
 import { errorPage } from "../../../src/web/pages/errors.ts";
 import { registerWebRoutes } from "../../../src/web/routes/index.ts";
+import { BAD_LINK } from "../../../src/web/token.ts";
 import { createTestContext, type TestContext } from "../../helpers/context.ts";
 
 let ctx: TestContext;
@@ -16,6 +17,7 @@ beforeAll(async () => {
   // The server as `serve` builds it, with every route it registers recorded on the way.
   app = await buildApp(ctx.deps, {
     errorPage,
+    badUrlMessage: BAD_LINK,
     routes: async (root) => {
       root.addHook("onRoute", (route) => {
         routes.push(route);
