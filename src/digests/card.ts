@@ -89,7 +89,7 @@ export function paperCardView(
     organization: paper.organization ? excerpt(latexToText(paper.organization), 60) : null,
     stats: paperStats(paper),
     upvotes: paper.upvotes,
-    blurb: latexToText(paperBlurb(paper, blurbMax)),
+    blurb: blurbMax > 0 ? latexToText(paperBlurb(paper, blurbMax)) : "",
     reasons,
     links: [
       ...(paper.source === "arxiv" ? [] : link("Abstract", abstractUrl(paper))),

@@ -8,7 +8,10 @@ import { renderPlainText } from "./plain-text.ts";
 import { paperFeatures } from "./reader-model.ts";
 import { selectPapers } from "./select.ts";
 import type { ComposedDigest, ComposeInput, DigestComposer } from "./types.ts";
-import { type DigestView, digestView } from "./view.ts";
+import { type DigestView, digestView, type ViewInput } from "./view.ts";
+
+/** Gmail clips a message whose HTML passes 102 KB; stay under it with room for the MIME. */
+const HTML_BUDGET_BYTES = 96 * 1024;
 
 /**
  * Compile the digest template and load topic names once; compose() is then synchronous and
@@ -31,7 +34,7 @@ export async function createDigestComposer(
       if (selection.papers.length === 0 && preferences.skipEmpty) return null;
 
       const links = subscriberLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber);
-      const view = digestView({
+      const viewInput: ViewInput = {
         email: subscriber.email,
         editionDate: input.editionDate,
         frequency: preferences.frequency,
@@ -47,11 +50,17 @@ export async function createDigestComposer(
             : null,
         feedback: (paperId) =>
           feedbackLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber, paperId),
-      });
+      };
+      let view = digestView(viewInput);
+      let html = template(view);
+      if (Buffer.byteLength(html) > HTML_BUDGET_BYTES) {
+        view = digestView({ ...viewInput, compact: true });
+        html = template(view);
+      }
       return {
         messageId: digestMessageId(config.PUBLIC_URL, subscriber.id, input.editionDate),
         subject: view.subject,
-        html: template(view),
+        html,
         text: renderPlainText(view),
         headers: listHeaders(config, links.unsubscribe),
         paperIds: [

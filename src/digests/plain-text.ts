@@ -16,8 +16,8 @@ export function renderPlainText(view: DigestView): string {
     lines.push(...wrap(p.title, `${i + 1}. `.padEnd(INDENT.length), INDENT));
     lines.push(`${INDENT}${p.url}`);
     if (p.feedback) {
-      lines.push(`${INDENT}More like this: ${p.feedback.more}`);
-      lines.push(`${INDENT}Less like this: ${p.feedback.less}`);
+      lines.push(...wrap(`More like this: ${p.feedback.more}`, INDENT, `${INDENT}  `));
+      lines.push(...wrap(`Less like this: ${p.feedback.less}`, INDENT, `${INDENT}  `));
     }
     const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
     if (byline) lines.push(...wrap(byline, INDENT));

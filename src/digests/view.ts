@@ -1,6 +1,12 @@
 import type { EditionPaper } from "../papers/repository.ts";
 import type { Frequency } from "../platform/db/schema.ts";
-import { type CardChip, type CardView, paperCardView, paperStats } from "./card.ts";
+import {
+  type CardChip,
+  type CardOptions,
+  type CardView,
+  paperCardView,
+  paperStats,
+} from "./card.ts";
 import { editionLabel, excerpt, paperPageUrl } from "./format.ts";
 import { latexToText } from "./latex.ts";
 import type { MatchReason, Selection } from "./types.ts";
@@ -56,15 +62,28 @@ export interface ViewInput {
   muteUrl?: (reason: MatchReason) => string | null;
   /** A paper's feedback links for this reader. */
   feedback?: (paperId: string) => { more: string; less: string } | null;
+  /**
+   * Shorter cards after the first COMPACT_AFTER papers (no blurb, shorter title), for a digest
+   * whose full form would pass Gmail's clip (compose.ts decides).
+   */
+  compact?: boolean;
 }
+
+/** Papers that keep their full card in a compact digest. */
+const COMPACT_AFTER = 10;
+const COMPACT_TITLE_MAX = 120;
 
 export function digestView(input: ViewInput): DigestView {
   const { selection, frequency } = input;
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
-  const muteUrl = input.muteUrl ?? (() => null);
+  const muteUrl = onceEach(input.muteUrl ?? (() => null));
   const papers = selection.papers.map(({ paper, reasons }, i) => ({
-    ...paperView(paper, reasons, muteUrl, i < THUMBNAILS),
+    ...paperView(paper, reasons, muteUrl, {
+      titleMax: input.compact && i >= COMPACT_AFTER ? COMPACT_TITLE_MAX : TITLE_MAX,
+      blurbMax: input.compact && i >= COMPACT_AFTER ? 0 : BLURB_MAX,
+      thumbnailWidth: i < THUMBNAILS ? THUMBNAIL_WIDTH : 0,
+    }),
     feedback: input.feedback?.(paper.id) ?? null,
   }));
   const heading = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
@@ -115,12 +134,27 @@ function following(input: ViewInput): string {
   return `your ${list}`;
 }
 
+/**
+ * Each reason's mute link on its first chip only: a reason recurs on many papers, and a link per
+ * chip would push a 50-paper digest past Gmail's 102 KB clip.
+ */
+function onceEach(muteUrl: (reason: MatchReason) => string | null) {
+  const linked = new Set<string>();
+  return (reason: MatchReason): string | null => {
+    const key = `${reason.kind}:${reason.value ?? reason.label}`;
+    if (linked.has(key)) return null;
+    const url = muteUrl(reason);
+    if (url) linked.add(key);
+    return url;
+  };
+}
+
 /** A paper's card; each reason chip links to a signed mute of that reason when it has one. */
 function paperView(
   paper: EditionPaper,
   reasons: MatchReason[],
   muteUrl: (reason: MatchReason) => string | null,
-  thumbnail: boolean,
+  options: CardOptions,
 ): CardView {
   const chips: CardChip[] = reasons
     .slice(0, REASONS_MAX)
@@ -128,11 +162,7 @@ function paperView(
   if (reasons.length > REASONS_MAX) {
     chips.push({ label: `+${reasons.length - REASONS_MAX} more`, href: null });
   }
-  return paperCardView(paper, chips, {
-    titleMax: TITLE_MAX,
-    blurbMax: BLURB_MAX,
-    thumbnailWidth: thumbnail ? THUMBNAIL_WIDTH : 0,
-  });
+  return paperCardView(paper, chips, options);
 }
 
 /** The inbox preview line: what else is inside, after the subject's top paper. */

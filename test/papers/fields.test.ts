@@ -45,7 +45,8 @@ describe("every field the sources give is kept", () => {
     expect(rows.filter((r) => r.organization).length).toBeGreaterThan(0);
     expect(rows.every((r) => r.submitted_by)).toBe(true);
     expect(rows.filter((r) => r.thumbnail).length).toBeGreaterThan(0);
-    expect(rows.map((r) => r.organization)).toContain("huggingface");
+    // The organization's display name ("Hugging Face"), not its handle.
+    expect(rows.map((r) => r.organization)).toContain("Hugging Face");
   });
 
   it("a later source that lacks a field never erases it", async () => {
@@ -89,7 +90,7 @@ describe("every field the sources give is kept", () => {
       expect(hep.published_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
       const hf = (await app.inject("/api/editions/2026-08-17")).json().papers;
       expect(
-        hf.some((p: { organization: string | null }) => p.organization === "huggingface"),
+        hf.some((p: { organization: string | null }) => p.organization === "Hugging Face"),
       ).toBe(true);
       expect(hf.every((p: { submitted_by: string | null }) => p.submitted_by)).toBe(true);
       expect((await app.inject("/api/editions/2001-01-01")).statusCode).toBe(404);

@@ -36,7 +36,7 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
   routes.post(
     "/preferences/:token",
     {
-      preValidation: [requireType(FORM_TYPE), manage, readPreferencesForm],
+      preValidation: [manage, requireType(FORM_TYPE), readPreferencesForm],
       schema: { body: preferencesSchema },
       attachValidation: true,
     },
@@ -59,7 +59,7 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
 
   routes.post(
     "/preferences/:token/votes/remove",
-    { preValidation: [requireType(FORM_TYPE), manage] },
+    { preValidation: [manage, requireType(FORM_TYPE)] },
     async (request, reply) => {
       const subscriberId = readerOf(request).id;
       const paperId = formText(asForm(request.body).paper_id);
@@ -90,7 +90,7 @@ export const preferencesRoutes: WebRoutes = async (app, { deps }) => {
 
   routes.put(
     "/api/preferences/:token",
-    { preValidation: [requireType(JSON_TYPE), manage], schema: { body: preferencesPutSchema } },
+    { preValidation: [manage, requireType(JSON_TYPE)], schema: { body: preferencesPutSchema } },
     async (request, reply) => {
       const { after, changes } = await updatePreferences(
         deps,

@@ -35,7 +35,7 @@ export const readerDataRoutes: WebRoutes = async (app, { deps }) => {
 
   app.post(
     "/erase/:token",
-    { preValidation: [requireType(FORM_TYPE), manage] },
+    { preValidation: [manage, requireType(FORM_TYPE)] },
     async (request, reply) => {
       if (formText(asForm(request.body).confirm) !== "erase") {
         return reply.badRequest("Press the Erase button on your preferences page.");

@@ -134,7 +134,7 @@ describe("admin views", () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(["ingest", "mail", "plan", "send", "webhooks"]);
+    ).toEqual(["ingest", "learn", "mail", "plan", "send", "webhooks"]);
     expect((await app.inject("/admin/queues/api/queues")).statusCode).toBe(401);
   });
 

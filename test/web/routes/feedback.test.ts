@@ -82,7 +82,7 @@ describe("feedback links in a composed digest", () => {
     const sent = papers.slice(0, 5).map((p) => p.id);
     const html = [
       ...digest.html.matchAll(
-        /<p class="t"><a href="[^"]+">[^<]*<\/a><\/p><p class="v"><a href="([^"]+)">More like this<\/a> · <a href="([^"]+)">Less like this<\/a>/g,
+        /<h2 class="t"[^>]*><a href="[^"]+">[^<]*<\/a><\/h2><p class="l"><a href="([^"]+)">More like this<\/a> · <a href="([^"]+)">Less like this<\/a>/g,
       ),
     ];
     expect(html).toHaveLength(5);
@@ -93,8 +93,9 @@ describe("feedback links in a composed digest", () => {
       });
       expect(more).toEqual({ subscriberId: 7, version: 3, paperId: sent[i], vote: 1 });
       expect(less).toEqual({ subscriberId: 7, version: 3, paperId: sent[i], vote: -1 });
-      expect(digest.text).toContain(`More like this: ${m[1]}`);
-      expect(digest.text).toContain(`Less like this: ${m[2]}`);
+      const text = digest.text.replace(/\s+/g, " ");
+      expect(text).toContain(`More like this: ${m[1]}`);
+      expect(text).toContain(`Less like this: ${m[2]}`);
     });
   });
 });

@@ -17,6 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
+/** The operator's credentials: metrics are not public. */
+const operator = () => ({ authorization: `Bearer ${ctx.config.ADMIN_TOKEN}` });
+
 /** One sample's value in a Prometheus text exposition, or undefined. */
 function sample(text: string, name: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${name} `));
@@ -26,7 +29,7 @@ function sample(text: string, name: string): number | undefined {
 describe("metrics that count work", () => {
   it("show deliveries sent by another process (a `paperboy digest` run)", async () => {
     const app = await buildServer(ctx.deps);
-    const before = (await app.inject("/metrics")).body;
+    const before = (await app.inject({ url: "/metrics", headers: operator() })).body;
     expect(sample(before, 'paperboy_deliveries_total{status="sent"}')).toBe(0);
 
     await seedEdition(ctx.deps.db, "2026-08-17");
@@ -41,7 +44,7 @@ describe("metrics that count work", () => {
     await other.close();
     expect(run.sent).toBe(3);
 
-    const after = (await app.inject("/metrics")).body;
+    const after = (await app.inject({ url: "/metrics", headers: operator() })).body;
     expect(sample(after, 'paperboy_deliveries_total{status="sent"}')).toBe(3);
     expect(sample(after, 'paperboy_mails_sent_total{kind="digest"}')).toBe(3);
     expect(sample(after, 'paperboy_subscribers{status="active"}')).toBe(3);
