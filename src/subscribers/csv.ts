@@ -35,14 +35,8 @@ export const EXPORT_COLUMNS = [
   "confirmed_at",
 ] as const;
 
-const LIST_COLUMNS = new Set<string>([
-  "topics",
-  "keywords",
-  "authors",
-  "muted_topics",
-  "muted_keywords",
-  "muted_authors",
-]);
+/** The columns that hold lists: the first six preferences. */
+const LIST_COLUMNS = new Set<string>(PREFERENCE_COLUMNS.slice(0, 6));
 const INT_COLUMNS = new Set<string>(["weekly_day", "send_hour", "max_papers", "min_upvotes"]);
 
 export function encodeList(items: readonly string[]): string {

@@ -1,5 +1,5 @@
 import { httpErrors } from "@fastify/sensible";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { InputError } from "../subscribers/service.ts";
 
 export const FORM_TYPE = "application/x-www-form-urlencoded";
@@ -21,6 +21,22 @@ export function sendPage(
 
 export function mediaType(request: FastifyRequest): string {
   return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/**
+ * For routes a mail client or a one-tap button may POST with any body or none (RFC 8058
+ * one-click, feedback, mutes): every content type is accepted; a urlencoded form is read as
+ * fields, anything else as an empty one.
+ */
+export function acceptAnyBody(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
+    if (mediaType(request) === FORM_TYPE) {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    } else {
+      done(null, {});
+    }
+  });
 }
 
 /** Hook: answer 415 unless the body is of the one type this route reads. */

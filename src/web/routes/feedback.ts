@@ -7,7 +7,7 @@ import type { FeedbackClaims } from "../../subscribers/tokens.ts";
 import type { WebRoutes } from "../context.ts";
 import { asForm, formText } from "../forms.ts";
 import { feedbackPage } from "../pages/feedback.ts";
-import { FORM_TYPE, mediaType, sendPage } from "../replies.ts";
+import { acceptAnyBody, sendPage } from "../replies.ts";
 import { BAD_LINK, linksOf, type TokenRequest } from "../token.ts";
 
 /**
@@ -16,14 +16,7 @@ import { BAD_LINK, linksOf, type TokenRequest } from "../token.ts";
  * empty), records the vote and answers 200; the latest vote on a paper wins. A bad link is 404.
  */
 export const feedbackRoutes: WebRoutes = async (app, { deps }) => {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
-    if (mediaType(request) === FORM_TYPE) {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    } else {
-      done(null, {});
-    }
-  });
+  acceptAnyBody(app);
 
   app.get("/feedback/:token", async (request: TokenRequest, reply) => {
     const found = await feedbackForToken(deps, request.params.token);

@@ -4,7 +4,7 @@ import type { Deps } from "../../platform/deps.ts";
 import { type MuteLink, muteForToken, muteFromLink } from "../../subscribers/service.ts";
 import type { WebRoutes } from "../context.ts";
 import { mutePage } from "../pages/mute.ts";
-import { sendPage } from "../replies.ts";
+import { acceptAnyBody, sendPage } from "../replies.ts";
 import { BAD_LINK, linksOf, type TokenRequest } from "../token.ts";
 
 /**
@@ -14,8 +14,7 @@ import { BAD_LINK, linksOf, type TokenRequest } from "../token.ts";
  */
 export const muteRoutes: WebRoutes = async (app, { deps }) => {
   // The page's button posts an empty form; anything else posted is accepted and ignored.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (_request, _body, done) => done(null, {}));
+  acceptAnyBody(app);
 
   app.get("/mute/:token", async (request: TokenRequest, reply) => {
     const link = await muteForToken(deps, request.params.token);

@@ -6,7 +6,7 @@ import { resubscribe, subscriberForToken, unsubscribe } from "../../subscribers/
 import type { WebRoutes } from "../context.ts";
 import { asForm, formText } from "../forms.ts";
 import { type UnsubscribePageOptions, unsubscribePage } from "../pages/unsubscribe.ts";
-import { FORM_TYPE, mediaType, sendPage } from "../replies.ts";
+import { acceptAnyBody, sendPage } from "../replies.ts";
 import { currentToken, linksOf, readerOf, resolveToken, type TokenRequest } from "../token.ts";
 
 /**
@@ -48,14 +48,7 @@ export const unsubscribeRoutes: WebRoutes = async (app, { deps }) => {
  * the answer is a plain 200, never a redirect. The page's own button gets a page back.
  */
 async function oneClickRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
-    if (mediaType(request) === FORM_TYPE) {
-      done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    } else {
-      done(null, {});
-    }
-  });
+  acceptAnyBody(app);
 
   app.post(
     "/unsubscribe/:token",
