@@ -40,8 +40,6 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
     // Requests are logged below by route pattern, so tokens in URLs never reach the logs.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    // Mute links sign the muted value into the token (up to ~600 characters); default is 100.
-    maxParamLength: 1000,
     // The union (true | hop count | addresses) is what trustProxy takes; its overloads want one.
     trustProxy: deps.config.TRUST_PROXY as string,
     connectionTimeout: 30_000,
