@@ -31,6 +31,7 @@ export const EXPORT_COLUMNS = [
   "email",
   "status",
   ...PREFERENCE_COLUMNS,
+  "votes",
   "created_at",
   "confirmed_at",
 ] as const;
@@ -98,4 +99,29 @@ export function preferenceInput(
     else input[column] = cell;
   }
   return input;
+}
+
+/** A reader's vote on a paper, as the CSV's `votes` cell carries it. */
+export interface CsvVote {
+  paperId: string;
+  vote: 1 | -1;
+}
+
+/** `2608.15265:+1;2608.16798:-1`, in paper order so an export is stable. */
+export function encodeVotes(votes: readonly CsvVote[]): string {
+  const sorted = [...votes].sort((a, b) =>
+    a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0,
+  );
+  return encodeList(sorted.map((v) => `${v.paperId}:${v.vote === 1 ? "+1" : "-1"}`));
+}
+
+/** The votes of a `votes` cell, or a reason why it is not one. */
+export function decodeVotes(cell: string): CsvVote[] | string {
+  const votes: CsvVote[] = [];
+  for (const item of decodeList(cell)) {
+    const match = /^(.{1,64}):([+-]1)$/.exec(item);
+    if (!match) return `votes: "${item.slice(0, 40)}" is not paper:+1 or paper:-1`;
+    votes.push({ paperId: match[1]!, vote: match[2] === "+1" ? 1 : -1 });
+  }
+  return votes;
 }

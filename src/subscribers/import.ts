@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { type CsvError, parse } from "csv-parse";
 import { listTopics } from "../papers/repository.ts";
 import type { Db } from "../platform/db/index.ts";
-import { preferenceInput } from "./csv.ts";
+import { decodeVotes, preferenceInput } from "./csv.ts";
 import type { PreferencesView } from "./preferences.ts";
 import { type ImportRow, suppressedAmong, upsertImportBatch } from "./repository.ts";
 import { firstIssue, preferencesPatchSchema, subscribeSchema } from "./validation.ts";
@@ -55,6 +55,8 @@ export function parseImportRecord(
     const prefix = field === "topics" ? "" : `${field}: `;
     if (unknown.length) return `${prefix}unknown topic: ${unknown.join(", ")}`;
   }
+  const votes = record.votes === undefined ? undefined : decodeVotes(record.votes);
+  if (typeof votes === "string") return votes;
   const status = (record.status ?? "").trim().toLowerCase();
   if (!STATUSES.has(status)) return `unknown status: ${status}`;
   const createdAt = dateCell(record.created_at);
@@ -69,6 +71,7 @@ export function parseImportRecord(
         ? "active"
         : "pending",
     preferences,
+    votes,
     createdAt,
     confirmedAt,
   };

@@ -484,6 +484,8 @@ export interface ImportRow {
   status: "pending" | "active" | "unsubscribed" | "bounced" | "complained";
   /** Only the settings whose columns the file has; the rest stay (or are the defaults). */
   preferences: Partial<PreferencesView>;
+  /** The file's votes (undefined: no votes column); stored for new readers and with --update. */
+  votes?: { paperId: string; vote: 1 | -1 }[];
   /** From an export's dates, kept for new rows. */
   createdAt: Date | null;
   confirmedAt: Date | null;
@@ -543,9 +545,65 @@ export function upsertImportBatch(
         events.push(importEvent(old.id, { created: false, fields: outcome.fields }));
       }
     }
+    await storeImportedVotes(tx, rows, created, existing, outcomes, options, now);
     await recordEvents(tx, events, now);
     return outcomes;
   });
+}
+
+/** A page of readers' votes, by reader (the export). */
+async function votesOfReaders(db: Executor, ids: number[]) {
+  const rows = await db
+    .selectFrom("votes")
+    .select(["subscriber_id", "paper_id", "vote"])
+    .where("subscriber_id", "in", ids.length ? ids : [0])
+    .execute();
+  const byReader = new Map<number, { paperId: string; vote: 1 | -1 }[]>();
+  for (const r of rows) {
+    const list = byReader.get(r.subscriber_id) ?? [];
+    list.push({ paperId: r.paper_id, vote: r.vote === 1 ? 1 : -1 });
+    byReader.set(r.subscriber_id, list);
+  }
+  return byReader;
+}
+
+/**
+ * The file's votes: a new reader's are stored; an existing reader's replace theirs only with
+ * --update. Votes on papers this database does not hold are skipped (a vote needs its paper).
+ */
+async function storeImportedVotes(
+  tx: Executor,
+  rows: ImportRow[],
+  created: Map<string, number>,
+  existing: Map<string, { id: number }>,
+  outcomes: ImportOutcome[],
+  options: { update: boolean },
+  now: Date,
+): Promise<void> {
+  const owners: number[] = [];
+  const papers: string[] = [];
+  const values: number[] = [];
+  const replaced: number[] = [];
+  rows.forEach((row, i) => {
+    if (row.votes === undefined) return;
+    const key = row.email.toLowerCase();
+    const id = created.get(key) ?? (options.update ? existing.get(key)?.id : undefined);
+    if (id === undefined || outcomes[i]!.subscriberId === null) return;
+    if (!created.has(key)) replaced.push(id);
+    for (const v of row.votes) {
+      owners.push(id);
+      papers.push(v.paperId);
+      values.push(v.vote);
+    }
+  });
+  if (replaced.length)
+    await tx.deleteFrom("votes").where("subscriber_id", "in", replaced).execute();
+  if (owners.length === 0) return;
+  await sql`insert into votes (subscriber_id, paper_id, vote, created_at, updated_at)
+    select v.subscriber_id, v.paper_id, v.vote, ${now}, ${now}
+      from unnest(${owners}::int[], ${papers}::text[], ${values}::int[]) as v(subscriber_id, paper_id, vote)
+      join papers p on p.id = v.paper_id
+    on conflict (subscriber_id, paper_id) do update set vote = excluded.vote`.execute(tx);
 }
 
 const importEvent = (subscriberId: number, data: Record<string, unknown>): NewEvent => ({
@@ -677,11 +735,11 @@ export async function* subscribersForExport(db: Db) {
       .limit(1000)
       .execute();
     if (page.length === 0) return;
-    const prefs = await readPreferences(
-      db,
-      page.map((r) => r.id),
-    );
-    for (const row of page) yield { ...row, preferences: prefs.get(row.id)! };
+    const ids = page.map((r) => r.id);
+    const [prefs, votes] = await Promise.all([readPreferences(db, ids), votesOfReaders(db, ids)]);
+    for (const row of page) {
+      yield { ...row, preferences: prefs.get(row.id)!, votes: votes.get(row.id) ?? [] };
+    }
     after = page[page.length - 1]!.id;
   }
 }

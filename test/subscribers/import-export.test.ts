@@ -5,7 +5,8 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PREFERENCES } from "../../src/subscribers/preferences.ts";
-import { getPreferences, savePreferences } from "../../src/subscribers/repository.ts";
+import { getPreferences, recordVote, savePreferences } from "../../src/subscribers/repository.ts";
+import { seedEdition } from "../delivery/seed.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 import { subscriberRow } from "../web/support.ts";
 
@@ -161,7 +162,7 @@ describe("an existing reader's preferences", () => {
 });
 
 describe("export → import into an empty database → export", () => {
-  it("is identical, with every preference, status and date", async () => {
+  it("is identical, with every preference, vote, status and date", async () => {
     const readers = [
       { email: "all@example.com", status: "active" as const },
       { email: "pending@example.com", status: "pending" as const },
@@ -171,6 +172,12 @@ describe("export → import into an empty database → export", () => {
     const source = await createTestContext();
     const target = await createTestContext();
     try {
+      // Votes need their papers: both databases hold the same edition.
+      await seedEdition(source.deps.db, "2026-08-17");
+      await seedEdition(target.deps.db, "2026-08-17");
+      const [liked, disliked] = (
+        await source.deps.db.selectFrom("papers").select("id").orderBy("id").limit(2).execute()
+      ).map((p) => p.id);
       for (const [i, r] of readers.entries()) {
         const { id } = await source.deps.db
           .insertInto("subscribers")
@@ -204,6 +211,8 @@ describe("export → import into an empty database → export", () => {
             },
             new Date(),
           );
+          await recordVote(source.deps.db, id, liked!, 1, new Date());
+          await recordVote(source.deps.db, id, disliked!, -1, new Date());
         }
       }
       const run = (c: TestContext, ...args: string[]) =>
@@ -215,8 +224,9 @@ describe("export → import into an empty database → export", () => {
       expect(first.status).toBe(0);
       const header = first.stdout.split("\n")[0];
       expect(header).toBe(
-        "email,status,topics,keywords,authors,muted_topics,muted_keywords,muted_authors,timezone,frequency,weekly_day,send_hour,max_papers,min_upvotes,skip_empty,paused_until,created_at,confirmed_at",
+        "email,status,topics,keywords,authors,muted_topics,muted_keywords,muted_authors,timezone,frequency,weekly_day,send_hour,max_papers,min_upvotes,skip_empty,paused_until,votes,created_at,confirmed_at",
       );
+      expect(first.stdout).toContain(`${liked}:+1;${disliked}:-1`);
       const imported = run(
         target,
         "import",
