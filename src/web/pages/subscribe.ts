@@ -67,22 +67,30 @@ ${timeZoneField({ id: "timezone", label: "Your time zone", value: values.timezon
 </form>`;
 }
 
-export function checkInboxPage(email?: string): string {
+/** "Check your inbox": what every subscribe and links request answers, whatever the address. */
+function inboxPage(lead: SafeHtml, hint: SafeHtml): string {
   return page({
     title: "Check your inbox",
     noindex: true,
     body: html`<div class="narrow center">
 <p class="big-icon" aria-hidden="true">📬</p>
 <h1>Check your inbox</h1>
-<p class="lead">${
-      email
-        ? html`If <strong>${email}</strong> can receive our mail, a confirmation link is on its way.`
-        : "If the address can receive our mail, a confirmation link is on its way."
-    } Open it to start your digest.</p>
-<p class="hint">Nothing after a few minutes? Look in spam, or subscribe again in 5 minutes. Wrong address? <a href="/#subscribe">Use another one</a>.</p>
+<p class="lead">${lead}</p>
+<p class="hint">${hint}</p>
 <p><a href="/">Back to today’s papers</a></p>
 </div>`,
   });
+}
+
+export function checkInboxPage(email?: string): string {
+  return inboxPage(
+    html`${
+      email
+        ? html`If <strong>${email}</strong> can receive our mail, a confirmation link is on its way.`
+        : "If the address can receive our mail, a confirmation link is on its way."
+    } Open it to start your digest.`,
+    html`Nothing after a few minutes? Look in spam, or subscribe again in 5 minutes. Wrong address? <a href="/#subscribe">Use another one</a>.`,
+  );
 }
 
 /** "Email me my links": for a reader who lost their mails (no login exists to fall back on). */
@@ -112,15 +120,8 @@ ${errors ? errorSummary(errors, { email: "links-email" }) : ""}
 
 /** The one answer to every links request, whatever the address (no enumeration). */
 export function linksSentPage(email: string): string {
-  return page({
-    title: "Check your inbox",
-    noindex: true,
-    body: html`<div class="narrow center">
-<p class="big-icon" aria-hidden="true">📬</p>
-<h1>Check your inbox</h1>
-<p class="lead">If <strong>${email}</strong> gets our digest, its links are on their way.</p>
-<p class="hint">We send them at most once an hour. Nothing arrives? The address may not be subscribed: <a href="/#subscribe">subscribe</a>.</p>
-<p><a href="/">Back to today’s papers</a></p>
-</div>`,
-  });
+  return inboxPage(
+    html`If <strong>${email}</strong> gets our digest, its links are on their way.`,
+    html`We send them at most once an hour. Nothing arrives? The address may not be subscribed: <a href="/#subscribe">subscribe</a>.`,
+  );
 }
