@@ -198,14 +198,15 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
     }
   });
 
-  it("a digest's mute link: the page before and after muting", async () => {
+  /** The digest the journey's reader (topic Agents) gets for EDITION, composed as delivery does. */
+  async function readersDigest() {
     const composer = await createDigestComposer(live.ctx.deps);
     const subscriber = await live.ctx.deps.db
       .selectFrom("subscribers")
       .selectAll()
       .where("email", "=", EMAIL)
       .executeTakeFirstOrThrow();
-    const digest = composer.compose({
+    return composer.compose({
       subscriber,
       preferences: {
         topics: ["agents"],
@@ -220,6 +221,10 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
       papers: await loadEditionPapers(live.ctx.deps.db, EDITION, "daily"),
       alreadySent: new Set(),
     })!;
+  }
+
+  it("a digest's mute link: the page before and after muting", async () => {
+    const digest = await readersDigest();
     const mute = /href="https?:\/\/[^/"]+(\/mute\/[^"]+)"/.exec(digest.html);
     expect(mute, "a mute link on a reason chip").not.toBeNull();
     await page.goto(mute![1]!);
@@ -231,27 +236,7 @@ describe.skipIf(!CHROMIUM_PATH)("accessibility of every page (axe-core)", () => 
   });
 
   it("the digest and confirmation mails as a browser shows them", async () => {
-    const composer = await createDigestComposer(live.ctx.deps);
-    const subscriber = await live.ctx.deps.db
-      .selectFrom("subscribers")
-      .selectAll()
-      .where("email", "=", EMAIL)
-      .executeTakeFirstOrThrow();
-    const digest = composer.compose({
-      subscriber,
-      preferences: {
-        topics: ["agents"],
-        keywords: [],
-        authors: [],
-        maxPapers: 10,
-        minUpvotes: 0,
-        skipEmpty: false,
-        frequency: "daily",
-      },
-      editionDate: EDITION,
-      papers: await loadEditionPapers(live.ctx.deps.db, EDITION, "daily"),
-      alreadySent: new Set(),
-    })!;
+    const digest = await readersDigest();
     await page.goto("about:blank");
     await page.setContent(digest.html);
     // A mail is shown inside the client's own page, which holds the main landmark: the page
