@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { type Logger, pino } from "pino";
 
 export type { Logger };
@@ -7,12 +8,13 @@ export type { Logger };
  * and these paths are redacted as a second line of defence.
  */
 export function createLogger(level: string, name = "paperboy", pretty = false): Logger {
-  return pino({
+  const prettyOn = pretty && prettyInstalled();
+  const logger = pino({
     name,
     level,
     // Human-readable lines for a person at a terminal (development only: pino-pretty is a
     // dev dependency); JSON everywhere else.
-    ...(pretty
+    ...(prettyOn
       ? {
           transport: {
             target: "pino-pretty",
@@ -34,6 +36,19 @@ export function createLogger(level: string, name = "paperboy", pretty = false): 
       censor: "[redacted]",
     },
   });
+  if (pretty && !prettyOn)
+    logger.warn("LOG_PRETTY: pino-pretty is not installed (a dev dependency); logging JSON");
+  return logger;
+}
+
+/** A production install (`npm ci --omit=dev`) has no pino-pretty: asking for it must not crash. */
+function prettyInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("pino-pretty");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Pretty logs: in development, when stdout is a terminal (LOG_PRETTY overrides). */
