@@ -51,6 +51,7 @@ describe("email me my links", () => {
     expect(answers[0]).toContain("Check your inbox");
 
     const [mail] = await ctx.smtp.waitForMailTo("lost@example.org", 1);
+    expect(mail!.parsed.subject).toBe("Your Paperboy links");
     expect(mail!.parsed.text).toMatch(/https:\/\/paperboy\.test\/preferences\//);
     expect(mail!.parsed.text).toMatch(/https:\/\/paperboy\.test\/unsubscribe\//);
 
