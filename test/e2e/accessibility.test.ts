@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDigestComposer } from "../../src/digests/compose.ts";
@@ -20,6 +23,9 @@ import { REAL_DIR } from "../papers/real-days.ts";
  */
 const EDITION = "2026-08-18";
 const EMAIL = "axe.reader@example.org";
+type Computed = (element: unknown) => { lineHeight: string };
+/** The dev outbox's folder: the mails the SMTP server got are copied in as .eml files. */
+const OUTBOX = mkdtempSync(path.join(tmpdir(), "paperboy-axe-outbox-"));
 
 warnNoChromium("the accessibility (axe-core) test");
 
@@ -34,7 +40,10 @@ describe.skipIf(!CHROMIUM_PATH)(
 
     beforeAll(async () => {
       [live, browser] = await Promise.all([
-        startLiveApp({ now: `${EDITION}T21:00:00Z` }),
+        startLiveApp({
+          now: `${EDITION}T21:00:00Z`,
+          env: { DEV_OUTBOX_ROUTE: "true", OUTBOX_DIR: OUTBOX },
+        }),
         launchChromium(),
       ]);
       await ingest(
@@ -53,6 +62,7 @@ describe.skipIf(!CHROMIUM_PATH)(
     afterAll(async () => {
       await browser?.close();
       await live?.close();
+      rmSync(OUTBOX, { recursive: true, force: true });
     });
 
     /** axe in both colour schemes, and no sideways scrolling on a 375 px phone. */
@@ -288,6 +298,31 @@ describe.skipIf(!CHROMIUM_PATH)(
         // A column-wide image left a ~300 px empty box here.
         expect(height).toBeLessThanOrEqual(120);
       }
+    });
+
+    it("the dev outbox: the list and one mail, its text part as the mail wrote it", async () => {
+      live.ctx.smtp.to(EMAIL).forEach((mail, i) => {
+        writeFileSync(path.join(OUTBOX, `${String(i + 1).padStart(2, "0")}.eml`), mail.raw);
+      });
+      await page.goto("/dev/outbox");
+      await expectAccessible("dev outbox");
+      await page.getByRole("link", { name: "Your Paperboy links" }).first().click();
+      await page.waitForLoadState();
+      expect(await page.getByRole("link", { name: "← All mail" }).count()).toBe(1);
+      await expectAccessible("dev outbox mail");
+      // On a phone each text line stays one line (the box scrolls), not re-broken mid-sentence.
+      await page.setViewportSize({ width: 375, height: 800 });
+      const text = page.getByRole("region", { name: "Text part" });
+      const lines = (await text.textContent())!.split("\n").length;
+      const { height, lineHeight } = await text.evaluate((pre) => ({
+        height: pre.clientHeight,
+        lineHeight: Number.parseFloat(
+          (globalThis as unknown as { getComputedStyle: Computed }).getComputedStyle(pre)
+            .lineHeight,
+        ),
+      }));
+      await page.setViewportSize({ width: 1280, height: 800 });
+      expect(Math.round(height / lineHeight)).toBeLessThanOrEqual(lines + 3);
     });
   },
 );
