@@ -1,10 +1,11 @@
-// `npm run screenshots`: every page a reader meets, the admin home and the API docs, and the
-// confirmation, welcome and digest mails, at 375 px and 1280 px, light and dark (mails also with
-// <style> stripped, as some clients do, and with images blocked), as PNGs in
-// artifacts/screenshots/. Runs the real app against its own throwaway database, Redis prefix
+// `npm run screenshots`: every page a reader meets, the admin home, the API docs and the dev
+// outbox, and every mail (confirmation, welcome, links, digest), at 375 px and 1280 px, light
+// and dark (mails also with <style> stripped, as some clients do, and with images blocked), as
+// PNGs in artifacts/screenshots/. Runs the real app against its own throwaway database, Redis prefix
 // and SMTP server, then removes them. `-- --only=admin,docs` writes only the shots whose names
 // contain one of those words (the journey still runs, to reach them).
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
@@ -36,7 +37,12 @@ if (!CHROMIUM_PATH) {
 await prepareTemplate();
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
-const live = await startLiveApp({ now: `${EDITION}T21:00:00Z` });
+// The dev outbox route reads .eml files from here; the mails the SMTP server got are copied in.
+const OUTBOX = mkdtempSync(path.join(tmpdir(), "paperboy-shots-outbox-"));
+const live = await startLiveApp({
+  now: `${EDITION}T21:00:00Z`,
+  env: { DEV_OUTBOX_ROUTE: "true", OUTBOX_DIR: OUTBOX },
+});
 const browser = await launchChromium();
 let shots = 0;
 
@@ -60,6 +66,15 @@ const mailTo = (n: number) => {
   if (!mail) throw new Error(`mail #${n} to the reader did not arrive`);
   return mail;
 };
+/** The latest mail to the reader with this subject, once it has arrived. */
+async function mailTitled(subject: string) {
+  for (let tries = 0; tries < 150; tries++) {
+    const mail = live.ctx.smtp.to(EMAIL).findLast((m) => m.parsed.subject === subject);
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no mail "${subject}" to the reader`);
+}
 const linkIn = (html: string, route: string) => {
   const match = new RegExp(`${live.baseUrl}/${route}/[A-Za-z0-9._-]+`).exec(html);
   if (!match) throw new Error(`no /${route}/ link in the mail`);
@@ -98,6 +113,8 @@ try {
   await capture(page, "04-confirm");
   await submit("Confirm subscription");
   await capture(page, "05-welcome");
+  await page.goto(linkIn(confirmation, "confirm"));
+  await capture(page, "05b-confirm-reused");
 
   await live.ctx.smtp.waitFor(2);
   const welcome = String(mailTo(2).parsed.html);
@@ -113,6 +130,15 @@ try {
   await live.ctx.smtp.waitFor(3);
   const digest = String(mailTo(3).parsed.html);
 
+  await page.goto(linkIn(digest, "mute"));
+  await capture(page, "07b-mute");
+  await submit("Mute");
+  await capture(page, "07c-muted");
+  await page.goto(linkIn(digest, "feedback"));
+  await capture(page, "07d-feedback");
+  await submit("More like this");
+  await capture(page, "07e-feedback-thanks");
+
   await page.goto(linkIn(digest, "unsubscribe"));
   await capture(page, "08-unsubscribe");
   await submit("Unsubscribe");
@@ -122,17 +148,40 @@ try {
 
   await page.goto("/digests");
   await capture(page, "11-archive");
+  await page.goto("/digests?topic=agents");
+  await capture(page, "11b-archive-topic");
   await page.goto(`/digests/${EDITION}`);
   await capture(page, "12-archive-edition");
   await page.goto("/no-such-page");
   await capture(page, "13-not-found");
   await page.goto("/digests/not-a-date");
   await capture(page, "14-bad-request");
+  await page.goto("/preferences/forged.token");
+  await capture(page, "14b-bad-link");
   await page.goto("/links");
   await capture(page, "15-links");
   await page.getByLabel("Email address").fill(EMAIL);
   await submit("Email me my links");
   await capture(page, "16-links-sent");
+  const links = String((await mailTitled("Your Paperboy links")).parsed.html);
+  // The per-IP limit of the form (SUBSCRIBE_RATE_LIMIT_PER_MINUTE) answers with the 429 page.
+  for (let i = 0; i < 20 && (await page.title()) !== "Too many requests · Paperboy"; i++) {
+    await page.goto("/links");
+    await page.getByLabel("Email address").fill(`someone${i}@example.org`);
+    await submit("Email me my links");
+  }
+  await capture(page, "17-too-many-requests");
+
+  // The dev outbox, as a developer without SMTP_URL sees every mail the reader got.
+  live.ctx.smtp.to(EMAIL).forEach((mail, i) => {
+    writeFileSync(path.join(OUTBOX, `${String(i + 1).padStart(2, "0")}.eml`), mail.raw);
+  });
+  await page.goto("/dev/outbox");
+  await capture(page, "18-dev-outbox");
+  await page.getByRole("link", { name: "Confirm your Paperboy subscription" }).click();
+  await page.waitForLoadState();
+  await page.frameLocator("iframe.mail-frame").locator("h1").waitFor();
+  await capture(page, "19-dev-outbox-mail");
 
   // The operator's pages, logged in as a browser does (any user name, the token as password).
   const operator = await browser.newContext({
@@ -141,17 +190,18 @@ try {
   });
   const adminPage = await operator.newPage();
   await adminPage.goto("/admin");
-  await capture(adminPage, "15-admin");
+  await capture(adminPage, "30-admin");
   await adminPage.goto("/docs");
   await adminPage.locator(".swagger-ui .info .title").waitFor();
   await adminPage.locator(".opblock").first().waitFor();
-  await capture(adminPage, "16-api-docs");
+  await capture(adminPage, "31-api-docs");
   await operator.close();
 
   for (const [name, html] of [
     ["20-mail-confirmation", confirmation],
     ["21-mail-welcome", welcome],
-    ["22-mail-digest", digest],
+    ["22-mail-links", links],
+    ["23-mail-digest", digest],
   ] as const) {
     // A blank page, as in a mail client: the app's CSP would block the mail's inline styles.
     await page.goto("about:blank");
@@ -174,4 +224,5 @@ try {
 } finally {
   await browser.close();
   await live.close();
+  rmSync(OUTBOX, { recursive: true, force: true });
 }

@@ -102,8 +102,8 @@ export function paperCardView(
           src: thumb,
           width: thumbnailWidth,
           height: Math.round(thumbnailWidth * THUMB_RATIO),
-          // Decorative: the title is right above it, so a blocked image adds no words.
-          alt: "",
+          // Read as a caption where a client blocks images (it shows the alt text instead).
+          alt: `Preview of ${short}`,
         }
       : null,
   };

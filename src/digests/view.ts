@@ -43,9 +43,13 @@ const TITLE_MAX = 200;
 const SUBJECT_TITLE_MAX = 60;
 const BLURB_MAX = 300;
 const REASONS_MAX = 4;
-/** The top papers get a thumbnail (the mail column is 560 px wide); the rest stay compact. */
+/**
+ * The top papers get a modest thumbnail (200 × 108), the rest stay compact. Shown at its fixed
+ * size: a client that blocks images keeps a box of that size with the alt text in it, so a
+ * small box reads as a caption where a column-wide one left ~300 px of empty frame.
+ */
 const THUMBNAILS = 3;
-const THUMBNAIL_WIDTH = 560;
+const THUMBNAIL_WIDTH = 200;
 
 export interface ViewInput {
   email: string;

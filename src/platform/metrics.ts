@@ -42,7 +42,7 @@ export function createMetrics() {
     }),
     mailsSent: new Counter({
       name: "paperboy_mails_sent_total",
-      help: "Mails accepted by the SMTP server (or outbox), by kind (digest, confirmation, welcome), counted in Postgres at scrape time.",
+      help: "Mails accepted by the SMTP server (or outbox), by kind (digest, confirmation, welcome, links), counted in Postgres at scrape time.",
       labelNames: ["kind"] as const,
       registers: [registry],
     }),

@@ -19,7 +19,7 @@ export interface JobPayloads {
   /** Render and send one transactional mail from the subscriber's row as it is at send time. */
   "send-transactional":
     | { kind: "confirmation"; subscriberId: number; claimedAt: string }
-    | { kind: "welcome"; subscriberId: number };
+    | { kind: "welcome" | "links"; subscriberId: number };
   /** POST one event to one WEBHOOK_URLS receiver, signed at send time (see webhooks.ts). */
   "send-webhook": { url: string; event: WebhookEvent };
   /** Retrain one reader's relevance model from their votes (debounced after each vote). */

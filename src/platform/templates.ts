@@ -32,7 +32,20 @@ async function compileMjml<T = Record<string, unknown>>(
   if (result.errors?.length) {
     throw new Error(`MJML errors: ${result.errors.map((e) => e.formattedMessage).join("; ")}`);
   }
-  return hb.compile<T>(result.html, { strict: false, noEscape: false });
+  return hb.compile<T>(asMainLandmark(result.html), { strict: false, noEscape: false });
+}
+
+/**
+ * MJML wraps the mail in role="article". A client that shows the mail as its own document
+ * (Apple Mail, a browser opening the .eml) then has no main landmark, and screen-reader users
+ * cannot jump to the content; webmail strips the role. So the wrapper is the main landmark,
+ * still described as "email".
+ */
+function asMainLandmark(html: string): string {
+  return html.replace(
+    'aria-roledescription="email" role="article"',
+    'aria-roledescription="email" role="main"',
+  );
 }
 
 /** Read templates/<name>.mjml and compile it. */

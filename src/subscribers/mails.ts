@@ -17,22 +17,25 @@ export interface SubscriberMails {
     prefs: PreferencesView,
     topicNames: string[],
   ): OutgoingMail;
+  /** "Email me my links": the reader's manage and unsubscribe links, and nothing else. */
+  links(to: string, links: { manage: string; unsubscribe: string }): OutgoingMail;
 }
 
-/** Compile both MJML templates once (slow); the returned builders are cheap per mail. */
 interface WelcomeData {
   manageUrl: string;
   unsubscribeUrl: string;
   summary: string[];
 }
 
-/** Compile both MJML templates once (slow); the returned builders are cheap per mail. */
+/** Compile the MJML templates once (slow); the returned builders are cheap per mail. */
 export async function loadSubscriberMails(): Promise<SubscriberMails> {
-  const [confirmation, welcome] = await Promise.all([
+  const [confirmation, welcome, links] = await Promise.all([
     loadMjmlTemplate<{ confirmUrl: string; email: string }>("confirmation"),
     loadMjmlTemplate<WelcomeData>("welcome"),
+    loadMjmlTemplate<Omit<WelcomeData, "summary">>("links"),
   ]);
   return {
+    links: (to, urls) => linksMail(links, to, urls),
     confirmation: (to, confirmUrl) => confirmationMail(confirmation, to, confirmUrl),
     welcome: (to, links, prefs, topicNames) => {
       const summary = welcomeSummary(prefs, topicNames);
@@ -86,6 +89,30 @@ export function welcomeSummary(prefs: PreferencesView, topicNames: string[]): st
   return lines;
 }
 
+function linksMail(
+  template: TemplateFn<Omit<WelcomeData, "summary">>,
+  to: string,
+  links: { manage: string; unsubscribe: string },
+): OutgoingMail {
+  return {
+    to,
+    subject: "Your Paperboy links",
+    html: template({ manageUrl: links.manage, unsubscribeUrl: links.unsubscribe }),
+    text: [
+      "You asked for the links to your Paperboy subscription. No password needed.",
+      "",
+      ...wrap(`Your preferences (topics, keywords, authors, send hour, pause): ${links.manage}`),
+      "",
+      ...wrap(`Unsubscribe in one click: ${links.unsubscribe}`),
+      "",
+      ...wrap(
+        "Keep this mail: its links are yours alone. If you did not ask for it, ignore it: nothing has changed.",
+      ),
+    ].join("\n"),
+    headers: TRANSACTIONAL_HEADERS,
+  };
+}
+
 function confirmationMail(
   template: TemplateFn<{ confirmUrl: string; email: string }>,
   to: string,
@@ -111,7 +138,7 @@ function confirmationMail(
 /** Send one transactional mail and log it as an event (kind only: never the address). */
 export async function sendTransactional(
   deps: Pick<Deps, "db" | "mailer" | "metrics" | "clock">,
-  kind: "confirmation" | "welcome",
+  kind: "confirmation" | "welcome" | "links",
   subscriberId: number,
   mail: OutgoingMail,
 ): Promise<void> {

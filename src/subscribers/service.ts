@@ -126,8 +126,8 @@ async function sendConfirmation(
 export const LINKS_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * "Email me my links" for a reader who lost their mails: an active reader gets the welcome
- * mail (their manage and unsubscribe links) again, at most once per LINKS_INTERVAL_MS; any
+ * "Email me my links" for a reader who lost their mails: an active reader gets a short mail
+ * with their manage and unsubscribe links, at most once per LINKS_INTERVAL_MS; any
  * other address gets nothing. The caller answers the same whatever happened.
  */
 export async function emailMyLinks(ctx: SubscriberContext, email: string): Promise<void> {
@@ -135,7 +135,7 @@ export async function emailMyLinks(ctx: SubscriberContext, email: string): Promi
   const reader = await findSubscriberByEmail(deps.db, email);
   if (reader?.status !== "active") return;
   if (!(await claimLinksResend(deps.db, reader.id, deps.clock.now(), LINKS_INTERVAL_MS))) return;
-  await ctx.mail({ kind: "welcome", subscriberId: reader.id });
+  await ctx.mail({ kind: "links", subscriberId: reader.id });
 }
 
 /**

@@ -9,7 +9,7 @@ import { findMailRecipient, getPreferences, releaseConfirmationSlot } from "./re
 import { confirmLink, subscriberLinks } from "./tokens.ts";
 
 /**
- * Confirmation and welcome mails leave the request: the request records state and enqueues,
+ * Confirmation, welcome and links mails leave the request: the request records state and enqueues,
  * a worker renders from the subscriber's row at send time (signing the link then) and sends,
  * retrying transient SMTP failures with backoff.
  */
@@ -29,7 +29,7 @@ type MailDeps = Pick<Deps, "db" | "mailer" | "metrics" | "clock" | "config">;
 /**
  * Send the mail if it still applies to the reader as they are now: never to a suppressed
  * address, a confirmation only for the current claim of a pending or unsubscribed reader, a
- * welcome only to an active one.
+ * welcome or links mail only to an active one.
  */
 async function sendTransactionalJob(
   deps: MailDeps,
@@ -52,6 +52,11 @@ async function sendTransactionalJob(
     return "sent";
   }
   if (reader.status !== "active") return "skipped";
+  const links = subscriberLinks(PUBLIC_URL, APP_SECRET, reader);
+  if (job.kind === "links") {
+    await sendTransactional(deps, "links", reader.id, mails.links(reader.email, links));
+    return "sent";
+  }
   const [prefs, topics] = await Promise.all([
     getPreferences(deps.db, reader.id),
     listTopics(deps.db),
@@ -59,7 +64,7 @@ async function sendTransactionalJob(
   const names = new Map(topics.map((t) => [t.slug, t.name]));
   const mail = mails.welcome(
     reader.email,
-    subscriberLinks(PUBLIC_URL, APP_SECRET, reader),
+    links,
     prefs!,
     prefs!.topics.map((t) => names.get(t) ?? t),
   );

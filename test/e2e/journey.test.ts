@@ -247,6 +247,15 @@ describe.skipIf(!CHROMIUM_PATH)("a reader in a real browser", () => {
     expect(await heading()).toBe("Check your inbox");
     expect(await seen(page.locator("main"))).toContain(EMAIL);
     const mail = await nextMail(before + 1);
+    // Its own short mail, saying what it is (not the welcome mail again).
+    expect(mail.parsed.subject).toBe("Your Paperboy links");
+    await page.goto("about:blank");
+    await page.setContent(String(mail.parsed.html));
+    expect(await heading()).toBe("Your Paperboy links");
+    expect(await seen(page.locator("body"))).toContain(
+      "You asked for the links to your subscription",
+    );
+    expect(linkIn(mail, /^unsubscribe$/i)).toContain(`${live.baseUrl}/unsubscribe/`);
     await page.goto(linkIn(mail, /manage preferences/i));
     expect(await heading()).toBe("Your preferences");
   });

@@ -17,6 +17,8 @@ export interface ReaderMails {
   links: { manage: string; unsubscribe: string };
   confirmation: ReceivedMail;
   welcome: ReceivedMail;
+  /** The answer to "email me my links" (/links). */
+  linksMail: ReceivedMail;
   digest: ReceivedMail;
   /** Titles of the papers the digest presents. */
   digestTitles: string[];
@@ -31,8 +33,9 @@ export function mailLink(ctx: TestContext, mail: ReceivedMail, path: string): st
 }
 
 /**
- * The three mails a real reader gets, through the real app and a real SMTP server: subscribe by
- * form, confirm by the mailed link (→ welcome), then a weekly digest of up to 50 real papers.
+ * The mails a real reader gets, through the real app and a real SMTP server: subscribe by form,
+ * confirm by the mailed link (→ welcome), ask for their links at /links, then a weekly digest
+ * of up to 50 real papers.
  */
 export async function readerMails(
   ctx: TestContext,
@@ -63,6 +66,14 @@ export async function readerMails(
   const confirmed = await app.inject({ method: "POST", url: confirmUrl.pathname });
   if (confirmed.statusCode !== 200) throw new Error(`confirm answered ${confirmed.statusCode}`);
   const [, welcome] = await ctx.smtp.waitFor(2);
+  const asked = await app.inject({
+    method: "POST",
+    url: "/links",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams({ email }).toString(),
+  });
+  if (asked.statusCode !== 200) throw new Error(`/links answered ${asked.statusCode}`);
+  const [, , linksMail] = await ctx.smtp.waitFor(3);
 
   const subscriber = await ctx.deps.db
     .selectFrom("subscribers")
@@ -87,7 +98,7 @@ export async function readerMails(
   });
   if (!digest) throw new Error("the weekly digest selected nothing");
   await ctx.deps.mailer.send({ to: email, ...digest });
-  const [, , received] = await ctx.smtp.waitFor(3);
+  const [, , , received] = await ctx.smtp.waitFor(4);
   const titles = await ctx.deps.db
     .selectFrom("papers")
     .select(["id", "title"])
@@ -98,6 +109,7 @@ export async function readerMails(
     links: subscriberLinks(ctx.config.PUBLIC_URL, ctx.config.APP_SECRET, subscriber),
     confirmation: confirmation!,
     welcome: welcome!,
+    linksMail: linksMail!,
     digest: received!,
     digestTitles: titles.map((t) => t.title),
   };

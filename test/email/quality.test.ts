@@ -27,7 +27,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const kinds = ["confirmation", "welcome", "digest"] as const;
+const kinds = ["confirmation", "welcome", "linksMail", "digest"] as const;
 const htmlOf = (mail: ReceivedMail) => String(mail.parsed.html || "");
 
 describe.each(kinds)("the %s mail", (kind) => {
@@ -94,7 +94,7 @@ describe("the digest", () => {
   });
 });
 
-describe("the confirmation and welcome mails", () => {
+describe("the confirmation, welcome and links mails", () => {
   it("confirmation: the button and the text part carry the same working confirm link", async () => {
     const url = mailLink(ctx, mails.confirmation, "confirm");
     expect(plainTextProblems(mails.confirmation.parsed.text ?? "", [url])).toEqual([]);
@@ -108,5 +108,16 @@ describe("the confirmation and welcome mails", () => {
     expect(plainTextProblems(mails.welcome.parsed.text ?? "", [manage, unsubscribe])).toEqual([]);
     expect(visibleLink(htmlOf(mails.welcome), /manage preferences/i, manage)).toEqual([]);
     expect(visibleLink(htmlOf(mails.welcome), /unsubscribe/i, unsubscribe)).toEqual([]);
+  });
+
+  it("links: its own short mail saying what it is, with both links in both parts", () => {
+    const { manage, unsubscribe } = mails.links;
+    const mail = mails.linksMail;
+    expect(mail.parsed.subject).toBe("Your Paperboy links");
+    expect(mail.parsed.text).toContain("You asked for the links to your Paperboy subscription");
+    expect(mail.parsed.text).not.toContain("You're subscribed");
+    expect(plainTextProblems(mail.parsed.text ?? "", [manage, unsubscribe])).toEqual([]);
+    expect(visibleLink(htmlOf(mail), /manage preferences/i, manage)).toEqual([]);
+    expect(visibleLink(htmlOf(mail), /unsubscribe/i, unsubscribe)).toEqual([]);
   });
 });

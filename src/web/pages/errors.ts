@@ -15,7 +15,13 @@ export function errorPage(status: number, message: string): string {
   const text =
     status === 404 && message === "Not found."
       ? "There is no page at this address. It may have moved, or the link may be mistyped."
-      : message;
+      : status === 429
+        ? // The limiter's message starts with the title again; say why instead.
+          message.replace(
+            /^Too many requests\.\s*/,
+            "You sent this form several times in a short while. ",
+          )
+        : message;
   return page({
     title,
     noindex: true,

@@ -16,7 +16,7 @@ export const devOutboxRoutes: WebRoutes = async (app, { deps }) => {
     const rows = await Promise.all(
       files.slice(0, 100).map(async (file) => {
         const mail = await simpleParser(await readFile(path.join(dir, file)));
-        return html`<li><a href="/dev/outbox/${file}">${mail.subject ?? "(no subject)"}</a><br><span class="meta">To ${addressText(mail.to)} · ${mail.date?.toISOString() ?? ""}</span></li>`;
+        return html`<li><a href="/dev/outbox/${file}">${mail.subject ?? "(no subject)"}</a><br><span class="meta">To ${addressText(mail.to)} · ${mail.date?.toUTCString() ?? ""}</span></li>`;
       }),
     );
     reply.type("text/html; charset=utf-8");
@@ -44,7 +44,7 @@ export const devOutboxRoutes: WebRoutes = async (app, { deps }) => {
 <h1 class="mail-subject">${mail.subject ?? "(no subject)"}</h1>
 <dl class="mail-headers">${headers.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
 ${mail.html ? html`<h2>HTML part</h2><iframe class="mail-frame" sandbox="allow-popups allow-popups-to-escape-sandbox" src="/dev/outbox/${file}/html" title="The mail's HTML part"></iframe>` : ""}
-<h2>Text part</h2><pre class="mail-text">${mail.text ?? "(none)"}</pre>`,
+<h2 id="text-part">Text part</h2><pre class="mail-text" tabindex="0" role="region" aria-labelledby="text-part">${mail.text ?? "(none)"}</pre>`,
     });
   });
 
@@ -77,7 +77,7 @@ async function readMail(dir: string, name: string) {
 function headerText(value: unknown): string {
   if (!value) return "";
   if (typeof value === "string") return value;
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return value.toUTCString();
   if (typeof value === "object" && "text" in value) return String((value as { text: string }).text);
   if (typeof value === "object" && "value" in value)
     return String((value as { value: unknown }).value);

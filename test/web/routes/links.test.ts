@@ -51,6 +51,7 @@ describe("email me my links", () => {
     expect(answers[0]).toContain("Check your inbox");
 
     const [mail] = await ctx.smtp.waitForMailTo("lost@example.org", 1);
+    expect(mail!.parsed.subject).toBe("Your Paperboy links");
     expect(mail!.parsed.text).toMatch(/https:\/\/paperboy\.test\/preferences\//);
     expect(mail!.parsed.text).toMatch(/https:\/\/paperboy\.test\/unsubscribe\//);
 
@@ -82,5 +83,12 @@ describe("email me my links", () => {
     for (let i = 0; i < 12; i++) statuses.push((await ask(`x${i}@example.org`, ip)).statusCode);
     expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
+    // The page says what happened and how long to wait, without repeating its title.
+    const page = (await ask("y@example.org", ip)).body;
+    expect(page).toContain("<title>Too many requests · Paperboy</title>");
+    expect(page).toMatch(
+      /You sent this form several times in a short while\. Please wait [\w ]+ and try again\./,
+    );
+    expect(page.match(/Too many requests/g)).toHaveLength(2);
   });
 });
