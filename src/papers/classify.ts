@@ -4,7 +4,7 @@
  * trained on data/labels by `npm run train:topics`). The keyword rules it replaced remain only
  * as its baseline, in scripts/topics-baseline.ts. Pure: the caller loads the model once.
  */
-import { decideTopics, type TopicModel, topicProbabilities } from "./topic-model.ts";
+import { decideTopics, type TopicModel, topicEvidence } from "./topic-model.ts";
 
 export interface ClassifiablePaper {
   title: string;
@@ -21,5 +21,6 @@ export interface TopicScore {
 
 /** The topics a paper is about, most probable first; may be empty, at most the model's max. */
 export function classifyPaper(model: TopicModel, paper: ClassifiablePaper): TopicScore[] {
-  return decideTopics(model, topicProbabilities(model, paper));
+  const { probabilities, lexicon } = topicEvidence(model, paper);
+  return decideTopics(model, probabilities, lexicon);
 }

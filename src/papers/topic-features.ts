@@ -15,6 +15,11 @@ export interface FeatureOptions {
   title: number;
   keywords: number;
   abstract: number;
+  /**
+   * Extra weight of the abstract's sentences that state the paper's own contribution ("we
+   * propose …", "this paper introduces …"), in the grams and in the lexicon score; 0 = none.
+   */
+  claims: number;
   /** Scale of the lexicon features next to the unit-length tf-idf part; 0 = none. */
   lexicon: number;
 }
@@ -38,6 +43,8 @@ export interface PaperTerms {
   title: string[];
   keywords: string[][];
   abstract: string[];
+  /** The abstract's contribution sentences, one term stream each (see `claimSentences`). */
+  claims: string[][];
 }
 
 export function paperTerms(paper: ClassifiablePaper): PaperTerms {
@@ -45,13 +52,26 @@ export function paperTerms(paper: ClassifiablePaper): PaperTerms {
     title: terms(paper.title),
     keywords: paper.ai_keywords.map(terms),
     abstract: terms(paper.abstract),
+    claims: claimSentences(paper.abstract).map(terms),
   };
+}
+
+// "we propose", "this paper introduces", "our work presents": the sentence names what the
+// paper itself contributes, unlike the background and evaluation sentences around it.
+const CLAIM =
+  /\b(?:we|this (?:paper|work|study|report)|our (?:paper|work|study))\b[^.]{0,120}?\b(?:propos|introduc|present|develop|design|build|construct|releas|curat|creat|contribut|stud|investigat|explor|tackl|address|analy|reinterpret)/i;
+
+/** The abstract's sentences that state its contribution, in order. */
+export function claimSentences(abstract: string): string[] {
+  return abstract.split(/(?<=[.!?])\s+/).filter((sentence) => CLAIM.test(sentence));
 }
 
 /** Weighted unigram and bigram counts; bigrams never span two fields or two keywords. */
 export function gramsOf(text: PaperTerms, options: FeatureOptions): Map<string, number> {
   const bag = addGramCounts(new Map(), text.title, options.title);
   for (const keyword of text.keywords) addGramCounts(bag, keyword, options.keywords);
+  if (options.claims > 0)
+    for (const claim of text.claims) addGramCounts(bag, claim, options.claims);
   return addGramCounts(bag, text.abstract, options.abstract);
 }
 
@@ -81,14 +101,23 @@ export function dimensions(space: FeatureSpace): number {
 /** A paper's feature vector in a fitted space. */
 export function paperVector(paper: ClassifiablePaper, space: FeatureSpace): SparseVector {
   const text = paperTerms(paper);
-  return textVector(text, gramsOf(text, space.options), paper.arxiv_categories, space);
+  const lexicon = space.options.lexicon > 0 ? paperLexicon(text, paper, space) : [];
+  return textVector(gramsOf(text, space.options), lexicon, space);
 }
 
-/** The vector of an already tokenised and counted paper (training does both once). */
-export function textVector(
+/** Each topic's lexicon score for a tokenised paper in a fitted space. */
+export function paperLexicon(
   text: PaperTerms,
+  paper: ClassifiablePaper,
+  space: FeatureSpace,
+): number[] {
+  return lexiconScores(text, paper.arxiv_categories, space.lexicon, space.options.claims);
+}
+
+/** The vector of an already counted and lexicon-scored paper (training does each once). */
+export function textVector(
   bag: Map<string, number>,
-  categories: string[],
+  lexicon: number[],
   space: FeatureSpace,
 ): SparseVector {
   const indices: number[] = [];
@@ -106,7 +135,7 @@ export function textVector(
   for (let k = 0; k < values.length; k++) values[k]! /= norm;
   if (space.options.lexicon > 0) {
     const base = space.idf.length;
-    lexiconScores(text, categories, space.lexicon).forEach((score, k) => {
+    lexicon.forEach((score, k) => {
       if (score === 0) return;
       indices.push(base + k);
       values.push(space.options.lexicon * Math.log1p(score));
@@ -120,6 +149,7 @@ export function lexiconScores(
   text: PaperTerms,
   categories: string[],
   lexicon: CompiledEntry[],
+  claimWeight = 0,
 ): number[] {
   const places = [
     { stream: text.title, core: CORE.title, broad: BROAD.title },
@@ -129,7 +159,14 @@ export function lexiconScores(
       broad: BROAD.keywords,
     },
     { stream: text.abstract, core: CORE.abstract, broad: BROAD.abstract },
-  ].map((place) => ({ ...place, index: indexTerms(place.stream) }));
+    {
+      stream: text.claims.flatMap((c) => [...c, "|"]),
+      core: claimWeight,
+      broad: claimWeight,
+    },
+  ]
+    .filter((place) => place.core > 0)
+    .map((place) => ({ ...place, index: indexTerms(place.stream) }));
   return lexicon.map((entry) => {
     let score = entry.categories.some((c) => categoryMatches(categories, c)) ? CATEGORY : 0;
     for (const place of places) {

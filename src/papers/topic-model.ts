@@ -9,12 +9,29 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { ClassifiablePaper, TopicScore } from "./classify.ts";
 import { dot } from "./logistic.ts";
-import { dimensions, type FeatureSpace, paperVector } from "./topic-features.ts";
+import {
+  dimensions,
+  type FeatureSpace,
+  gramsOf,
+  paperLexicon,
+  paperTerms,
+  textVector,
+} from "./topic-features.ts";
 import { compileLexicon, type LexiconEntry } from "./topic-lexicon.ts";
 
 export interface TopicModel {
   space: FeatureSpace;
-  topics: { slug: string; bias: number; threshold: number; weights: Float64Array }[];
+  topics: {
+    slug: string;
+    bias: number;
+    threshold: number;
+    /**
+     * The topic is also given when its lexicon score reaches this (Infinity: never): a rule
+     * kept per topic where cross-validation found it adds to the model (few labelled papers).
+     */
+    lexiconMin: number;
+    weights: Float64Array;
+  }[];
   /** At most this many topics per paper. */
   maxTopics: number;
   /**
@@ -32,17 +49,37 @@ export const SHIPPED_MODEL_FILE = fileURLToPath(
 
 /** Each topic's probability for a paper, in the model's topic order. */
 export function topicProbabilities(model: TopicModel, paper: ClassifiablePaper): number[] {
-  const x = paperVector(paper, model.space);
-  return model.topics.map((t) => 1 / (1 + Math.exp(-(dot(t.weights, x) + t.bias))));
+  return topicEvidence(model, paper).probabilities;
 }
 
-/** Topics over their threshold, most probable first, each scored with its probability. */
-export function decideTopics(model: TopicModel, probabilities: number[]): TopicScore[] {
+/** What the decision looks at: each topic's probability and lexicon score, in topic order. */
+export interface TopicEvidence {
+  probabilities: number[];
+  lexicon: number[];
+}
+
+export function topicEvidence(model: TopicModel, paper: ClassifiablePaper): TopicEvidence {
+  const text = paperTerms(paper);
+  const lexicon = paperLexicon(text, paper, model.space);
+  const x = textVector(gramsOf(text, model.space.options), lexicon, model.space);
+  const probabilities = model.topics.map((t) => 1 / (1 + Math.exp(-(dot(t.weights, x) + t.bias))));
+  return { probabilities, lexicon };
+}
+
+/**
+ * Topics over their threshold or lexicon rule, most probable first, each scored with its
+ * probability. Without lexicon scores only the thresholds decide.
+ */
+export function decideTopics(
+  model: TopicModel,
+  probabilities: number[],
+  lexicon: number[] = [],
+): TopicScore[] {
   const ranked = model.topics
     .map((t, i) => ({
       slug: t.slug,
       score: probabilities[i]!,
-      ratio: probabilities[i]! / t.threshold,
+      ratio: Math.max(probabilities[i]! / t.threshold, (lexicon[i] ?? 0) >= t.lexiconMin ? 1 : 0),
     }))
     .sort((a, b) => b.ratio - a.ratio || a.slug.localeCompare(b.slug));
   let chosen = ranked.filter((t) => t.ratio >= 1);
@@ -60,10 +97,24 @@ const finite = z.number().refine(Number.isFinite, "is not a finite number");
 
 const fileSchema = z.object({
   format: z.literal(FORMAT),
-  features: z.object({ title: finite, keywords: finite, abstract: finite, lexicon: finite }),
+  features: z.object({
+    title: finite,
+    keywords: finite,
+    abstract: finite,
+    // Absent in files written before contribution sentences were weighed: none.
+    claims: finite.default(0),
+    lexicon: finite,
+  }),
   maxTopics: z.number().int().positive(),
   fallback: z.number().nullable(),
-  topics: z.array(z.object({ slug: z.string(), bias: finite, threshold: finite.positive() })),
+  topics: z.array(
+    z.object({
+      slug: z.string(),
+      bias: finite,
+      threshold: finite.positive(),
+      lexiconMin: finite.nullable().default(null),
+    }),
+  ),
   /** The phrases and categories the lexicon features were trained with (topic-lexicon.ts). */
   lexicon: z.record(
     z.string(),
@@ -100,7 +151,12 @@ export function serialiseTopicModel(model: TopicModel): string {
     features: space.options,
     maxTopics: model.maxTopics,
     fallback: Number.isFinite(model.fallback) ? model.fallback : null,
-    topics: topics.map(({ slug, bias, threshold }) => ({ slug, bias, threshold })),
+    topics: topics.map(({ slug, bias, threshold, lexiconMin }) => ({
+      slug,
+      bias,
+      threshold,
+      lexiconMin: Number.isFinite(lexiconMin) ? lexiconMin : null,
+    })),
     lexicon: model.lexicon,
   };
   const rows = (name: string, list: unknown[][]) =>
@@ -143,7 +199,7 @@ export function parseTopicModel(text: string): TopicModel {
     file.evidence.forEach((row, e) => {
       weights[space.idf.length + e] = (row as unknown as number[])[1 + j] ?? 0;
     });
-    return { ...t, weights };
+    return { ...t, lexiconMin: t.lexiconMin ?? Infinity, weights };
   });
   return {
     space,

@@ -4,7 +4,7 @@
  * out-of-fold probabilities, so nothing is tuned on papers a model has seen. Pure and
  * deterministic: the same labels and options give the same model, number for number.
  */
-import type { ClassifiablePaper } from "./classify.ts";
+import { type ClassifiablePaper, classifyPaper } from "./classify.ts";
 import { type LogisticOptions, trainLogistic } from "./logistic.ts";
 import {
   buildVocabulary,
@@ -12,6 +12,7 @@ import {
   type FeatureOptions,
   type FeatureSpace,
   gramsOf,
+  paperLexicon,
   paperTerms,
   textVector,
 } from "./topic-features.ts";
@@ -41,11 +42,13 @@ export interface TrainingOptions {
   maxTopics: number;
   /** Fallback ratios tried (see TopicModel.fallback); the best out-of-fold micro-F1 wins. */
   fallbacks: number[];
+  /** Lexicon-score minimums tried as each topic's rule (TopicModel lexiconMin); [] = none. */
+  lexiconRules: number[];
 }
 
 /** Chosen by cross-validation on the training part only (docs/TOPICS.md, `npm run bench -- topics`). */
 export const DEFAULT_TRAINING: TrainingOptions = {
-  features: { title: 3, keywords: 2, abstract: 1, lexicon: 0.25 },
+  features: { title: 3, keywords: 2, abstract: 1, claims: 1, lexicon: 0.25 },
   minDf: 3,
   maxDfShare: 0.5,
   logistic: { l2: 1e-3, iterations: 200, balanced: true },
@@ -54,6 +57,7 @@ export const DEFAULT_TRAINING: TrainingOptions = {
   minPrecision: 0.75,
   maxTopics: 4,
   fallbacks: [Infinity, 1, 0.75, 0.5, 0.25],
+  lexiconRules: [],
 };
 
 /** Train on every given paper; thresholds from `folds`-fold out-of-fold probabilities. */
@@ -64,18 +68,62 @@ export function trainTopicModel(
 ): TopicModel {
   const model = fitTopicModel(labelled, slugs, options);
   const scores = outOfFoldProbabilities(labelled, slugs, options);
+  return chooseDecision(model, labelled, scores, options);
+}
+
+/** Set a fitted model's thresholds and fallback from out-of-fold `scores` of `labelled`. */
+export function chooseDecision(
+  model: TopicModel,
+  labelled: LabelledPaper[],
+  scores: number[][],
+  options: Pick<TrainingOptions, "minPrecision" | "fallbacks" | "lexiconRules">,
+): TopicModel {
+  // The lexicon is written, not learned: scoring the training papers with it leaks nothing.
+  const lexicon = labelled.map((l) => paperLexicon(paperTerms(l.paper), l.paper, model.space));
   model.topics.forEach((topic, j) => {
     const truth = labelled.map((l) => l.topics.includes(topic.slug));
-    topic.threshold = round(
-      chooseThreshold(
-        scores.map((s) => s[j]!),
-        truth,
-        options.minPrecision,
-      ),
+    const probabilities = scores.map((s) => s[j]!);
+    topic.threshold = round(chooseThreshold(probabilities, truth, options.minPrecision));
+    const byModel = probabilities.map((p) => p >= topic.threshold);
+    topic.lexiconMin = chooseLexiconRule(
+      byModel,
+      lexicon.map((l) => l[j]!),
+      truth,
+      options,
     );
   });
-  model.fallback = chooseFallback(model, labelled, scores, options.fallbacks);
+  model.fallback = chooseFallback(model, labelled, scores, lexicon, options.fallbacks);
   return model;
+}
+
+/**
+ * The lexicon minimum whose rule, added to the model's decisions, gives the best F1 at or over
+ * the precision floor; Infinity (no rule) unless one does strictly better than the model alone.
+ */
+export function chooseLexiconRule(
+  byModel: boolean[],
+  lexicon: number[],
+  truth: boolean[],
+  options: Pick<TrainingOptions, "minPrecision" | "lexiconRules">,
+): number {
+  const f1Of = (minimum: number) => {
+    let tp = 0;
+    let predicted = 0;
+    byModel.forEach((given, i) => {
+      if (!given && lexicon[i]! < minimum) return;
+      predicted++;
+      if (truth[i]) tp++;
+    });
+    const positives = truth.filter(Boolean).length;
+    const precise = predicted === 0 || tp / predicted >= options.minPrecision;
+    return precise && positives > 0 ? (2 * tp) / (predicted + positives) : -1;
+  };
+  let best = { minimum: Infinity, f1: f1Of(Infinity) };
+  for (const minimum of options.lexiconRules) {
+    const f1 = f1Of(minimum);
+    if (f1 > best.f1) best = { minimum, f1 };
+  }
+  return best.minimum;
 }
 
 /** Fit the space and the regressions; thresholds 0.5, no fallback (trainTopicModel sets them). */
@@ -96,7 +144,7 @@ export function fitTopicModel(
     lexicon: compileLexicon(slugs, lexicon),
   };
   const xs = labelled.map((l, i) =>
-    textVector(texts[i]!, bags[i]!, l.paper.arxiv_categories, space),
+    textVector(bags[i]!, paperLexicon(texts[i]!, l.paper, space), space),
   );
   const size = dimensions(space);
   const topics = slugs.map((slug, t) => {
@@ -110,6 +158,7 @@ export function fitTopicModel(
       slug,
       bias: round(fitted.bias),
       threshold: 0.5,
+      lexiconMin: Infinity,
       weights: Float64Array.from(fitted.weights, round),
     };
   });
@@ -185,12 +234,13 @@ function chooseFallback(
   model: TopicModel,
   labelled: LabelledPaper[],
   scores: number[][],
+  lexicon: number[][],
   fallbacks: number[],
 ): number {
   let best = { fallback: Infinity, f1: -1 };
   for (const fallback of fallbacks) {
     const trial = { ...model, fallback };
-    const predicted = scores.map((s) => decideTopics(trial, s).map((t) => t.slug));
+    const predicted = scores.map((s, i) => decideTopics(trial, s, lexicon[i]).map((t) => t.slug));
     const { micro } = evaluateTopics(
       labelled.map((l) => l.topics),
       predicted,
@@ -209,6 +259,6 @@ export function crossValidatedTopics(
 ): string[][] {
   return perFold(labelled, options.folds, (part) => {
     const model = trainTopicModel(part, slugs, options);
-    return (paper) => decideTopics(model, topicProbabilities(model, paper)).map((t) => t.slug);
+    return (paper) => classifyPaper(model, paper).map((t) => t.slug);
   });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classifyPaper } from "../../src/papers/classify.ts";
 import { predict, type SparseVector, trainLogistic } from "../../src/papers/logistic.ts";
+import { claimSentences } from "../../src/papers/topic-features.ts";
 import { evaluateTopics } from "../../src/papers/topic-metrics.ts";
 import {
   decideTopics,
@@ -9,6 +10,7 @@ import {
   type TopicModel,
 } from "../../src/papers/topic-model.ts";
 import {
+  chooseLexiconRule,
   chooseThreshold,
   DEFAULT_TRAINING,
   foldOf,
@@ -52,6 +54,34 @@ describe("logistic regression", () => {
     const plain = trainLogistic(xs, ys, 2, strong);
     const trusted = trainLogistic(xs, ys, 2, strong, new Map([[0, 0.01]]));
     expect(trusted.weights[0]!).toBeGreaterThan(plain.weights[0]!);
+  });
+});
+
+describe("contribution sentences", () => {
+  it("keeps the sentences that say what the paper itself contributes", () => {
+    const abstract =
+      "Large language models are everywhere. We propose PartGen, a 3D generator. " +
+      "It beats baselines by 3.1 points. This paper also introduces a benchmark of meshes.";
+    expect(claimSentences(abstract)).toEqual([
+      "We propose PartGen, a 3D generator.",
+      "This paper also introduces a benchmark of meshes.",
+    ]);
+    expect(claimSentences("Models are large. They are slow.")).toEqual([]);
+  });
+});
+
+describe("lexicon rules", () => {
+  const truth = [true, true, true, false, false, false];
+  const byModel = [true, false, false, false, false, false];
+  const options = { minPrecision: 0.75, lexiconRules: [2, 5] };
+
+  it("adds a rule when it finds papers the model missed at the precision floor", () => {
+    // Score ≥ 5 adds papers 1 and 2 (both right); ≥ 2 would also add the wrong paper 3.
+    expect(chooseLexiconRule(byModel, [0, 6, 5, 2, 0, 0], truth, options)).toBe(5);
+  });
+
+  it("keeps the model alone when every rule adds mostly wrong papers", () => {
+    expect(chooseLexiconRule(byModel, [0, 0, 0, 6, 6, 2], truth, options)).toBe(Infinity);
   });
 });
 
@@ -172,6 +202,18 @@ describe("decideTopics", () => {
       { slug: "b", score: 0.9 },
       { slug: "c", score: 0.7 },
     ]);
+  });
+
+  it("gives a topic whose lexicon rule fires, scored with its probability", () => {
+    const withRule = {
+      ...model,
+      topics: model.topics.map((t) => ({ ...t, lexiconMin: t.slug === "a" ? 4 : Infinity })),
+    } as TopicModel;
+    expect(decideTopics(withRule, [0.1, 0.9, 0.2], [4, 0, 9])).toEqual([
+      { slug: "b", score: 0.9 },
+      { slug: "a", score: 0.1 },
+    ]);
+    expect(decideTopics(withRule, [0.1, 0.9, 0.2], [3, 0, 9])).toEqual([{ slug: "b", score: 0.9 }]);
   });
 
   it("falls back to the best topic only when it is close enough to its threshold", () => {
