@@ -53,15 +53,21 @@ export async function subscribeReader(
   const welcome = (await live.ctx.smtp.waitForMailTo(email, 2))[1]!;
   const token = linkTo(welcome, base, "preferences").split("/").pop()!;
   const api = `${base}/api/preferences/${token}`;
-  const current = (await (await call(api, {}, 200)).json()) as Record<string, unknown>;
+  const current = (await (await call(api, {}, 200)).json()) as { preferences: object };
   const wanted = {
-    ...current,
     topics: persona.topics,
     keywords: persona.keywords,
     authors: persona.authors,
     max_papers: persona.max_papers,
   };
-  await call(api, { method: "PUT", headers: JSON_HEADERS, body: JSON.stringify(wanted) }, 200);
+  const update = JSON.stringify({ ...current, preferences: { ...current.preferences, ...wanted } });
+  const put = await call(api, { method: "PUT", headers: JSON_HEADERS, body: update }, 200);
+  const saved = ((await put.json()) as { preferences: Record<string, unknown> }).preferences;
+  for (const [key, value] of Object.entries(wanted)) {
+    if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
+      throw new Error(`${persona.id}: preferences kept ${key} = ${JSON.stringify(saved[key])}`);
+    }
+  }
   const row = await live.ctx.deps.db
     .selectFrom("subscribers")
     .select("id")

@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { deliverEdition } from "../../src/delivery/deliver-edition.ts";
 import { loadEditionPapers } from "../../src/digests/edition.ts";
 import { retrainReader } from "../../src/digests/learn.ts";
@@ -46,6 +47,8 @@ interface Run {
   baselineSent: Record<"trending" | "rules", Map<string, Set<string>>>;
   votes: number;
   trainingMs: number[];
+  /** Every digest by day (`--trace FILE`): reader, arm, papers with their grade. */
+  trace: { date: string; arm: string; reader: string; papers: string[] }[];
 }
 
 let shippedModel: ReturnType<typeof loadTopicModel> | undefined;
@@ -107,6 +110,14 @@ async function runDay(run: Run, day: { date: string; file: string }, learning: b
   await ingest(live.ctx.deps, [day.file], { source: "hf" });
   const edition = await loadEditionPapers(live.ctx.deps.db, day.date, "daily");
   const digestOf = await deliverDay(run, day.date);
+  for (const arm of ["before", "after"] as const) {
+    for (const r of run.readers[arm]) {
+      const papers = digestOf(r).map(
+        (e) => `${e.paperId}:${run.data.judgements[e.paperId]?.[r.persona.id] ?? "?"}`,
+      );
+      run.trace.push({ date: day.date, arm, reader: r.persona.id, papers });
+    }
+  }
   if (learning) {
     for (const reader of run.readers.after) await voteAndTrain(run, reader, digestOf(reader));
     return;
@@ -149,11 +160,12 @@ async function setUp(data: RelevanceData, firstDay: string): Promise<Run> {
     baselineSent: { trending: perPersona(() => new Set()), rules: perPersona(() => new Set()) },
     votes: 0,
     trainingMs: [],
+    trace: [],
   };
 }
 
 export async function relevanceBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["data", "days", "learn"]);
+  onlyFlags(flags, ["data", "days", "learn", "trace"]);
   const data = loadRelevanceData(flags.get("data") ?? "data/relevance");
   const m = await machine();
   printMachine(m);
@@ -174,6 +186,8 @@ export async function relevanceBench(flags: Map<string, string>): Promise<void> 
     await run.live.close();
   }
   const cpu = process.cpuUsage(cpuBefore);
+  const traceFile = flags.get("trace");
+  if (traceFile) writeFileSync(traceFile, `${JSON.stringify(run.trace, null, 1)}\n`);
   const summary = summarize(data, run.tallies);
   const coverage = judgedDays(editions, data);
   const timing = {
