@@ -77,13 +77,18 @@ const RULE_WEIGHT = { author: 3, keyword: 2, topic: 1 } as const;
 /**
  * Baseline "today's rules": the selection as it was before readers could vote (main before
  * this round): every paper matching a chosen topic (learned classifier), keyword or author,
- * strongest match first, then upvotes, up to max_papers; no relevance floor, no model.
+ * strongest match first, then upvotes, up to max_papers; no relevance floor, no model (the
+ * trending list for a reader who chose nothing).
  */
 export function rulesPick(
   persona: Persona,
   edition: readonly EditionPaper[],
   alreadySent: ReadonlySet<string>,
 ): string[] {
+  // A reader who chose nothing got the trending list then as now.
+  if (persona.topics.length + persona.keywords.length + persona.authors.length === 0) {
+    return trendingPick(persona, edition, alreadySent);
+  }
   const topics = new Set(persona.topics);
   const keywords = parseKeywords(persona.keywords);
   const authors = new Set(persona.authors.map(normalizeName).filter((n) => n !== ""));
