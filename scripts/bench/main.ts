@@ -5,6 +5,7 @@ import { deliveryBench } from "./delivery.ts";
 import { enumerationBench } from "./enumeration.ts";
 import { ingestBench } from "./ingest.ts";
 import { planBench } from "./plan.ts";
+import { relevanceBench } from "./relevance.ts";
 import { renderBench } from "./render.ts";
 import { smtpBench } from "./smtp.ts";
 import { startupBench } from "./startup.ts";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, (flags: Map<string, string>) => Promise<void>> = {
   topics: topicsBench,
   smtp: smtpBench,
   enumeration: enumerationBench,
+  relevance: relevanceBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -54,7 +54,9 @@ export function parseKeywords(texts: readonly string[]): Keyword[] {
 interface PaperTerms {
   stream: string[];
   index: Map<string, number[]>;
-  hits: Map<string, boolean>;
+  /** Where the abstract lies in the stream: [from, to). */
+  abstract: [number, number];
+  hits: Map<string, KeywordHit>;
 }
 const FIELD_BREAK = "\u0000";
 const paperTerms = new WeakMap<EditionPaper, PaperTerms>();
@@ -63,26 +65,53 @@ function termsOf(paper: EditionPaper): PaperTerms {
   let cached = paperTerms.get(paper);
   if (!cached) {
     const stream: string[] = [];
-    for (const field of [paper.title, paper.abstract, ...paper.ai_keywords]) {
+    const abstract: [number, number] = [0, 0];
+    [paper.title, paper.abstract, ...paper.ai_keywords].forEach((field, i) => {
       if (stream.length) stream.push(FIELD_BREAK);
+      if (i === 1) abstract[0] = stream.length;
       for (const term of terms(field ?? "")) stream.push(term);
-    }
-    cached = { stream, index: indexTerms(stream), hits: new Map() };
+      if (i === 1) abstract[1] = stream.length;
+    });
+    cached = { stream, index: indexTerms(stream), abstract, hits: new Map() };
     paperTerms.set(paper, cached);
   }
   return cached;
 }
 
-/** Whether the keyword occurs in the paper's title, abstract or AI keywords. */
-export function paperHasKeyword(paper: EditionPaper, keyword: Keyword): boolean {
-  if (keyword.terms.length === 0) return false;
+/**
+ * How a keyword occurs in a paper: 0 not at all; 1 mentioned (once, in the abstract only);
+ * 2 what the paper is about (in its title or AI keywords, or repeated in the abstract). A
+ * passing mention is weaker evidence of interest, as for topics.
+ */
+export type KeywordHit = 0 | 1 | 2;
+
+function keywordHit(t: PaperTerms, needle: readonly string[]): KeywordHit {
+  const starts = t.index.get(needle[0]!);
+  if (!starts) return 0;
+  let inAbstract = 0;
+  for (const start of starts) {
+    if (!needle.every((term, j) => t.stream[start + j] === term)) continue;
+    if (start < t.abstract[0] || start >= t.abstract[1]) return 2;
+    if (++inAbstract > 1) return 2;
+  }
+  return inAbstract === 1 ? 1 : 0;
+}
+
+/** How the keyword occurs in the paper's title, abstract or AI keywords (see KeywordHit). */
+export function paperKeywordHit(paper: EditionPaper, keyword: Keyword): KeywordHit {
+  if (keyword.terms.length === 0) return 0;
   const t = termsOf(paper);
   let hit = t.hits.get(keyword.key);
   if (hit === undefined) {
-    hit = hasPhrase(t.stream, t.index, keyword.terms);
+    hit = keywordHit(t, keyword.terms);
     t.hits.set(keyword.key, hit);
   }
   return hit;
+}
+
+/** Whether the keyword occurs in the paper's title, abstract or AI keywords. */
+export function paperHasKeyword(paper: EditionPaper, keyword: Keyword): boolean {
+  return paperKeywordHit(paper, keyword) > 0;
 }
 
 /** Whether the keyword occurs in a piece of text (tests and one-off checks; selection caches). */

@@ -49,7 +49,11 @@ export interface TrainingExample {
   vote: 1 | -1 | 0;
 }
 
-const OPTIONS = { l2: 0.05, iterations: 100, balanced: true } as const;
+/**
+ * A light penalty: a reader's few dozen votes are all the evidence there is, and a heavy one
+ * squeezed every score towards 0.5 so the relevance floor could not tell papers apart.
+ */
+const OPTIONS = { l2: 0.002, iterations: 100, balanced: true } as const;
 /** Each example's strongest features that training looks at (keeps a training < 50 ms). */
 const TRAINING_FEATURES = 60;
 /** Weak negatives count at most this many times the explicit votes. */

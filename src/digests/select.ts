@@ -1,5 +1,5 @@
 import type { EditionPaper } from "../papers/repository.ts";
-import { paperHasKeyword, parseKeywords } from "./keywords.ts";
+import { paperHasKeyword, paperKeywordHit, parseKeywords } from "./keywords.ts";
 import { type Candidate, rankPapers } from "./rank.ts";
 import { editionScores, type Features, fits } from "./reader-model.ts";
 import type { MatchReason, Mutes, Selection, SelectionPreferences } from "./types.ts";
@@ -90,9 +90,11 @@ export function selectPapers(
       strength += WEIGHT.topic * (1 + Math.min(Math.max(t.score, 0), 1));
     }
     for (const k of keywords) {
-      if (!paperHasKeyword(paper, k)) continue;
+      const hit = paperKeywordHit(paper, k);
+      if (hit === 0) continue;
       reasons.push({ kind: "keyword", label: `keyword: ${k.label}`, value: k.label });
-      strength += WEIGHT.keyword;
+      // A single mention in the abstract counts half: the paper may only pass by the subject.
+      strength += hit === 2 ? WEIGHT.keyword : WEIGHT.keyword / 2;
     }
     if (authors.size) {
       for (const { name, normalized } of authorsOf(paper)) {
