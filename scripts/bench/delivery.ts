@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
@@ -170,6 +171,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     const cpuBefore = new Map(processes.map((p) => [p.pid, cpuSeconds(p.pid)]));
     const pgBefore = await backendCpu(deps);
 
+    const loadStart = os.loadavg()[0]!.toFixed(2);
     const started = performance.now();
     const startedAt = new Date();
     const planJob = await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() });
@@ -195,6 +197,8 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     let pgCpu = 0;
     for (const [pid, cpu] of pgAfter) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
     const sinkCount = sink.count();
+    const loadEnd = os.loadavg()[0]!.toFixed(2);
+    const windows = await deliveryWindows(deps);
     const counts = await statusCounts(deps);
     const latency = await latencies(deps, startedAt);
     const planned = await deps.queues.plan.getJob(planJob.id!);
@@ -227,9 +231,21 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
         `worker ${i + 1} peak RSS`,
         `${round(rss)} MB`,
       ]),
-      ...workerCpu.map((c, i): [string, string] => [`worker ${i + 1} cpu`, `${round(c, 2)} s`]),
-      ["smtp-sink cpu", `${round(sinkCpu, 2)} s`],
-      ["postgres backends cpu", `${round(pgCpu, 2)} s`],
+      ...workerCpu.map((c, i): [string, string] => [
+        `worker ${i + 1} cpu`,
+        `${round(c, 2)} s (${round((c / subscribers) * 1000, 3)} ms/msg)`,
+      ]),
+      [
+        "smtp-sink cpu",
+        `${round(sinkCpu, 2)} s (${round((sinkCpu / subscribers) * 1000, 3)} ms/msg)`,
+      ],
+      [
+        "postgres backends cpu",
+        `${round(pgCpu, 2)} s (${round((pgCpu / subscribers) * 1000, 3)} ms/msg)`,
+      ],
+      ["load average (1 min) at start / end", `${loadStart} / ${loadEnd}`],
+      ["hand-off check → SMTP answer, max (unsubscribe window)", `${round(windows.handOffMs)} ms`],
+      ["largest group of 'sent' marks in one commit", windows.largestCommit],
       ["cpu s / 1000 msgs (workers + sink)", perThousand(appCpu)],
       ["cpu s / 1000 msgs (+ postgres)", perThousand(appCpu + pgCpu)],
     ]);
@@ -251,6 +267,11 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       latencyP50Ms: Math.round(latency.p50),
       latencyP99Ms: Math.round(latency.p99),
       workerPeakRssMb: workerRss.map((r) => round(r)),
+      workerCpuMsPerMessage: workerCpu.map((c) => round((c / subscribers) * 1000, 3)),
+      postgresCpuMsPerMessage: round((pgCpu / subscribers) * 1000, 3),
+      load1: [Number(loadStart), Number(loadEnd)],
+      handOffWindowMaxMs: round(windows.handOffMs),
+      largestSentCommit: windows.largestCommit,
       cpuSecondsPer1000: perThousand(appCpu),
       cpuSecondsPer1000WithPostgres: perThousand(appCpu + pgCpu),
       ceilingCpuSecondsPer1000: perThousand(ceiling.cpuSeconds + ceilingSinkCpu),
@@ -269,6 +290,28 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
     if (Date.now() > until) throw new Error("timed out waiting for the last messages");
     await new Promise((ok) => setTimeout(ok, 20));
   }
+}
+
+/**
+ * The two windows docs/DELIVERY.md states: the longest time from a hand-off check to the SMTP
+ * answer of a message it cleared (from the send jobs' results: the last 1,000 jobs), and the
+ * most 'sent' marks one commit wrote (rows sharing a sent_at), which bounds the messages that
+ * were at the server but not yet recorded.
+ */
+async function deliveryWindows(deps: Deps): Promise<{ handOffMs: number; largestCommit: number }> {
+  const jobs = await deps.queues.send.getCompleted(0, 999);
+  const handOffMs = Math.max(
+    0,
+    ...jobs.map((j) =>
+      Number((j.returnvalue as { handOffWindowMs?: number })?.handOffWindowMs ?? 0),
+    ),
+  );
+  const { rows } = await sql<{ n: number }>`
+    select coalesce(max(n), 0)::int as n
+    from (select count(*) as n from deliveries where status = 'sent' group by sent_at) t`.execute(
+    deps.db,
+  );
+  return { handOffMs, largestCommit: rows[0]!.n };
 }
 
 async function statusCounts(deps: Deps): Promise<Record<string, number>> {

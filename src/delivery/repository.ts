@@ -315,31 +315,33 @@ export async function claimDeliveries(
 }
 
 /**
- * The last check before SMTP: the claim is still ours and the reader is still active and not
- * suppressed. Records the Message-ID (= handed off, outcome unknown) and renews the lease.
- * Returns false when the message must not be sent.
+ * The last check before SMTP, for a chunk of claims in one statement: each claim is still ours
+ * and its reader still active and not suppressed. Records each Message-ID (= handed off,
+ * outcome unknown) and renews the lease. Returns the ids that may be sent.
  *
  * Its commit does not wait for the WAL flush (synchronous_commit off for this transaction
- * only): the check reads committed state either way, and the row is visible to every other
+ * only): the check reads committed state either way, and the rows are visible to every other
  * session at once, so a worker crash is handled exactly as before. Only a Postgres crash in the
- * next ~200 ms could forget the recorded Message-ID, and then the lease-expired resend merely
- * lacks its "possible duplicate" warning. Waiting for the disk here cost a flush per message.
+ * next ~200 ms could forget the recorded Message-IDs, and then the resend merely lacks its
+ * "possible duplicate" warning.
  */
-export async function markHandOff(
+export async function markHandOffs(
   db: Db,
-  claim: { id: number; attempts: number },
-  messageId: string,
+  claims: { id: number; attempts: number; messageId: string }[],
   now: Date,
   leaseUntil: Date,
-): Promise<boolean> {
-  const { rows } = await sql`
-    update deliveries d set message_id = ${messageId}, lease_expires_at = ${leaseUntil},
+): Promise<number[]> {
+  if (claims.length === 0) return [];
+  const { rows } = await sql<{ id: number }>`
+    update deliveries d set message_id = c.message_id, lease_expires_at = ${leaseUntil},
                             updated_at = ${now}
-    where d.id = ${claim.id} and d.status = 'sending' and d.attempts = ${claim.attempts}
+    from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[],
+                ${claims.map((c) => c.messageId)}::text[]) as c(id, attempts, message_id)
+    where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
       and ${mayReceiveMail(sql.ref<number>("d.subscriber_id"))}
       and set_config('synchronous_commit', 'off', true) = 'off'
     returning d.id`.execute(db);
-  return rows.length > 0;
+  return rows.map((r) => r.id);
 }
 
 /**
