@@ -5,7 +5,7 @@ import pRetry from "p-retry";
 import { createDigestComposer } from "../digests/compose.ts";
 import { cachedEditionPapers, type EditionPapersSource } from "../digests/edition.ts";
 import { digestInputs } from "../digests/reader-digest.ts";
-import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
+import type { DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { SendFailure } from "../platform/smtp/errors.ts";
 import type { SendResult } from "../platform/smtp/transport.ts";
@@ -36,7 +36,7 @@ export interface SenderOptions {
   pauseCooldownMs?: number;
   /** Told of every SMTP outcome; pauses sending on a failure streak (default: the send queue's). */
   breaker?: SendBreaker;
-  /** Messages per hand-off check (default 4 × SEND_CONCURRENCY, at least 8). */
+  /** Messages per hand-off check (default 2 × SEND_CONCURRENCY, at least 8). */
   handOffChunk?: number;
 }
 
@@ -136,7 +136,7 @@ export class DeliverySender {
     const concurrency = Math.max(1, deps.config.SEND_CONCURRENCY);
     this.window = pLimit(concurrency);
     this.transmitter = new Transmitter(deps);
-    this.chunk = options.handOffChunk ?? Math.max(8, 4 * concurrency);
+    this.chunk = options.handOffChunk ?? Math.max(8, 2 * concurrency);
     this.breaker = options.breaker ?? sendQueueBreaker(deps, options.pauseCooldownMs);
     this.editionPapers = cachedEditionPapers(deps.db, PAPERS_TTL_MS);
     this.retryBaseMs = options.retryBaseMs ?? 30_000;
