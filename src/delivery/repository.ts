@@ -398,30 +398,30 @@ export interface SentMark {
  * number of messages in one statement (one durable commit). Applies whatever a row's state,
  * except an earlier 'sent': the mail is out, and the table must say so.
  */
+const UNIT_SEPARATOR = "\u001f";
+
 export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<void> {
   if (marks.length === 0) return;
-  const paperPairs = marks.flatMap((m) => m.paperIds.map((p) => [m.deliveryId, p] as const));
+  // One text per mail, split back into its array: ingestion drops C0 controls from every
+  // field, so U+001F never occurs in a paper id.
   await sql`
     with input as (
       select * from unnest(${marks.map((m) => m.deliveryId)}::int[],
                            ${marks.map((m) => m.messageId)}::text[],
-                           ${marks.map((m) => m.paperIds.length)}::int[])
+                           ${marks.map((m) => m.paperIds.join(UNIT_SEPARATOR))}::text[])
         as i(id, message_id, papers)
     ), d as (
       update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
                               error = null, lease_expires_at = null, claimed_by = null,
                               updated_at = ${now}
       from input where x.id = input.id and x.status <> 'sent'
-      returning x.id, x.subscriber_id, x.edition_date, input.papers
-    ), papers as (${insertSentPapers(
-      sql`select d.subscriber_id, p.paper_id, d.id
-            from d join unnest(${paperPairs.map((p) => p[0])}::int[], ${paperPairs.map((p) => p[1])}::text[])
-                   as p(delivery_id, paper_id) on p.delivery_id = d.id`,
-      now,
-    )})
+      returning x.id, x.subscriber_id, x.edition_date,
+                coalesce(string_to_array(nullif(input.papers, ''), ${UNIT_SEPARATOR}), '{}') as paper_ids
+    ), papers as (${insertSentPapers(sql`select d.id, d.subscriber_id, d.paper_ids from d`, now)})
     ${insertEvents(
       sql`select d.subscriber_id, 'digest.sent',
-                 jsonb_build_object('deliveryId', d.id, 'papers', d.papers, 'edition', d.edition_date)
+                 jsonb_build_object('deliveryId', d.id, 'papers', cardinality(d.paper_ids),
+                                    'edition', d.edition_date)
             from d`,
       now,
     )}`.execute(db);

@@ -86,6 +86,8 @@ export interface ReadyMessage {
 }
 
 const PAPERS_TTL_MS = 60_000;
+/** Digests composed between two turns of the event loop. */
+const YIELD_EVERY = 8;
 const MAX_RETRY_DELAY_MS = 30 * 60_000;
 
 /** Exponential backoff with jitter: base·2^(failures-1), capped, times a random 0.5–1. */
@@ -249,6 +251,9 @@ export class DeliverySender {
     const skipped: ClaimedDelivery[] = [];
     const broken: { claim: ClaimedDelivery; reason: string }[] = [];
     for (const [i, claim] of held.entries()) {
+      // Let other batches' messages go out meanwhile: a batch composed in one go would hold
+      // the event loop for its whole length, inside their hand-off window.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((ok) => setImmediate(ok));
       const input = inputs[i];
       const log = { deliveryId: claim.id, subscriberId: claim.subscriber_id };
       if (!input) {
