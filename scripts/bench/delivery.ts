@@ -239,6 +239,15 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
         ? await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() })
         : null;
     const probe = probeProcesses(processes);
+    // Backends come and go with the senders (`paperboy digest` exits): read them during the run.
+    const pgLast = new Map(pgBefore);
+    const pgProbe = setInterval(() => {
+      backendCpu(deps)
+        .then((now) => {
+          for (const [pid, cpu] of now) pgLast.set(pid, cpu);
+        })
+        .catch(() => {});
+    }, 500);
     let last = 0;
     let lastChange = performance.now();
     while (sink.count() < subscribers) {
@@ -264,9 +273,10 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       if (code !== 0) throw new Error(`paperboy digest exited ${code}`);
     }
     const sinkCpu = cpuSeconds(sink.pid);
-    const pgAfter = await backendCpu(deps);
+    clearInterval(pgProbe);
+    for (const [pid, cpu] of await backendCpu(deps)) pgLast.set(pid, cpu);
     let pgCpu = 0;
-    for (const [pid, cpu] of pgAfter) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
+    for (const [pid, cpu] of pgLast) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
     const sinkCount = sink.count();
     const loadEnd = os.loadavg()[0]!.toFixed(2);
     const windows = await deliveryWindows(deps);

@@ -50,7 +50,7 @@ export interface EditionOptions {
   pollMs?: number;
 }
 
-/** One pass over the edition's pending deliveries, four batches at a time. */
+/** One pass over the edition's pending deliveries, two batches at a time. */
 async function sendPendingPass(
   deps: Deps,
   sender: DeliverySender,
@@ -64,8 +64,8 @@ async function sendPendingPass(
   let retried = 0;
   let failures = Number.POSITIVE_INFINITY;
   for (let afterId = 0; ; ) {
-    // Four batches at a time keep the SMTP pool busy while the next batch is composed.
-    const page = await pendingDeliveries(deps.db, { edition, afterId, limit: batchSize * 4 });
+    // Two batches at a time keep the SMTP transport busy while the next one is composed.
+    const page = await pendingDeliveries(deps.db, { edition, afterId, limit: batchSize * 2 });
     if (page.length === 0) break;
     afterId = page[page.length - 1]!.id;
     const batches: PlannedDelivery[][] = [];
