@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
@@ -89,6 +90,49 @@ export async function startWorkerProcess(
   return { child, pid: child.pid! };
 }
 
+/** `paperboy digest --date EDITION`: plans and sends the edition in the foreground, then exits. */
+function startDigestProcess(
+  env: Record<string, string>,
+  nodeArgs: string[],
+  edition: string,
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, "bin/paperboy.mjs", "digest", "--date", edition],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  child.stderr!.on("data", (chunk: Buffer) => process.stderr.write(chunk));
+  return { child, pid: child.pid! };
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((ok) => child.once("exit", (code) => ok(code)));
+}
+
+/**
+ * CPU and peak RSS of each sender, read while it runs: `paperboy digest` exits when it is
+ * done, and /proc forgets it then.
+ */
+function probeProcesses(processes: WorkerProcess[]) {
+  const cpu = new Map<number, number>();
+  const rss = new Map<number, number>();
+  return {
+    sample() {
+      for (const { pid } of processes) {
+        try {
+          cpu.set(pid, cpuSeconds(pid));
+          rss.set(pid, peakRssMb(pid) ?? rss.get(pid) ?? Number.NaN);
+        } catch {
+          // exited: keep the last reading
+        }
+      }
+    },
+    cpu: (pid: number) => cpu.get(pid) ?? Number.NaN,
+    rss: (pid: number) => rss.get(pid) ?? Number.NaN,
+  };
+}
+
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((ok) => child.once("exit", ok));
@@ -112,9 +156,20 @@ async function backendCpu(deps: Deps): Promise<Map<number, number>> {
 }
 
 export async function deliveryBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["subscribers", "workers", "concurrency", "day", "cpu-prof", "node-args"]);
+  onlyFlags(flags, [
+    "subscribers",
+    "workers",
+    "concurrency",
+    "day",
+    "cpu-prof",
+    "node-args",
+    "mode",
+  ]);
   const subscribers = intFlag(flags, "subscribers", 20_000);
-  const workers = intFlag(flags, "workers", 2);
+  // --mode digest: one `paperboy digest` process sends the edition instead of K workers.
+  const mode = flags.get("mode") ?? "worker";
+  if (mode !== "worker" && mode !== "digest") throw new Error("--mode is worker or digest");
+  const workers = mode === "digest" ? 1 : intFlag(flags, "workers", 2);
   const concurrency = intFlag(flags, "concurrency", 8);
   const day = flags.get("day") ?? DEFAULT_DAY;
   ensurePostfix();
@@ -164,18 +219,39 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
       ...(flags.get("node-args")?.split(/\s+/).filter(Boolean) ?? []),
     ];
-    for (let i = 0; i < workers; i++) {
+    for (let i = 0; i < workers && mode === "worker"; i++) {
       processes.push(await startWorkerProcess(workerEnv, nodeArgs));
     }
     const cpuBefore = new Map(processes.map((p) => [p.pid, cpuSeconds(p.pid)]));
     const pgBefore = await backendCpu(deps);
 
+    const loadStart = os.loadavg()[0]!.toFixed(2);
     const started = performance.now();
     const startedAt = new Date();
-    const planJob = await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() });
+    // The digest command is timed from its spawn, start-up included, as a user would see it.
+    if (mode === "digest") {
+      const digest = startDigestProcess(workerEnv, nodeArgs, edition);
+      processes.push(digest);
+      cpuBefore.set(digest.pid, 0);
+    }
+    const planJob =
+      mode === "worker"
+        ? await deps.queues.plan.add("plan-deliveries", { at: now.toISOString() })
+        : null;
+    const probe = probeProcesses(processes);
+    // Backends come and go with the senders (`paperboy digest` exits): read them during the run.
+    const pgLast = new Map(pgBefore);
+    const pgProbe = setInterval(() => {
+      backendCpu(deps)
+        .then((now) => {
+          for (const [pid, cpu] of now) pgLast.set(pid, cpu);
+        })
+        .catch(() => {});
+    }, 500);
     let last = 0;
     let lastChange = performance.now();
     while (sink.count() < subscribers) {
+      probe.sample();
       await new Promise((ok) => setTimeout(ok, 10));
       if (sink.count() !== last) {
         last = sink.count();
@@ -183,21 +259,30 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       } else if (performance.now() - lastChange > STALL_MS) {
         throw new Error(`stalled: the sink has ${last} of ${subscribers} messages`);
       }
-      if (processes.some((p) => p.child.exitCode !== null)) throw new Error("a worker exited");
+      if (processes.some((p) => p.child.exitCode !== null)) throw new Error("a sender exited");
     }
+    probe.sample();
     const seconds = (performance.now() - started) / 1000;
     // Every 250 is followed by its 'sent' commit; wait for the last ones.
     await waitFor(async () => (await statusCounts(deps)).sent === subscribers, 30_000);
-    const workerCpu = processes.map((p) => cpuSeconds(p.pid) - cpuBefore.get(p.pid)!);
-    const workerRss = processes.map((p) => peakRssMb(p.pid) ?? Number.NaN);
+    probe.sample();
+    const workerCpu = processes.map((p) => probe.cpu(p.pid) - cpuBefore.get(p.pid)!);
+    const workerRss = processes.map((p) => probe.rss(p.pid));
+    if (mode === "digest") {
+      const code = await exitCode(processes[0]!.child);
+      if (code !== 0) throw new Error(`paperboy digest exited ${code}`);
+    }
     const sinkCpu = cpuSeconds(sink.pid);
-    const pgAfter = await backendCpu(deps);
+    clearInterval(pgProbe);
+    for (const [pid, cpu] of await backendCpu(deps)) pgLast.set(pid, cpu);
     let pgCpu = 0;
-    for (const [pid, cpu] of pgAfter) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
+    for (const [pid, cpu] of pgLast) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
     const sinkCount = sink.count();
+    const loadEnd = os.loadavg()[0]!.toFixed(2);
+    const windows = await deliveryWindows(deps);
     const counts = await statusCounts(deps);
     const latency = await latencies(deps, startedAt);
-    const planned = await deps.queues.plan.getJob(planJob.id!);
+    const planned = planJob ? await deps.queues.plan.getJob(planJob.id!) : null;
     const planSeconds = planned?.finishedOn
       ? (planned.finishedOn - planned.processedOn!) / 1000
       : Number.NaN;
@@ -213,28 +298,47 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       ["messages/s", Math.round(ceilingRate)],
       ["cpu s / 1000 msgs (source + sink)", perThousand(ceiling.cpuSeconds + ceilingSinkCpu)],
     ]);
-    printTable(`delivery pipeline (${workers} workers × SEND_CONCURRENCY ${concurrency})`, [
+    const senders = mode === "digest" ? "paperboy digest" : `${workers} workers`;
+    printTable(`delivery pipeline (${senders} × SEND_CONCURRENCY ${concurrency})`, [
       ["due readers", subscribers],
       ["sink count", sinkCount],
       ["deliveries by status", JSON.stringify(counts)],
-      ["seconds (plan job → last message at sink)", round(seconds, 2)],
+      [
+        mode === "digest"
+          ? "seconds (spawn of paperboy digest → last message at sink)"
+          : "seconds (plan job → last message at sink)",
+        round(seconds, 2),
+      ],
       ["messages/s", Math.round(rate)],
       ["pipeline / smtp-source", round(rate / ceilingRate, 2)],
       ["plan job (due query, fan-out, enqueue)", `${round(planSeconds, 2)} s`],
       ["latency p50 (plan → sent)", `${Math.round(latency.p50)} ms`],
       ["latency p99 (plan → sent)", `${Math.round(latency.p99)} ms`],
       ...workerRss.map((rss, i): [string, string] => [
-        `worker ${i + 1} peak RSS`,
+        `${mode} ${i + 1} peak RSS`,
         `${round(rss)} MB`,
       ]),
-      ...workerCpu.map((c, i): [string, string] => [`worker ${i + 1} cpu`, `${round(c, 2)} s`]),
-      ["smtp-sink cpu", `${round(sinkCpu, 2)} s`],
-      ["postgres backends cpu", `${round(pgCpu, 2)} s`],
+      ...workerCpu.map((c, i): [string, string] => [
+        `${mode} ${i + 1} cpu`,
+        `${round(c, 2)} s (${round((c / subscribers) * 1000, 3)} ms/msg)`,
+      ]),
+      [
+        "smtp-sink cpu",
+        `${round(sinkCpu, 2)} s (${round((sinkCpu / subscribers) * 1000, 3)} ms/msg)`,
+      ],
+      [
+        "postgres backends cpu",
+        `${round(pgCpu, 2)} s (${round((pgCpu / subscribers) * 1000, 3)} ms/msg)`,
+      ],
+      ["load average (1 min) at start / end", `${loadStart} / ${loadEnd}`],
+      ["hand-off check → SMTP answer, max (unsubscribe window)", `${round(windows.handOffMs)} ms`],
+      ["largest group of 'sent' marks in one commit", windows.largestCommit],
       ["cpu s / 1000 msgs (workers + sink)", perThousand(appCpu)],
       ["cpu s / 1000 msgs (+ postgres)", perThousand(appCpu + pgCpu)],
     ]);
     printResult({
       bench: "delivery",
+      mode,
       machine: m,
       subscribers,
       workers,
@@ -251,6 +355,11 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       latencyP50Ms: Math.round(latency.p50),
       latencyP99Ms: Math.round(latency.p99),
       workerPeakRssMb: workerRss.map((r) => round(r)),
+      workerCpuMsPerMessage: workerCpu.map((c) => round((c / subscribers) * 1000, 3)),
+      postgresCpuMsPerMessage: round((pgCpu / subscribers) * 1000, 3),
+      load1: [Number(loadStart), Number(loadEnd)],
+      handOffWindowMaxMs: round(windows.handOffMs),
+      largestSentCommit: windows.largestCommit,
       cpuSecondsPer1000: perThousand(appCpu),
       cpuSecondsPer1000WithPostgres: perThousand(appCpu + pgCpu),
       ceilingCpuSecondsPer1000: perThousand(ceiling.cpuSeconds + ceilingSinkCpu),
@@ -269,6 +378,31 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
     if (Date.now() > until) throw new Error("timed out waiting for the last messages");
     await new Promise((ok) => setTimeout(ok, 20));
   }
+}
+
+/**
+ * The two windows docs/DELIVERY.md states: the longest time from a hand-off check to the SMTP
+ * answer of a message it cleared (from the send jobs' results: the last 1,000 jobs), and the
+ * most 'sent' marks one commit wrote (rows sharing a sent_at), which bounds the messages that
+ * were at the server but not yet recorded.
+ */
+async function deliveryWindows(deps: Deps): Promise<{ handOffMs: number; largestCommit: number }> {
+  const jobs = await deps.queues.send.getCompleted(0, 999);
+  const handOffMs =
+    jobs.length === 0
+      ? Number.NaN
+      : Math.max(
+          0,
+          ...jobs.map((j) =>
+            Number((j.returnvalue as { handOffWindowMs?: number })?.handOffWindowMs ?? 0),
+          ),
+        );
+  const { rows } = await sql<{ n: number }>`
+    select coalesce(max(n), 0)::int as n
+    from (select count(*) as n from deliveries where status = 'sent' group by sent_at) t`.execute(
+    deps.db,
+  );
+  return { handOffMs, largestCommit: rows[0]!.n };
 }
 
 async function statusCounts(deps: Deps): Promise<Record<string, number>> {

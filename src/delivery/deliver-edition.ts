@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { Deps } from "../platform/deps.ts";
 import { announceSettledEditions } from "./announce.ts";
 import {
@@ -50,7 +51,7 @@ export interface EditionOptions {
   pollMs?: number;
 }
 
-/** One pass over the edition's pending deliveries, four batches at a time. */
+/** One pass over the edition's pending deliveries, two batches at a time. */
 async function sendPendingPass(
   deps: Deps,
   sender: DeliverySender,
@@ -64,13 +65,17 @@ async function sendPendingPass(
   let retried = 0;
   let failures = Number.POSITIVE_INFINITY;
   for (let afterId = 0; ; ) {
-    // Four batches at a time keep the SMTP pool busy while the next batch is composed.
-    const page = await pendingDeliveries(deps.db, { edition, afterId, limit: batchSize * 4 });
+    // Two batches at a time keep the SMTP transport busy while the next one is composed (as
+    // the worker's two send jobs do); a page of eight keeps the pauses between pages rare.
+    const page = await pendingDeliveries(deps.db, { edition, afterId, limit: batchSize * 8 });
     if (page.length === 0) break;
     afterId = page[page.length - 1]!.id;
     const batches: PlannedDelivery[][] = [];
     for (let i = 0; i < page.length; i += batchSize) batches.push(page.slice(i, i + batchSize));
-    const outcomes = await Promise.all(batches.map((b) => sender.sendBatch(b.map((d) => d.id))));
+    const lanes = pLimit(2);
+    const outcomes = await Promise.all(
+      batches.map((b) => lanes(() => sender.sendBatch(b.map((d) => d.id)))),
+    );
     for (const o of outcomes) {
       progress.sent += o.sent;
       progress.skipped += o.skipped;

@@ -21,7 +21,7 @@ import {
 } from "./repository.ts";
 
 /** Deliveries per send job: big enough to amortise claims and lookups, small enough to retry. */
-const SEND_BATCH_SIZE = 50;
+const SEND_BATCH_SIZE = 200;
 /**
  * How long a claim without an owner (made before liveness existed) holds before it is presumed
  * dead. Claims with an owner are released when their process is gone, at once, and never while

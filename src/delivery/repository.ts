@@ -315,31 +315,33 @@ export async function claimDeliveries(
 }
 
 /**
- * The last check before SMTP: the claim is still ours and the reader is still active and not
- * suppressed. Records the Message-ID (= handed off, outcome unknown) and renews the lease.
- * Returns false when the message must not be sent.
+ * The last check before SMTP, for a chunk of claims in one statement: each claim is still ours
+ * and its reader still active and not suppressed. Records each Message-ID (= handed off,
+ * outcome unknown) and renews the lease. Returns the ids that may be sent.
  *
  * Its commit does not wait for the WAL flush (synchronous_commit off for this transaction
- * only): the check reads committed state either way, and the row is visible to every other
+ * only): the check reads committed state either way, and the rows are visible to every other
  * session at once, so a worker crash is handled exactly as before. Only a Postgres crash in the
- * next ~200 ms could forget the recorded Message-ID, and then the lease-expired resend merely
- * lacks its "possible duplicate" warning. Waiting for the disk here cost a flush per message.
+ * next ~200 ms could forget the recorded Message-IDs, and then the resend merely lacks its
+ * "possible duplicate" warning.
  */
-export async function markHandOff(
+export async function markHandOffs(
   db: Db,
-  claim: { id: number; attempts: number },
-  messageId: string,
+  claims: { id: number; attempts: number; messageId: string }[],
   now: Date,
   leaseUntil: Date,
-): Promise<boolean> {
-  const { rows } = await sql`
-    update deliveries d set message_id = ${messageId}, lease_expires_at = ${leaseUntil},
+): Promise<number[]> {
+  if (claims.length === 0) return [];
+  const { rows } = await sql<{ id: number }>`
+    update deliveries d set message_id = c.message_id, lease_expires_at = ${leaseUntil},
                             updated_at = ${now}
-    where d.id = ${claim.id} and d.status = 'sending' and d.attempts = ${claim.attempts}
+    from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[],
+                ${claims.map((c) => c.messageId)}::text[]) as c(id, attempts, message_id)
+    where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
       and ${mayReceiveMail(sql.ref<number>("d.subscriber_id"))}
       and set_config('synchronous_commit', 'off', true) = 'off'
     returning d.id`.execute(db);
-  return rows.length > 0;
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -396,30 +398,30 @@ export interface SentMark {
  * number of messages in one statement (one durable commit). Applies whatever a row's state,
  * except an earlier 'sent': the mail is out, and the table must say so.
  */
+const UNIT_SEPARATOR = "\u001f";
+
 export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<void> {
   if (marks.length === 0) return;
-  const paperPairs = marks.flatMap((m) => m.paperIds.map((p) => [m.deliveryId, p] as const));
+  // One text per mail, split back into its array: ingestion drops C0 controls from every
+  // field, so U+001F never occurs in a paper id.
   await sql`
     with input as (
       select * from unnest(${marks.map((m) => m.deliveryId)}::int[],
                            ${marks.map((m) => m.messageId)}::text[],
-                           ${marks.map((m) => m.paperIds.length)}::int[])
+                           ${marks.map((m) => m.paperIds.join(UNIT_SEPARATOR))}::text[])
         as i(id, message_id, papers)
     ), d as (
       update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
                               error = null, lease_expires_at = null, claimed_by = null,
                               updated_at = ${now}
       from input where x.id = input.id and x.status <> 'sent'
-      returning x.id, x.subscriber_id, x.edition_date, input.papers
-    ), papers as (${insertSentPapers(
-      sql`select d.subscriber_id, p.paper_id, d.id
-            from d join unnest(${paperPairs.map((p) => p[0])}::int[], ${paperPairs.map((p) => p[1])}::text[])
-                   as p(delivery_id, paper_id) on p.delivery_id = d.id`,
-      now,
-    )})
+      returning x.id, x.subscriber_id, x.edition_date,
+                coalesce(string_to_array(nullif(input.papers, ''), ${UNIT_SEPARATOR}), '{}') as paper_ids
+    ), papers as (${insertSentPapers(sql`select d.id, d.subscriber_id, d.paper_ids from d`, now)})
     ${insertEvents(
       sql`select d.subscriber_id, 'digest.sent',
-                 jsonb_build_object('deliveryId', d.id, 'papers', d.papers, 'edition', d.edition_date)
+                 jsonb_build_object('deliveryId', d.id, 'papers', cardinality(d.paper_ids),
+                                    'edition', d.edition_date)
             from d`,
       now,
     )}`.execute(db);

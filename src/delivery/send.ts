@@ -5,20 +5,19 @@ import pRetry from "p-retry";
 import { createDigestComposer } from "../digests/compose.ts";
 import { cachedEditionPapers, type EditionPapersSource } from "../digests/edition.ts";
 import { digestInputs } from "../digests/reader-digest.ts";
-import type { ComposedDigest, DigestComposer } from "../digests/types.ts";
+import type { DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
-import type { OutgoingMail, RawMail } from "../platform/mailer.ts";
-import { classifySendError } from "../platform/smtp/errors.ts";
+import type { SendFailure } from "../platform/smtp/errors.ts";
+import type { SendResult } from "../platform/smtp/transport.ts";
 import { recordEvents } from "../subscribers/repository.ts";
 import { suppress } from "../subscribers/service.ts";
 import { type SendBreaker, sendQueueBreaker } from "./breaker.ts";
 import { createGroupCommit } from "./group-commit.ts";
-import { createDigestMimeBuilder, type DigestMimeBuilder, mimeCanAddress } from "./mime.ts";
 import { LEASE_MS, staleBefore } from "./plan.ts";
 import {
   type ClaimedDelivery,
   claimDeliveries,
-  markHandOff,
+  markHandOffs,
   markSent,
   type PlannedDelivery,
   releaseOwnLostClaims,
@@ -26,6 +25,7 @@ import {
   type SentMark,
   settleClaims,
 } from "./repository.ts";
+import { type Payload, Transmitter } from "./transmit.ts";
 
 export interface SenderOptions {
   /** Builds the digest composer on first use (default: the real one). */
@@ -36,6 +36,8 @@ export interface SenderOptions {
   pauseCooldownMs?: number;
   /** Told of every SMTP outcome; pauses sending on a failure streak (default: the send queue's). */
   breaker?: SendBreaker;
+  /** Messages per hand-off check (default 2 × SEND_CONCURRENCY, at least 8). */
+  handOffChunk?: number;
 }
 
 export interface BatchOutcome {
@@ -52,6 +54,11 @@ export interface BatchOutcome {
   retryFailures: number;
   /** Claims handed back unsent because the process is stopping: to send again at once. */
   released: PlannedDelivery[];
+  /**
+   * The longest time from a hand-off check to the SMTP answer of the last message it cleared
+   * (ms): the bound on "left, and still got this digest".
+   */
+  handOffWindowMs: number;
 }
 
 export function emptyOutcome(): BatchOutcome {
@@ -65,18 +72,22 @@ export function emptyOutcome(): BatchOutcome {
     retryAttempt: 0,
     retryFailures: 0,
     released: [],
+    handOffWindowMs: 0,
   };
 }
 
 /** A message ready for SMTP, plus what its 'sent' mark records. */
 export interface ReadyMessage {
   claim: ClaimedDelivery;
+  to: string;
   messageId: string;
   paperIds: string[];
-  mail: OutgoingMail | RawMail;
+  payload: Payload;
 }
 
 const PAPERS_TTL_MS = 60_000;
+/** Digests composed between two turns of the event loop. */
+const YIELD_EVERY = 8;
 const MAX_RETRY_DELAY_MS = 30 * 60_000;
 
 /** Exponential backoff with jitter: base·2^(failures-1), capped, times a random 0.5–1. */
@@ -91,33 +102,18 @@ function retryDb<T>(fn: () => Promise<T>, tries: number): Promise<T> {
 }
 
 /**
- * Prebuilt MIME is ~5× cheaper than sendMail's generic encoder; nodemailer handles the rare
- * non-ASCII address (SMTPUTF8, punycode) through the structured path. Built at compose time,
- * so a batch waiting for SMTP slots holds compact off-heap bytes rather than HTML strings
- * (which outlived young-generation GC and were promoted: a third of the worker's GC work).
- */
-function readyMessage(
-  claim: ClaimedDelivery,
-  digest: ComposedDigest,
-  to: string,
-  buildMime: DigestMimeBuilder,
-  date: Date,
-): ReadyMessage {
-  const { messageId, paperIds } = digest;
-  const mail = mimeCanAddress(to)
-    ? { to, raw: buildMime({ to, ...digest, date }), messageId }
-    : { to, ...digest };
-  return { claim, messageId, paperIds, mail };
-}
-
-/**
- * The send side of delivery, one per process. A batch goes claim → compose → (per message)
- * hand-off → send → record; each step is a method of its own. The SMTP concurrency
- * (SEND_CONCURRENCY, the pool size) is shared by all batches of the process.
+ * The send side of delivery, one per process. A batch goes claim → compose → (per chunk of
+ * messages) hand-off check → transmit → record; each step is a method of its own. The SMTP
+ * transport (SEND_CONCURRENCY connections) is shared by all batches of the process.
  */
 export class DeliverySender {
-  private readonly smtpSlots: LimitFunction;
-  private readonly buildMime: DigestMimeBuilder;
+  /**
+   * Messages between "handed to SMTP" and their committed 'sent' mark, per process: at most
+   * SEND_CONCURRENCY, which bounds what a crash can duplicate (docs/DELIVERY.md).
+   */
+  private readonly window: LimitFunction;
+  private readonly transmitter: Transmitter;
+  private readonly chunk: number;
   private readonly breaker: SendBreaker;
   private readonly editionPapers: EditionPapersSource;
   private readonly retryBaseMs: number;
@@ -129,9 +125,7 @@ export class DeliverySender {
   /**
    * The SMTP server has the message: record it. This commit closes the only window in which a
    * crash can cause a duplicate, so a database hiccup is retried for a while, not given up on.
-   * Marks of messages accepted while a commit is running share the next one (group commit);
-   * each message keeps its SMTP slot until its mark has committed, so at most
-   * SEND_CONCURRENCY messages per process are ever inside that window.
+   * Marks of messages accepted while a commit is running share the next one (group commit).
    */
   private readonly commitSent = createGroupCommit<SentMark>((marks) =>
     retryDb(() => markSent(this.deps.db, marks, this.deps.clock.now()), 20),
@@ -141,17 +135,19 @@ export class DeliverySender {
     private readonly deps: Deps,
     private readonly options: SenderOptions = {},
   ) {
-    this.smtpSlots = pLimit(Math.max(1, deps.config.SEND_CONCURRENCY));
-    this.buildMime = createDigestMimeBuilder(deps.config.MAIL_FROM);
+    const concurrency = Math.max(1, deps.config.SEND_CONCURRENCY);
+    this.window = pLimit(concurrency);
+    this.transmitter = new Transmitter(deps);
+    this.chunk = options.handOffChunk ?? Math.max(8, 2 * concurrency);
     this.breaker = options.breaker ?? sendQueueBreaker(deps, options.pauseCooldownMs);
     this.editionPapers = cachedEditionPapers(deps.db, PAPERS_TTL_MS);
     this.retryBaseMs = options.retryBaseMs ?? 30_000;
   }
 
   /**
-   * Graceful stop: no new claims, no new hand-offs. Messages already in SMTP finish and are
-   * recorded; every other claim of the running batches goes back to pending (`released`), for
-   * another worker to send at once, not after a lease.
+   * Graceful stop: no new claims, no new hand-offs. Messages already handed to SMTP finish and
+   * are recorded; every other claim of the running batches goes back to pending (`released`),
+   * for another worker to send at once, not after a lease.
    */
   stop(): void {
     this.stopping = true;
@@ -169,7 +165,7 @@ export class DeliverySender {
     for (const c of held) this.working.add(c.id);
     try {
       const messages = await this.compose(held, outcome);
-      await Promise.all(messages.map((m) => this.smtpSlots(() => this.deliver(m, outcome))));
+      await this.sendAll(messages, outcome);
     } catch (err) {
       // The batch failed (the database went away): give back what was not handed to SMTP, so
       // the job's retry finds it pending. A failure here is caught by releaseLostClaims.
@@ -255,6 +251,9 @@ export class DeliverySender {
     const skipped: ClaimedDelivery[] = [];
     const broken: { claim: ClaimedDelivery; reason: string }[] = [];
     for (const [i, claim] of held.entries()) {
+      // Let other batches' messages go out meanwhile: a batch composed in one go would hold
+      // the event loop for its whole length, inside their hand-off window.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((ok) => setImmediate(ok));
       const input = inputs[i];
       const log = { deliveryId: claim.id, subscriberId: claim.subscriber_id };
       if (!input) {
@@ -265,10 +264,17 @@ export class DeliverySender {
       try {
         const digest = composer.compose(input);
         if (digest === null) skipped.push(claim);
-        else
-          ready.push(
-            readyMessage(claim, digest, input.subscriber.email, this.buildMime, clock.now()),
-          );
+        else {
+          const to = input.subscriber.email;
+          const payload = await this.transmitter.payload(to, digest, clock.now());
+          ready.push({
+            claim,
+            to,
+            messageId: digest.messageId,
+            paperIds: digest.paperIds,
+            payload,
+          });
+        }
       } catch (err) {
         const reason = (err instanceof Error ? err.message : String(err)).slice(0, 300);
         logger.error({ ...log, err, reason }, "composing a digest failed");
@@ -283,59 +289,89 @@ export class DeliverySender {
     return ready;
   }
 
-  /** Steps 3 to 5 for one message, inside an SMTP slot. */
-  private async deliver(message: ReadyMessage, outcome: BatchOutcome): Promise<void> {
-    if (this.stopping) return this.handBack(message, outcome);
-    if (!(await this.handOff(message, outcome))) return;
-    try {
-      await this.transmit(message);
-    } catch (err) {
-      await this.recordFailure(message, err, outcome);
-      return;
+  /**
+   * Steps 3 to 5, a chunk at a time: one hand-off check for the chunk, its messages to SMTP,
+   * each recorded on its answer. The next chunk is checked once this one is nearly out, so the
+   * time between a reader's check and their message stays a chunk's sending time while the
+   * transport never runs dry. A hand-off check that keeps failing (the database is away) ends
+   * the batch after the messages already handed over are recorded.
+   */
+  private async sendAll(messages: ReadyMessage[], outcome: BatchOutcome): Promise<void> {
+    const recorded: Promise<void>[] = [];
+    let failure: unknown = null;
+    for (let i = 0; i < messages.length && failure === null; i += this.chunk) {
+      const chunk = messages.slice(i, i + this.chunk);
+      if (this.stopping) {
+        await this.handBack(messages.slice(i), outcome);
+        break;
+      }
+      const checkedAt = performance.now();
+      const cleared = await this.handOff(chunk, outcome).catch((err) => {
+        failure = err;
+        return [] as ReadyMessage[];
+      });
+      const answered = cleared.map((m) =>
+        this.window(async () => {
+          const result = await this.transmit(m);
+          const windowMs = performance.now() - checkedAt;
+          outcome.handOffWindowMs = Math.max(outcome.handOffWindowMs, windowMs);
+          await this.record(m, result, outcome);
+        }),
+      );
+      recorded.push(...answered);
+      await settledAllBut(answered, this.deps.config.SEND_CONCURRENCY);
     }
-    await this.recordSent(message, outcome);
+    await Promise.all(recorded);
+    if (failure !== null) throw failure;
   }
 
-  /** Stopping: give an unsent claim back (pending, not a failure) for another worker. */
-  private async handBack(message: ReadyMessage, outcome: BatchOutcome): Promise<void> {
-    const { claim } = message;
+  /** Stopping: give unsent claims back (pending, not a failure) for another worker. */
+  private async handBack(messages: ReadyMessage[], outcome: BatchOutcome): Promise<void> {
+    const claims = messages.map((m) => m.claim);
     const mine = await retryDb(
-      () => settleClaims(this.deps.db, [claim], "pending", this.deps.clock.now()),
+      () => settleClaims(this.deps.db, claims, "pending", this.deps.clock.now()),
       5,
-    ).catch(() => []); // the database is away: the claim is released when this process is gone
-    if (mine.length) outcome.released.push({ id: claim.id, edition_date: claim.edition_date });
+    ).catch(() => [] as number[]); // the database is away: released when this process is gone
+    const released = new Set(mine);
+    for (const c of claims) {
+      if (released.has(c.id)) outcome.released.push({ id: c.id, edition_date: c.edition_date });
+    }
   }
 
   /**
-   * Step 3: the last check before SMTP: the claim is still ours (same attempts) and the reader
-   * may still be mailed. Records the Message-ID and renews the lease. False = do not send.
+   * Step 3: the last check before SMTP, one statement for the chunk: each claim is still ours
+   * (same attempts) and its reader may still be mailed. Records the Message-IDs and renews the
+   * leases. Returns the messages to send; the others are cancelled. Throws when the database
+   * stays unreachable (the batch's unsent claims then go back to pending).
    */
-  async handOff(message: ReadyMessage, outcome: BatchOutcome): Promise<boolean> {
-    const { claim } = message;
+  async handOff(messages: ReadyMessage[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
+    if (messages.length === 0) return [];
     const now = this.deps.clock.now();
-    try {
-      // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
-      const mark = () =>
-        markHandOff(this.deps.db, claim, message.messageId, now, this.leaseFrom(now));
-      if (await retryDb(mark, 5)) return true;
-    } catch (err) {
-      // The database stays unreachable: leave the claim to expire; the planner re-sends it.
-      this.deps.logger.error(
-        { err, deliveryId: claim.id },
-        "could not check a delivery before sending",
-      );
-      return false;
-    }
+    const rows = messages.map((m) => ({ ...m.claim, messageId: m.messageId }));
+    // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
+    const ids = await retryDb(() => markHandOffs(this.deps.db, rows, now, this.leaseFrom(now)), 5);
+    const cleared = new Set(ids);
     // The reader left or was suppressed since the claim, or the claim is no longer ours.
-    await this.settle(outcome, "cancelled", [claim]);
-    return false;
+    const refused = messages.filter((m) => !cleared.has(m.claim.id)).map((m) => m.claim);
+    await this.settle(outcome, "cancelled", refused);
+    return messages.filter((m) => cleared.has(m.claim.id));
   }
 
-  /** Step 4: hand the message to SMTP; resolves on the server's 250. */
-  async transmit(message: ReadyMessage): Promise<void> {
-    const started = performance.now();
-    await this.deps.mailer.send(message.mail);
-    this.deps.metrics.sendDuration.observe((performance.now() - started) / 1000);
+  /** Step 4: hand the message to SMTP; resolves with the server's answer. */
+  transmit(message: ReadyMessage): Promise<SendResult> {
+    return this.transmitter.send(message.to, message.payload);
+  }
+
+  /** Step 5: record the server's answer. */
+  async record(message: ReadyMessage, result: SendResult, outcome: BatchOutcome): Promise<void> {
+    if (result.ok) return this.recordSent(message, outcome);
+    if (result.outcomeUnknown) {
+      this.deps.logger.warn(
+        { deliveryId: message.claim.id, subscriberId: message.claim.subscriber_id },
+        "no answer after the whole message was sent: retrying (possible duplicate)",
+      );
+    }
+    return this.recordFailure(message, result.failure, outcome);
   }
 
   /** Step 5, accepted: mark it sent with the papers it carried (group commit). */
@@ -357,15 +393,18 @@ export class DeliverySender {
    * (4xx, timeout, refused or dropped connection) goes back to pending for a retry with backoff,
    * until the digest is stale (DELIVERY_STALE_HOURS after it was planned).
    */
-  async recordFailure(message: ReadyMessage, err: unknown, outcome: BatchOutcome): Promise<void> {
+  async recordFailure(
+    message: ReadyMessage,
+    failure: SendFailure,
+    outcome: BatchOutcome,
+  ): Promise<void> {
     const { claim } = message;
-    const failure = classifySendError(err);
     const now = this.deps.clock.now();
     const log = { deliveryId: claim.id, subscriberId: claim.subscriber_id, code: failure.code };
     const { logger } = this.deps;
     if (failure.kind === "permanent") {
       logger.warn({ ...log, reason: failure.reason }, "hard bounce: address suppressed");
-      await suppress(this.deps, this.deps.queues, message.mail.to, "hard_bounce", failure.reason);
+      await suppress(this.deps, this.deps.queues, message.to, "hard_bounce", failure.reason);
       await this.settle(outcome, "failed", [claim], failure.reason, { bounce: true });
     } else if (claim.created_at < staleBefore(this.deps.config, now)) {
       logger.warn({ ...log, reason: failure.reason }, "giving up on a stale delivery");
@@ -438,6 +477,19 @@ export class DeliverySender {
     }
     return this.composer;
   }
+}
+
+/** Resolves once all but `left` of the promises have settled (at once when that is none). */
+function settledAllBut(promises: Promise<unknown>[], left: number): Promise<void> {
+  const needed = promises.length - left;
+  if (needed <= 0) return Promise.resolve();
+  return new Promise((ok) => {
+    let settled = 0;
+    const one = () => {
+      if (++settled === needed) ok();
+    };
+    for (const p of promises) p.then(one, one);
+  });
 }
 
 export function createDeliverySender(deps: Deps, options: SenderOptions = {}): DeliverySender {

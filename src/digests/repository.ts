@@ -2,7 +2,10 @@ import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
 import type { Paper } from "../platform/db/schema.ts";
 
-/** SQL on sent_papers, what each reader has been sent: digests/ owns that table. */
+/**
+ * SQL on sent_paper_lists, what each reader has been sent (one row per sent delivery with its
+ * papers' ids; `sent_papers` is a per-paper view of it): digests/ owns that table.
+ */
 
 /** One reader and the edition they get (or would get, for a preview). */
 export interface ReaderEdition {
@@ -25,26 +28,28 @@ export async function alreadySentPapers(
   const sent = requests.map(() => new Set<string>());
   if (requests.length === 0 || paperIds.length === 0) return sent;
   const { rows } = await sql<{ i: number; paper_id: string }>`
-    select r.i::int as i, sp.paper_id
+    select r.i::int as i, p.paper_id
     from unnest(${requests.map((r) => r.subscriberId)}::int[],
                 ${requests.map((r) => r.editionDate)}::date[])
          with ordinality as r(subscriber_id, edition_date, i)
-    join sent_papers sp on sp.subscriber_id = r.subscriber_id
-    join deliveries d on d.id = sp.delivery_id
-    where sp.paper_id = any(${paperIds}::text[]) and d.edition_date <> r.edition_date`.execute(db);
+    join sent_paper_lists l on l.subscriber_id = r.subscriber_id
+    join deliveries d on d.id = l.delivery_id
+    cross join unnest(l.paper_ids) as p(paper_id)
+    where l.paper_ids && ${paperIds}::text[] and p.paper_id = any(${paperIds}::text[])
+      and d.edition_date <> r.edition_date`.execute(db);
   for (const r of rows) sent[r.i - 1]!.add(r.paper_id);
   return sent;
 }
 
 /**
  * Record the papers mails carried, as a CTE of delivery's "sent" statement (one commit):
- * `rows` yields (subscriber_id, paper_id, delivery_id). A paper keeps its first record.
+ * `rows` yields (delivery_id, subscriber_id, paper_ids text[]), one row per mail.
  */
 export function insertSentPapers(rows: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
-  return sql`insert into sent_papers (subscriber_id, paper_id, delivery_id, sent_at)
-    select r.subscriber_id, r.paper_id, r.delivery_id, ${now}::timestamptz
-      from (${rows}) as r(subscriber_id, paper_id, delivery_id)
-    on conflict do nothing`;
+  return sql`insert into sent_paper_lists (delivery_id, subscriber_id, paper_ids, sent_at)
+    select r.delivery_id, r.subscriber_id, r.paper_ids, ${now}::timestamptz
+      from (${rows}) as r(delivery_id, subscriber_id, paper_ids)
+    on conflict (delivery_id) do nothing`;
 }
 
 /** The papers a reader was sent, for their data download and their private feed. */
@@ -59,7 +64,7 @@ export function sentPapersOf(db: Db, subscriberId: number) {
 
 /** Remove what a reader was sent (their erasure; the caller's transaction). */
 export async function deleteSentPapersOf(db: Db, subscriberId: number): Promise<void> {
-  await db.deleteFrom("sent_papers").where("subscriber_id", "=", subscriberId).execute();
+  await db.deleteFrom("sent_paper_lists").where("subscriber_id", "=", subscriberId).execute();
 }
 
 /**

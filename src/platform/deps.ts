@@ -9,6 +9,7 @@ import { createMailer, type Mailer } from "./mailer.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createQueues, type Queues } from "./queues.ts";
 import { createFailFastRedis, createRedis } from "./redis.ts";
+import { type SmtpTransport, smtpTransportFor } from "./smtp/transport.ts";
 
 /** Everything a process needs, built once in its composition root and passed down. */
 export interface Deps {
@@ -25,6 +26,11 @@ export interface Deps {
    */
   requestSide(): RequestSide;
   mailer: Mailer;
+  /**
+   * The bulk SMTP transport (digests), one per process, created on first use; null without
+   * SMTP_URL (dev outbox) or when a test supplies its own mailer: then mail goes through `mailer`.
+   */
+  smtp(): SmtpTransport | null;
   metrics: Metrics;
   /** This process's liveness lock (src/platform/liveness.ts), connected when first used. */
   session: ProcessSession;
@@ -40,6 +46,8 @@ export interface DepsOverrides {
   clock?: Clock;
   logger?: Logger;
   mailer?: Mailer;
+  /** The bulk transport (default: SMTP_URL's, unless `mailer` is overridden). */
+  smtp?: SmtpTransport | null;
   dbPoolSize?: number;
   name?: string;
 }
@@ -57,6 +65,8 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     overrides.mailer ?? createMailer(config, { poolSize: Math.max(1, config.SEND_CONCURRENCY) });
   const session = createProcessSession(config.DATABASE_URL, name, logger);
   let requestSide: RequestSide | undefined;
+  let smtp: SmtpTransport | null | undefined = overrides.smtp;
+  if (smtp === undefined && overrides.mailer) smtp = null;
   return {
     config,
     clock: overrides.clock ?? systemClock,
@@ -72,6 +82,10 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       return requestSide;
     },
     mailer,
+    smtp() {
+      if (smtp === undefined) smtp = smtpTransportFor(config, Math.max(1, config.SEND_CONCURRENCY));
+      return smtp;
+    },
     metrics: createMetrics(),
     session,
     async close() {
@@ -79,6 +93,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       await Promise.allSettled(allQueues.map((q) => q.close()));
       requestSide?.redis.disconnect();
       await mailer.close();
+      await smtp?.close();
       await session.close();
       await db.destroy();
       redis.disconnect();

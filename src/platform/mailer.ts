@@ -66,7 +66,7 @@ function toMessage(mail: OutgoingMail | RawMail, from: string) {
 }
 
 /** "Name <a@b>" → "a@b", for SMTP envelopes. */
-function addressOf(from: string): string {
+export function addressOf(from: string): string {
   const match = /<([^>]+)>/.exec(from);
   return (match ? match[1]! : from).trim();
 }

@@ -44,6 +44,19 @@ describe("benchmarks (smoke)", () => {
   );
 
   it.skipIf(!havePostfix)(
+    "delivery --mode digest: `paperboy digest` puts every due reader's message into smtp-sink once",
+    async () => {
+      const result = await bench("delivery", "--subscribers", "30", "--mode", "digest");
+      expect(result.mode).toBe("digest");
+      expect(result.sinkCount).toBe(30);
+      expect(result.statuses).toEqual({ sent: 30 });
+      expect(result.ratio).toBeGreaterThan(0);
+      expect((result.workerCpuMsPerMessage as number[])[0]).toBeGreaterThan(0);
+    },
+    150_000,
+  );
+
+  it.skipIf(!havePostfix)(
     "smtp: every layer puts exactly N messages into smtp-sink, beside smtp-source",
     async () => {
       const result = await bench("smtp", "--messages", "200", "--rounds", "1");

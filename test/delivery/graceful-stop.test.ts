@@ -8,7 +8,7 @@ import { waitUntil } from "../helpers/wait.ts";
 import { addReaders, lostAndDuplicated, seedEdition, statusCounts } from "./seed.ts";
 
 const EDITION = "2026-08-17";
-const READERS = 60; // two batches (50 + 10), both claimed at once by the worker
+const READERS = 60; // one batch, claimed at once by the worker
 
 let ctx: TestContext;
 let sink: SmtpSink;

@@ -4,7 +4,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { planDeliveries, planEdition } from "../../src/delivery/plan.ts";
 import { createDeliverySender, emptyOutcome, retryDelay } from "../../src/delivery/send.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
-import type { Mailer } from "../../src/platform/mailer.ts";
 import { startWorkers } from "../../src/platform/queues.ts";
 import { jobHandlers } from "../../src/processes/worker.ts";
 import { unsubscribeSubscriber } from "../../src/subscribers/repository.ts";
@@ -63,42 +62,37 @@ describe("send worker", () => {
     expect(stay).toBeDefined();
   });
 
-  it("re-checks right before each message: leaving while the batch is being sent means no mail", async () => {
+  it("re-checks right before the messages go out: leaving after the claim means no mail", async () => {
     const [first, second] = await addReaders(ctx.deps.db, [
       { email: "mid-1@r.test" },
       { email: "mid-2@r.test" },
     ]);
-    // One SMTP slot: the second message waits for the first, during which its reader leaves.
-    const inner = ctx.deps.mailer;
-    const mailer: Mailer = {
-      kind: inner.kind,
-      close: async () => {},
-      async send(mail) {
-        if (mail.to === "mid-1@r.test")
-          await unsubscribeSubscriber(ctx.deps.db, second!, new Date());
-        return inner.send(mail);
-      },
-    };
-    const deps = createDeps(
-      { ...ctx.config, SEND_CONCURRENCY: 1 },
-      { clock: ctx.clock, mailer, name: "mid-batch" },
+    await planDeliveries(ctx.deps);
+    const ids = await ctx.deps.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("subscriber_id", "in", [first!, second!])
+      .orderBy("id")
+      .execute();
+    const sender = createDeliverySender(ctx.deps);
+    const outcome = emptyOutcome();
+    const held = await sender.claim(
+      ids.map((r) => r.id),
+      outcome,
     );
-    try {
-      await planDeliveries(deps);
-      const ids = await ctx.deps.db
-        .selectFrom("deliveries")
-        .select("id")
-        .where("subscriber_id", "in", [first!, second!])
-        .orderBy("id")
-        .execute();
-      const outcome = await createDeliverySender(deps).sendBatch(ids.map((r) => r.id));
-      expect(outcome).toMatchObject({ sent: 1, cancelled: 1 });
-      expect(ctx.smtp.to("mid-1@r.test")).toHaveLength(1);
-      expect(ctx.smtp.to("mid-2@r.test")).toHaveLength(0);
-      expect((await delivery("mid-2@r.test")).status).toBe("cancelled");
-    } finally {
-      await deps.close();
-    }
+    expect(held).toHaveLength(2);
+    // The second reader leaves after the batch was claimed, before its messages go out.
+    await unsubscribeSubscriber(ctx.deps.db, second!, ctx.clock.now());
+    const messages = await sender.compose(held, outcome);
+    expect(messages).toHaveLength(2);
+    const cleared = await sender.handOff(messages, outcome);
+    expect(cleared.map((m) => m.to)).toEqual(["mid-1@r.test"]);
+    expect(outcome.cancelled).toBe(1);
+    expect((await delivery("mid-2@r.test")).status).toBe("cancelled");
+    expect(await sender.transmit(cleared[0]!)).toMatchObject({ ok: true });
+    await sender.recordSent(cleared[0]!, outcome);
+    expect(ctx.smtp.to("mid-1@r.test")).toHaveLength(1);
+    expect(ctx.smtp.to("mid-2@r.test")).toHaveLength(0);
   });
 
   it("retries a 4xx answer with backoff and delivers once", async () => {
@@ -192,13 +186,13 @@ describe("send worker", () => {
     expect(held).toMatchObject([{ id, attempts: 1, status: "sending" }]);
     expect(await sender.claim([id], outcome)).toEqual([]);
     const [message] = await sender.compose(held, outcome);
-    expect(message!.mail).toHaveProperty("raw");
-    expect(await sender.handOff(message!, outcome)).toBe(true);
+    expect(message!.payload).toHaveProperty("prepared"); // SMTP_URL set: the bulk transport
+    expect(await sender.handOff([message!], outcome)).toEqual([message]);
     expect(await delivery("steps@r.test")).toMatchObject({
       status: "sending",
       message_id: message!.messageId,
     });
-    await sender.transmit(message!);
+    expect(await sender.transmit(message!)).toMatchObject({ ok: true });
     expect(ctx.smtp.to("steps@r.test")).toHaveLength(1);
     await sender.recordSent(message!, outcome);
     expect(outcome).toMatchObject({ sent: 1, cancelled: 0, failed: 0, skipped: 0 });

@@ -31,4 +31,10 @@ describe("wrap", () => {
       ),
     );
   });
+
+  it("counts characters, not UTF-16 units: emoji and accents fit as a reader sees them", () => {
+    const line = `${"é".repeat(30)} ${"😀".repeat(9)}`; // 40 characters, 48 UTF-16 units
+    expect(wrap(line, "", "", 40)).toEqual([line]);
+    expect(wrap(`${line} x`, "", "", 40)).toEqual([line, "x"]);
+  });
 });

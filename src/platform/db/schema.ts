@@ -121,6 +121,15 @@ export interface DeliveriesTable {
   send_failures: ColumnType<number, number | undefined, number>;
 }
 
+/** One row per sent delivery: the papers it carried (migration 0007). */
+export interface SentPaperListsTable {
+  delivery_id: number;
+  subscriber_id: number;
+  paper_ids: string[];
+  sent_at: Generated<Timestamp>;
+}
+
+/** A view of sent_paper_lists, one row per paper (inserts append to the delivery's list). */
 export interface SentPapersTable {
   subscriber_id: number;
   paper_id: string;
@@ -170,6 +179,7 @@ export interface Database {
   editions: EditionsTable;
   deliveries: DeliveriesTable;
   sent_papers: SentPapersTable;
+  sent_paper_lists: SentPaperListsTable;
   suppressions: SuppressionsTable;
   events: EventsTable;
   votes: VotesTable;
