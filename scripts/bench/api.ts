@@ -156,6 +156,83 @@ async function drainConfirmations(deps: Deps, sink: Sink | null): Promise<number
   return (Date.now() - start) / 1000;
 }
 
+function apiFlags(flags: Map<string, string>) {
+  onlyFlags(flags, ["duration", "connections", "threads", "readers", "cpu-prof", "mail-worker"]);
+  if (!["during", "after", undefined].includes(flags.get("mail-worker"))) {
+    throw new Error("--mail-worker must be 'during' or 'after'");
+  }
+  const connections = intFlag(flags, "connections", 50);
+  return {
+    // after: the worker starts once the runs are over (what the API itself absorbs).
+    workerAfter: flags.get("mail-worker") === "after",
+    duration: intFlag(flags, "duration", 10),
+    connections,
+    threads: Math.min(connections, intFlag(flags, "threads", 2)),
+    readers: intFlag(flags, "readers", 40_000),
+  };
+}
+
+/** The server's and worker's environment: limits raised, mails to the sink (or an outbox). */
+function serverEnv(port: number, outbox: string, sink: Sink | null): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    SUBSCRIBE_RATE_LIMIT_PER_MINUTE: "1000000000",
+    // Every bench address is at one domain; its hourly budget would stop the mails at 100.
+    CONFIRMATIONS_PER_DOMAIN_PER_HOUR: "1000000000",
+    OUTBOX_DIR: outbox,
+    ...(sink ? { SMTP_URL: `smtp://127.0.0.1:${sink.port}?tls=off` } : {}),
+  };
+}
+
+function printRuns(
+  how: string,
+  sub: Summary,
+  unsub: Summary,
+  extra: { writeLag: number; distinctLinks: number },
+): void {
+  printTable(`POST /api/subscriptions, a new address each (${how})`, [
+    ...rowsOf(sub),
+    ["every answered subscribe written … s after the run", round(extra.writeLag, 2)],
+  ]);
+  printTable(`POST /unsubscribe/:token, one-click (${how})`, [
+    ...rowsOf(unsub),
+    ["distinct links used", extra.distinctLinks],
+  ]);
+}
+
+/** SIGTERM, then wait for the exit (the server writes its CPU profile while it stops). */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((ok) => server.once("exit", ok));
+  server.kill("SIGTERM");
+  await exited;
+}
+
+/** The state after the runs; returns the pending readers (each is owed one confirmation). */
+async function printAfter(
+  deps: Deps,
+  r: {
+    rssMb: number;
+    mails: number | null;
+    mailedDuringRun: number | null;
+    drain: string;
+    workerCpuMsPerMail: number;
+  },
+): Promise<number> {
+  const { rows: counts } = await sql<{ status: string; n: number }>`
+    select status, count(*)::int as n from subscribers group by status`.execute(deps.db);
+  printTable("after", [
+    ["readers by status", JSON.stringify(Object.fromEntries(counts.map((c) => [c.status, c.n])))],
+    ["server peak RSS", `${round(r.rssMb)} MB`],
+    ["confirmation mails at the sink", r.mails ?? "n/a (outbox)"],
+    ["… of which during the subscribe run", r.mailedDuringRun ?? "n/a"],
+    ["worker drain after the runs", r.drain],
+    ["worker cpu per confirmation mail", `${r.workerCpuMsPerMail} ms`],
+  ]);
+  return counts.find((c) => c.status === "pending")?.n ?? 0;
+}
+
 /**
  * wrk against the real server process: POST /api/subscriptions with a new address per request
  * (a `paperboy worker` process sends the confirmation mails to smtp-sink, on the same cores,
@@ -163,29 +240,13 @@ async function drainConfirmations(deps: Deps, sink: Sink | null): Promise<number
  * distinct seeded readers' real signed links.
  */
 export async function apiBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["duration", "connections", "threads", "readers", "cpu-prof", "mail-worker"]);
-  const workerAfter = flags.get("mail-worker") === "after";
-  if (!["during", "after", undefined].includes(flags.get("mail-worker"))) {
-    throw new Error("--mail-worker must be 'during' or 'after'");
-  }
-  const duration = intFlag(flags, "duration", 10);
-  const connections = intFlag(flags, "connections", 50);
-  const threads = Math.min(connections, intFlag(flags, "threads", 2));
-  const readers = intFlag(flags, "readers", 150_000);
+  const { workerAfter, duration, connections, threads, readers } = apiFlags(flags);
   const port = await freePort();
   let sink: Sink | null = null;
   const scratch = mkdtempSync(path.join(tmpdir(), "paperboy-bench-api-"));
   if (postfixAvailable()) sink = await startSink();
   else console.log("bench: postfix missing, confirmation mails go to a temporary outbox");
-  const state = await createBenchState({
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    SUBSCRIBE_RATE_LIMIT_PER_MINUTE: "1000000000",
-    // Every bench address is at one domain; its hourly budget would stop the mails at 100.
-    CONFIRMATIONS_PER_DOMAIN_PER_HOUR: "1000000000",
-    OUTBOX_DIR: scratch,
-    ...(sink ? { SMTP_URL: `smtp://127.0.0.1:${sink.port}?tls=off` } : {}),
-  });
+  const state = await createBenchState(serverEnv(port, scratch, sink));
   const deps = createDeps(loadConfig(state.env), { name: "paperboy-bench" });
   let server: ChildProcess | null = null;
   let worker: WorkerProcess | null = null;
@@ -224,35 +285,20 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     const workerCpuStart = cpuSeconds(worker.pid);
     const drainSeconds = await drainConfirmations(deps, sink);
     const workerCpu = cpuSeconds(worker.pid) - (workerAfter ? workerCpuStart : c0.worker);
-    const { rows: counts } = await sql<{ status: string; n: number }>`
-      select status, count(*)::int as n from subscribers group by status`.execute(deps.db);
-
     const sub = summary(subscribe, c0, c1);
     const unsub = summary(unsubscribe, c1, c2);
     const mails = sink ? sink.count() : null;
-    const how = `${connections} connections, ${threads} wrk threads, ${duration} s`;
-    printTable(`POST /api/subscriptions, a new address each (${how})`, [
-      ...rowsOf(sub),
-      ["every answered subscribe written … s after the run", round(writeLag, 2)],
-    ]);
-    printTable(`POST /unsubscribe/:token, one-click (${how})`, [
-      ...rowsOf(unsub),
-      ["distinct links used", Math.min(unsubscribe.requests, tokens)],
-    ]);
-    printTable("after", [
-      ["readers by status", JSON.stringify(Object.fromEntries(counts.map((c) => [c.status, c.n])))],
-      ["server peak RSS", `${round(rss)} MB`],
-      ["confirmation mails at the sink", mails ?? "n/a (outbox)"],
-      ["… of which during the subscribe run", sink ? mailedDuringRun : "n/a"],
-      [
-        `worker drain after the runs (worker ${workerAfter ? "started after" : "ran during"} them)`,
-        `${round(drainSeconds)} s`,
-      ],
-      [
-        "worker cpu per confirmation mail",
-        `${round((workerCpu / Math.max(1, mails ?? subscribe.requests)) * 1000, 3)} ms`,
-      ],
-    ]);
+    printRuns(`${connections} connections, ${threads} wrk threads, ${duration} s`, sub, unsub, {
+      writeLag,
+      distinctLinks: Math.min(unsubscribe.requests, tokens),
+    });
+    const pendingReaders = await printAfter(deps, {
+      rssMb: rss,
+      mails,
+      mailedDuringRun: sink ? mailedDuringRun : null,
+      drain: `${round(drainSeconds)} s (worker ${workerAfter ? "started after" : "ran during"} the runs)`,
+      workerCpuMsPerMail: round((workerCpu / Math.max(1, mails ?? subscribe.requests)) * 1000, 3),
+    });
     printResult({
       bench: "api",
       machine: m,
@@ -263,15 +309,11 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
       unsubscribe: unsub,
       serverPeakRssMb: round(rss),
       confirmationMails: mails,
-      pendingReaders: counts.find((c) => c.status === "pending")?.n ?? 0,
+      pendingReaders,
     });
   } finally {
     if (worker) await stopProcess(worker.child);
-    if (server && server.exitCode === null) {
-      const exited = new Promise((ok) => server!.once("exit", ok));
-      server.kill("SIGTERM");
-      await exited;
-    }
+    if (server) await stopServer(server);
     await deps.close();
     await state.cleanup();
     await sink?.stop();
