@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import { sql } from "kysely";
 import { loadConfig } from "../../src/platform/config.ts";
-import { createDeps } from "../../src/platform/deps.ts";
+import { createDeps, type Deps } from "../../src/platform/deps.ts";
 import { subscriberLinks } from "../../src/subscribers/tokens.ts";
 import { freePort } from "../services.mjs";
 import {
@@ -24,6 +23,7 @@ import {
 import { startWorkerProcess, stopProcess, type WorkerProcess } from "./delivery.ts";
 import { postfixAvailable, type Sink, startSink } from "./postfix.ts";
 import { seedReaders } from "./seed.ts";
+import { oneClickLua, runWrk, subscribeLua, type WrkResult } from "./wrk.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -54,34 +54,199 @@ export async function startServer(
   }
 }
 
-/**
- * autocannon against the real server process: POST /api/subscriptions with a new address per
- * request (a `paperboy worker` process sends the confirmation mails to smtp-sink, on the same
- * cores), then one-click POST /unsubscribe/:token for distinct confirmed readers.
- */
-export async function apiBench(flags: Map<string, string>): Promise<void> {
-  onlyFlags(flags, ["duration", "connections", "readers", "cpu-prof", "only", "mail-worker"]);
-  // --mail-worker after: the worker starts once the runs are over (the API's own capacity, the
-  // queue absorbing the burst); by default it sends during the runs, on the same cores.
-  const workerAfter = flags.get("mail-worker") === "after";
+/** CPU seconds so far of this database's Postgres backends (same host), by pid. */
+async function postgresCpu(deps: Deps): Promise<Map<number, number>> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database()`.execute(deps.db);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // gone, or not on this host
+    }
+  }
+  return cpu;
+}
+
+/** Backend CPU used between two readings (a backend started since counts from zero). */
+function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** CPU of the server, its Postgres backends and the mail worker, read before and after a run. */
+async function cpuNow(deps: Deps, server: ChildProcess, worker: WorkerProcess | null) {
+  return {
+    server: cpuSeconds(server.pid!),
+    postgres: await postgresCpu(deps),
+    worker: worker ? cpuSeconds(worker.pid) : 0,
+    load: readFileSync("/proc/loadavg", "utf8").split(" ")[0]!,
+  };
+}
+type CpuReading = Awaited<ReturnType<typeof cpuNow>>;
+
+function summary(r: WrkResult, before: CpuReading, after: CpuReading) {
+  const perRequest = (s: number) => round((s / Math.max(1, r.requests)) * 1000, 3);
+  return {
+    requestsPerSecond: r.requestsPerSecond,
+    total: r.requests,
+    latencyP50Ms: r.latencyMs.p50,
+    latencyP90Ms: r.latencyMs.p90,
+    latencyP99Ms: r.latencyMs.p99,
+    latencyP999Ms: r.latencyMs.p999,
+    latencyMaxMs: r.latencyMs.max,
+    errors: r.errors.connect + r.errors.read + r.errors.write,
+    timeouts: r.errors.timeout,
+    non2xx: r.errors.non2xx,
+    serverCpuMsPerRequest: perRequest(after.server - before.server),
+    postgresCpuMsPerRequest: perRequest(postgresCpuBetween(before.postgres, after.postgres)),
+    workerCpuMsPerRequest: perRequest(after.worker - before.worker),
+    load: `${before.load} → ${after.load}`,
+  };
+}
+type Summary = ReturnType<typeof summary>;
+
+const rowsOf = (s: Summary): [string, string | number][] => [
+  ["requests/s", s.requestsPerSecond],
+  ["requests", s.total],
+  [
+    "latency p50 / p90 / p99 / p99.9 / max",
+    `${s.latencyP50Ms} / ${s.latencyP90Ms} / ${s.latencyP99Ms} / ${s.latencyP999Ms} / ${s.latencyMaxMs} ms`,
+  ],
+  ["errors / timeouts / non-2xx", `${s.errors} / ${s.timeouts} / ${s.non2xx}`],
+  ["server cpu per request", `${s.serverCpuMsPerRequest} ms`],
+  ["postgres backends cpu per request", `${s.postgresCpuMsPerRequest} ms`],
+  ["mail worker cpu per request", `${s.workerCpuMsPerRequest} ms`],
+  ["load average (1 min) before → after", s.load],
+];
+
+/** The one-click path of every seeded reader's unsubscribe link, one a line, for wrk. */
+async function writeOneClickPaths(deps: Deps, file: string): Promise<number> {
+  const { rows } = await sql<{ id: number; token_version: number }>`
+    select id, token_version from subscribers order by id`.execute(deps.db);
+  const { PUBLIC_URL, APP_SECRET } = deps.config;
+  const paths = rows.map(
+    (r) => new URL(subscriberLinks(PUBLIC_URL, APP_SECRET, r).unsubscribe).pathname,
+  );
+  writeFileSync(file, `${paths.join("\n")}\n`);
+  return paths.length;
+}
+
+/** Seconds until `n` readers are pending (the server wrote every subscribe it answered). */
+async function untilPending(deps: Deps, n: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from subscribers where status = 'pending'`.execute(deps.db);
+    if (rows[0]!.n >= n || Date.now() - start > 120_000) return (Date.now() - start) / 1000;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+}
+
+/** Wait until every pending reader's confirmation is at the sink (or five minutes passed). */
+async function drainConfirmations(deps: Deps, sink: Sink | null): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from subscribers where status = 'pending'`.execute(deps.db);
+  const start = Date.now();
+  while (sink && sink.count() < rows[0]!.n && Date.now() - start < 300_000) {
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  return (Date.now() - start) / 1000;
+}
+
+function apiFlags(flags: Map<string, string>) {
+  onlyFlags(flags, ["duration", "connections", "threads", "readers", "cpu-prof", "mail-worker"]);
   if (!["during", "after", undefined].includes(flags.get("mail-worker"))) {
     throw new Error("--mail-worker must be 'during' or 'after'");
   }
-  const duration = intFlag(flags, "duration", 20);
   const connections = intFlag(flags, "connections", 50);
-  const readers = intFlag(flags, "readers", 150_000);
-  const port = await freePort();
-  let sink: Sink | null = null;
-  const outbox = mkdtempSync(path.join(tmpdir(), "paperboy-bench-outbox-"));
-  if (postfixAvailable()) sink = await startSink();
-  else console.log("bench: postfix missing, confirmation mails go to a temporary outbox");
-  const state = await createBenchState({
+  return {
+    // after: the worker starts once the runs are over (what the API itself absorbs).
+    workerAfter: flags.get("mail-worker") === "after",
+    duration: intFlag(flags, "duration", 10),
+    connections,
+    threads: Math.min(connections, intFlag(flags, "threads", 2)),
+    readers: intFlag(flags, "readers", 40_000),
+  };
+}
+
+/** The server's and worker's environment: limits raised, mails to the sink (or an outbox). */
+function serverEnv(port: number, outbox: string, sink: Sink | null): Record<string, string> {
+  return {
     PORT: String(port),
     HOST: "127.0.0.1",
     SUBSCRIBE_RATE_LIMIT_PER_MINUTE: "1000000000",
+    // Every bench address is at one domain; its hourly budget would stop the mails at 100.
+    CONFIRMATIONS_PER_DOMAIN_PER_HOUR: "1000000000",
     OUTBOX_DIR: outbox,
     ...(sink ? { SMTP_URL: `smtp://127.0.0.1:${sink.port}?tls=off` } : {}),
-  });
+  };
+}
+
+function printRuns(
+  how: string,
+  sub: Summary,
+  unsub: Summary,
+  extra: { writeLag: number; distinctLinks: number },
+): void {
+  printTable(`POST /api/subscriptions, a new address each (${how})`, [
+    ...rowsOf(sub),
+    ["every answered subscribe written … s after the run", round(extra.writeLag, 2)],
+  ]);
+  printTable(`POST /unsubscribe/:token, one-click (${how})`, [
+    ...rowsOf(unsub),
+    ["distinct links used", extra.distinctLinks],
+  ]);
+}
+
+/** SIGTERM, then wait for the exit (the server writes its CPU profile while it stops). */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((ok) => server.once("exit", ok));
+  server.kill("SIGTERM");
+  await exited;
+}
+
+/** The state after the runs; returns the pending readers (each is owed one confirmation). */
+async function printAfter(
+  deps: Deps,
+  r: {
+    rssMb: number;
+    mails: number | null;
+    mailedDuringRun: number | null;
+    drain: string;
+    workerCpuMsPerMail: number;
+  },
+): Promise<number> {
+  const { rows: counts } = await sql<{ status: string; n: number }>`
+    select status, count(*)::int as n from subscribers group by status`.execute(deps.db);
+  printTable("after", [
+    ["readers by status", JSON.stringify(Object.fromEntries(counts.map((c) => [c.status, c.n])))],
+    ["server peak RSS", `${round(r.rssMb)} MB`],
+    ["confirmation mails at the sink", r.mails ?? "n/a (outbox)"],
+    ["… of which during the subscribe run", r.mailedDuringRun ?? "n/a"],
+    ["worker drain after the runs", r.drain],
+    ["worker cpu per confirmation mail", `${r.workerCpuMsPerMail} ms`],
+  ]);
+  return counts.find((c) => c.status === "pending")?.n ?? 0;
+}
+
+/**
+ * wrk against the real server process: POST /api/subscriptions with a new address per request
+ * (a `paperboy worker` process sends the confirmation mails to smtp-sink, on the same cores,
+ * or after the runs with `--mail-worker after`), then one-click POST /unsubscribe/:token to
+ * distinct seeded readers' real signed links.
+ */
+export async function apiBench(flags: Map<string, string>): Promise<void> {
+  const { workerAfter, duration, connections, threads, readers } = apiFlags(flags);
+  const port = await freePort();
+  let sink: Sink | null = null;
+  const scratch = mkdtempSync(path.join(tmpdir(), "paperboy-bench-api-"));
+  if (postfixAvailable()) sink = await startSink();
+  else console.log("bench: postfix missing, confirmation mails go to a temporary outbox");
+  const state = await createBenchState(serverEnv(port, scratch, sink));
   const deps = createDeps(loadConfig(state.env), { name: "paperboy-bench" });
   let server: ChildProcess | null = null;
   let worker: WorkerProcess | null = null;
@@ -89,137 +254,69 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     const m = await machine(state.databaseUrl);
     printMachine(m);
     await seedReaders(deps.db, readers, new Date());
-    const { rows } = await sql<{ id: number; token_version: number }>`
-      select id, token_version from subscribers order by id`.execute(deps.db);
-    const paths = rows.map(
-      (r) =>
-        new URL(subscriberLinks(deps.config.PUBLIC_URL, deps.config.APP_SECRET, r).unsubscribe)
-          .pathname,
-    );
+    const pathsFile = path.join(scratch, "one-click-paths.txt");
+    const tokens = await writeOneClickPaths(deps, pathsFile);
     // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops.
     const profile = flags.get("cpu-prof");
-    server = await startServer(
-      state.env,
-      port,
-      profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [],
-    );
+    const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+    server = await startServer(state.env, port, nodeArgs);
     // info level: the harness waits for its "worker started" line (warnings are relayed).
     const startMailWorker = () => startWorkerProcess({ ...state.env, LOG_LEVEL: "info" }, []);
     if (!workerAfter) worker = await startMailWorker();
-    const url = `http://127.0.0.1:${port}`;
-    const cpuStart = cpuSeconds(server.pid!);
-    let workerCpuStart = worker ? cpuSeconds(worker.pid) : 0;
-
-    let n = 0;
-    const subscribe = await autocannon({
-      url,
+    const wrk = {
+      url: `http://127.0.0.1:${port}`,
+      dir: scratch,
       connections,
-      duration,
-      requests: [
-        {
-          method: "POST",
-          path: "/api/subscriptions",
-          headers: { "content-type": "application/json" },
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({ email: `new${n++}@bench.example.test`, topics: ["agents"] }),
-          }),
-        },
-      ],
-    });
-    const cpuMid = cpuSeconds(server.pid!);
+      threads,
+      durationS: duration,
+    };
+    const runId = Date.now().toString(36);
+
+    const c0 = await cpuNow(deps, server, worker);
+    const subscribe = await runWrk({ ...wrk, name: "subscribe", lua: subscribeLua(runId) });
+    // Answered before written (no enumeration): count the writes too, and say how far behind.
+    const writeLag = await untilPending(deps, subscribe.requests);
+    const c1 = await cpuNow(deps, server, worker);
     const mailedDuringRun = sink?.count() ?? 0;
-    let u = 0;
-    const unsubscribe = await autocannon({
-      url,
-      connections,
-      duration,
-      requests: [
-        {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: "List-Unsubscribe=One-Click",
-          setupRequest: (req) => ({ ...req, path: paths[u++ % paths.length]! }),
-        },
-      ],
-    });
-    const cpuEnd = cpuSeconds(server.pid!);
+    const unsubscribe = await runWrk({ ...wrk, name: "one-click", lua: oneClickLua(pathsFile) });
+    const c2 = await cpuNow(deps, server, worker);
     const rss = peakRssMb(server.pid!) ?? Number.NaN;
-    // The worker drains the confirmation backlog: every new (pending) address gets one mail.
-    const { rows: pending } = await sql<{ n: number }>`
-      select count(*)::int as n from subscribers where status = 'pending'`.execute(deps.db);
-    if (!worker) {
-      worker = await startMailWorker();
-      workerCpuStart = cpuSeconds(worker.pid);
-    }
-    const drainStart = Date.now();
-    while (sink && sink.count() < pending[0]!.n && Date.now() - drainStart < 120_000) {
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
-    const drainSeconds = (Date.now() - drainStart) / 1000;
-    const workerCpu = cpuSeconds(worker.pid) - workerCpuStart;
-    const { rows: counts } = await sql<{ status: string; n: number }>`
-      select status, count(*)::int as n from subscribers group by status`.execute(deps.db);
-
-    const summary = (r: Awaited<ReturnType<typeof autocannon>>, cpu: number) => ({
-      requestsPerSecond: round(r.requests.average),
-      total: r.requests.total,
-      latencyP50Ms: r.latency.p50,
-      latencyP99Ms: r.latency.p99,
-      errors: r.errors,
-      timeouts: r.timeouts,
-      non2xx: r.non2xx,
-      serverCpuMsPerRequest: round((cpu / Math.max(1, r.requests.total)) * 1000, 3),
+    if (!worker) worker = await startMailWorker();
+    const workerCpuStart = cpuSeconds(worker.pid);
+    const drainSeconds = await drainConfirmations(deps, sink);
+    const workerCpu = cpuSeconds(worker.pid) - (workerAfter ? workerCpuStart : c0.worker);
+    const sub = summary(subscribe, c0, c1);
+    const unsub = summary(unsubscribe, c1, c2);
+    const mails = sink ? sink.count() : null;
+    printRuns(`${connections} connections, ${threads} wrk threads, ${duration} s`, sub, unsub, {
+      writeLag,
+      distinctLinks: Math.min(unsubscribe.requests, tokens),
     });
-    const sub = summary(subscribe, cpuMid - cpuStart);
-    const unsub = summary(unsubscribe, cpuEnd - cpuMid);
-    const rowsOf = (s: ReturnType<typeof summary>): [string, string | number][] => [
-      ["requests/s", s.requestsPerSecond],
-      ["requests", s.total],
-      ["latency p50", `${s.latencyP50Ms} ms`],
-      ["latency p99", `${s.latencyP99Ms} ms`],
-      ["errors / timeouts / non-2xx", `${s.errors} / ${s.timeouts} / ${s.non2xx}`],
-      ["server cpu per request", `${s.serverCpuMsPerRequest} ms`],
-    ];
-    printTable(`POST /api/subscriptions (${connections} connections, ${duration} s)`, rowsOf(sub));
-    printTable(`POST /unsubscribe/:token, one-click (${connections} connections, ${duration} s)`, [
-      ...rowsOf(unsub),
-      ["distinct tokens used", Math.min(unsubscribe.requests.total, paths.length)],
-    ]);
-    printTable("after", [
-      ["readers by status", JSON.stringify(Object.fromEntries(counts.map((c) => [c.status, c.n])))],
-      ["server peak RSS", `${round(rss)} MB`],
-      ["confirmation mails at the sink", sink ? sink.count() : "n/a (outbox)"],
-      ["… of which during the subscribe run", sink ? mailedDuringRun : "n/a"],
-      [
-        `worker drain after the runs (worker ${workerAfter ? "started after" : "ran during"} them)`,
-        `${round(drainSeconds)} s`,
-      ],
-      [
-        "worker cpu per confirmation mail",
-        `${round((workerCpu / Math.max(1, subscribe.requests.total)) * 1000, 3)} ms`,
-      ],
-    ]);
+    const pendingReaders = await printAfter(deps, {
+      rssMb: rss,
+      mails,
+      mailedDuringRun: sink ? mailedDuringRun : null,
+      drain: `${round(drainSeconds)} s (worker ${workerAfter ? "started after" : "ran during"} the runs)`,
+      workerCpuMsPerMail: round((workerCpu / Math.max(1, mails ?? subscribe.requests)) * 1000, 3),
+    });
     printResult({
       bench: "api",
       machine: m,
       connections,
       duration,
-      subscribe: sub,
+      mailWorker: workerAfter ? "after" : "during",
+      subscribe: { ...sub, writeLagSeconds: round(writeLag, 2) },
       unsubscribe: unsub,
       serverPeakRssMb: round(rss),
-      confirmationMails: sink ? sink.count() : null,
+      confirmationMails: mails,
+      pendingReaders,
     });
   } finally {
     if (worker) await stopProcess(worker.child);
-    if (server && server.exitCode === null) {
-      const exited = new Promise((ok) => server!.once("exit", ok));
-      server.kill("SIGTERM");
-      await exited;
-    }
+    if (server) await stopServer(server);
     await deps.close();
     await state.cleanup();
     await sink?.stop();
-    rmSync(outbox, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -4,29 +4,35 @@ import type { Subscriber, SuppressionReason } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
 import type { Queues } from "../platform/queues.ts";
 import { emitWebhook } from "../platform/webhooks.ts";
+import {
+  claimConfirmationSlots,
+  findSubscribers,
+  recordSubscribeRequests,
+  releaseConfirmationSlots,
+  takeConfirmationBudgets,
+  type UnsubscribeRequest,
+  unsubscribeSubscribers,
+} from "./batch-repository.ts";
 import { describeChanges } from "./changes.ts";
 import { mailboxKey, mailDomain } from "./email.ts";
+import { createGroup, groupPer } from "./group.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,
   addMute,
   type ConfirmationBudget,
-  claimConfirmationSlot,
   claimLinksResend,
   findSubscriber,
   findSubscriberByEmail,
   getPreferences,
   recordEvents,
-  recordSubscribeRequest,
   recordVote,
-  releaseConfirmationSlot,
   removeVote,
   resubscribeSubscriber,
   revokeLinks,
+  type SubscribeOutcome,
   savePreferences,
   suppressAddress,
-  takeConfirmationBudget,
-  unsubscribeSubscriber,
 } from "./repository.ts";
 import {
   type FeedbackClaims,
@@ -36,7 +42,7 @@ import {
   verifyMuteToken,
   verifyToken,
 } from "./tokens.ts";
-import type { TransactionalDispatch } from "./transactional.ts";
+import type { TransactionalDispatch, TransactionalJob } from "./transactional.ts";
 import type { PreferencesInput, SubscribeInput } from "./validation.ts";
 
 /** The reader's journey: subscribe, confirm, change preferences, leave, come back. */
@@ -48,6 +54,8 @@ export interface SubscriberContext {
   deps: Deps;
   /** Queue a transactional mail; a worker renders it from the row and sends it. */
   mail: TransactionalDispatch["dispatch"];
+  /** Queue several in one call (one Redis round trip); `mail` one by one when absent. */
+  mailMany?: TransactionalDispatch["dispatchMany"];
 }
 
 async function assertTopicsExist(deps: Deps, topics: string[]): Promise<void> {
@@ -58,33 +66,134 @@ async function assertTopicsExist(deps: Deps, topics: string[]): Promise<void> {
 /**
  * What a subscribe request checks before it is answered: only what does not depend on the
  * address's state (its topics exist), so the answer takes the same time for every address.
+ * The topic slugs are kept for TOPICS_FRESH_MS (no query per request); a slug not among them
+ * reloads them at once, so a topic just added is taken. The write re-checks (subscribe).
  */
 export async function checkSubscribeRequest(deps: Deps, input: SubscribeInput): Promise<void> {
-  await assertTopicsExist(deps, input.topics);
+  if (input.topics.length === 0) return;
+  let known = topicSlugs.get(deps);
+  const fresh = known && Date.now() - known.at < TOPICS_FRESH_MS;
+  if (fresh && input.topics.every((t) => known!.slugs.has(t))) return;
+  known = { at: Date.now(), slugs: new Set((await listTopics(deps.db)).map((t) => t.slug)) };
+  topicSlugs.set(deps, known);
+  const unknown = input.topics.filter((t) => !known!.slugs.has(t));
+  if (unknown.length) throw new InputError(`unknown topic: ${unknown.join(", ")}`);
 }
+
+const TOPICS_FRESH_MS = 10_000;
+const topicSlugs = new WeakMap<Deps, { at: number; slugs: Set<string> }>();
 
 /**
  * Subscribe an address; run after the answer was sent (see checkSubscribeRequest), so none of
  * this shows in its timing. Only pending or unsubscribed, unsuppressed addresses get a
  * confirmation mail, at most one per CONFIRMATION_INTERVAL_MS and within the mailbox and
- * domain budgets (confirmationBudgets).
+ * domain budgets (confirmationBudgets). Concurrent calls are written together (group commit).
  */
 export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): Promise<void> {
-  const { deps } = ctx;
-  const now = deps.clock.now();
-  const outcome = await recordSubscribeRequest(deps.db, input.email, input, now);
+  const outcome = await subscribeGroup(ctx)(input);
   if (outcome.kind === "unknown-topics") {
     throw new InputError(`unknown topic: ${outcome.topics.join(", ")}`);
   }
-  if (outcome.kind === "unchanged") return;
-  // A new row holds its slot already; a returning reader claims it with one atomic UPDATE.
-  if (
-    outcome.kind === "choices-replaced" &&
-    !(await claimConfirmationSlot(deps.db, outcome.subscriberId, now))
-  ) {
-    return;
+}
+
+const subscribeGroup = groupPer((ctx: SubscriberContext) =>
+  createGroup((inputs: SubscribeInput[]) => subscribeMany(ctx, inputs)),
+);
+
+/** Subscribe requests in rounds of distinct addresses (one statement upserts a row once). */
+async function subscribeMany(
+  ctx: SubscriberContext,
+  inputs: SubscribeInput[],
+): Promise<SubscribeOutcome[]> {
+  const outcomes: SubscribeOutcome[] = new Array(inputs.length);
+  for (const round of distinctRounds(inputs.map((i) => i.email.trim().toLowerCase()))) {
+    const results = await subscribeRound(
+      ctx,
+      round.map((i) => inputs[i]!),
+    );
+    round.forEach((i, k) => {
+      outcomes[i] = results[k]!;
+    });
   }
-  await sendConfirmation(ctx, outcome.subscriberId, input.email, now);
+  return outcomes;
+}
+
+/**
+ * One round: record every request (one statement), claim the slots of returning readers (one
+ * UPDATE; a new row holds its slot already), count the mails against their budgets (one
+ * transaction), give refused slots back, and queue the confirmations in one call.
+ */
+async function subscribeRound(
+  ctx: SubscriberContext,
+  inputs: SubscribeInput[],
+): Promise<SubscribeOutcome[]> {
+  const { deps } = ctx;
+  const now = deps.clock.now();
+  const outcomes = await recordSubscribeRequests(deps.db, inputs, now);
+  const returning = outcomes.flatMap((o) =>
+    o.kind === "choices-replaced" ? [o.subscriberId] : [],
+  );
+  const claimed = await claimConfirmationSlots(deps.db, returning, now);
+  const mailable = outcomes.flatMap((o, i) =>
+    o.kind === "created" || (o.kind === "choices-replaced" && claimed.has(o.subscriberId))
+      ? [{ subscriberId: o.subscriberId, email: inputs[i]!.email }]
+      : [],
+  );
+  const perDomain = deps.config.CONFIRMATIONS_PER_DOMAIN_PER_HOUR;
+  const budgets = mailable.map((m) => confirmationBudgets(m.email, perDomain));
+  const refusedBy = await takeConfirmationBudgets(deps.db, budgets, now);
+  const refused = mailable.filter((_, i) => refusedBy[i]);
+  await releaseConfirmationSlots(
+    deps.db,
+    refused.map((m) => m.subscriberId),
+    now,
+  );
+  refused.forEach((m) => {
+    const limit = refusedBy[mailable.indexOf(m)]!.key.split(":")[0];
+    deps.logger.warn({ subscriberId: m.subscriberId, limit }, "confirmation mail over budget");
+  });
+  const jobs = mailable
+    .filter((_, i) => !refusedBy[i])
+    .map((m) => ({
+      kind: "confirmation" as const,
+      subscriberId: m.subscriberId,
+      claimedAt: now.toISOString(),
+    }));
+  await mailAll(ctx, jobs);
+  return outcomes;
+}
+
+/** Queue several transactional mails: in one call when the context can, else one by one. */
+async function mailAll(ctx: SubscriberContext, jobs: TransactionalJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  if (ctx.mailMany) return ctx.mailMany(jobs);
+  for (const job of jobs) await ctx.mail(job);
+}
+
+/**
+ * Split items into rounds in which no key repeats, each round in the items' order (a key's
+ * later items go to later rounds, so they are applied in the order they came). Indexes.
+ */
+export function distinctRounds(keys: string[]): number[][] {
+  const rounds: number[][] = [];
+  const seen: Set<string>[] = [];
+  keys.forEach((key, i) => {
+    let r = 0;
+    // After the last round that has this key, so a key's items keep their order.
+    for (let k = seen.length - 1; k >= 0; k--) {
+      if (seen[k]!.has(key)) {
+        r = k + 1;
+        break;
+      }
+    }
+    if (!rounds[r]) {
+      rounds[r] = [];
+      seen[r] = new Set();
+    }
+    rounds[r]!.push(i);
+    seen[r]!.add(key);
+  });
+  return rounds;
 }
 
 /** Per mailbox (plus-tags and gmail dots folded) and per recipient domain. */
@@ -96,30 +205,6 @@ export function confirmationBudgets(email: string, perDomainPerHour: number): Co
     { key: `mailbox-day:${mailbox}`, max: 5, windowMs: 24 * 3600_000 },
     { key: `domain:${hash(mailDomain(email))}`, max: perDomainPerHour, windowMs: 3600_000 },
   ];
-}
-
-/**
- * Queue the confirmation mail of a reader whose slot is claimed, if the mailbox and its domain
- * have budget left; otherwise give the slot back (no mail, nothing else changes).
- */
-async function sendConfirmation(
-  ctx: SubscriberContext,
-  subscriberId: number,
-  email: string,
-  now: Date,
-): Promise<void> {
-  const { deps } = ctx;
-  for (const budget of confirmationBudgets(email, deps.config.CONFIRMATIONS_PER_DOMAIN_PER_HOUR)) {
-    if (!(await takeConfirmationBudget(deps.db, budget, now))) {
-      await releaseConfirmationSlot(deps.db, subscriberId, now);
-      deps.logger.warn(
-        { subscriberId, limit: budget.key.split(":")[0] },
-        "confirmation mail over budget",
-      );
-      return;
-    }
-  }
-  await ctx.mail({ kind: "confirmation", subscriberId, claimedAt: now.toISOString() });
 }
 
 /** How often one reader may ask for their links by mail. */
@@ -154,21 +239,45 @@ export async function subscriberForToken(
 ): Promise<Subscriber | null> {
   const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
   if (!claims) return null;
-  const subscriber = await findSubscriber(deps.db, claims.subscriberId);
+  const subscriber = await subscriberLookup(deps)(claims.subscriberId);
   if (!subscriber) return null;
+  return linkHolder(subscriber, claims, purpose, options) ? subscriber : null;
+}
+
+/** Whether a link (of a reader already looked up) is their current one, not a revoked one. */
+export function isCurrentLink(
+  deps: Deps,
+  token: string,
+  purpose: LinkPurpose,
+  subscriber: Subscriber,
+): boolean {
+  const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
+  return claims !== null && linkHolder(subscriber, claims, purpose);
+}
+
+/**
+ * Whether a token's claims (already verified) are a genuine, current link of this subscriber
+ * for `purpose` (see subscriberForToken); pure, for a caller that has the row already.
+ */
+export function linkHolder(
+  subscriber: Subscriber,
+  claims: { version: number; issuedAt: number },
+  purpose: LinkPurpose,
+  options: { olderVersions?: boolean } = {},
+): boolean {
   const current = subscriber.token_version === claims.version;
   const left = subscriber.status !== "active" && subscriber.status !== "pending";
   const older = options.olderVersions && left && claims.version < subscriber.token_version;
-  if (!current && !older) return null;
+  if (!current && !older) return false;
   // A confirm link from before the reader left must not bring them back.
   if (
     purpose === "confirm" &&
     subscriber.unsubscribed_at &&
     claims.issuedAt < Math.floor(subscriber.unsubscribed_at.getTime() / 1000)
   ) {
-    return null;
+    return false;
   }
-  return subscriber;
+  return true;
 }
 
 export type ConfirmOutcome = "confirmed" | "already-active" | "unavailable";
@@ -232,7 +341,8 @@ export async function unsubscribe(
   subscriberId: number,
   via: "one-click" | "page",
 ): Promise<void> {
-  const changed = await unsubscribeSubscriber(deps.db, subscriberId, deps.clock.now(), via);
+  // Resolves once committed: a one-click answer promises the reader has left.
+  const changed = await unsubscribeGroup(deps)({ subscriberId, via });
   if (!changed) return;
   deps.logger.info({ subscriberId, via }, "unsubscribed");
   await emitWebhook(deps, () => deps.requestSide().queues, "subscriber.unsubscribed", {
@@ -240,6 +350,33 @@ export async function unsubscribe(
     via,
   });
 }
+
+/** Concurrent unsubscribes in one statement (a reader twice in a group: in a later round). */
+const unsubscribeGroup = groupPer((deps: Deps) =>
+  createGroup(async (requests: UnsubscribeRequest[]) => {
+    const changed: boolean[] = new Array(requests.length);
+    for (const round of distinctRounds(requests.map((r) => String(r.subscriberId)))) {
+      const now = deps.clock.now();
+      const results = await unsubscribeSubscribers(
+        deps.db,
+        round.map((i) => requests[i]!),
+        now,
+      );
+      round.forEach((i, k) => {
+        changed[i] = results[k]!;
+      });
+    }
+    return changed;
+  }),
+);
+
+/** Concurrent lookups of link holders in one query. */
+const subscriberLookup = groupPer((deps: Deps) =>
+  createGroup(async (ids: number[]) => {
+    const found = await findSubscribers(deps.db, [...new Set(ids)]);
+    return ids.map((id) => found.get(id));
+  }),
+);
 
 const SUPPRESSION_EVENT = {
   hard_bounce: "subscriber.bounced",

@@ -1,5 +1,4 @@
 import formbody from "@fastify/formbody";
-import helmet from "@fastify/helmet";
 import sensible from "@fastify/sensible";
 import Fastify, {
   type FastifyBaseLogger,
@@ -11,6 +10,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import helmet from "helmet";
 import type { Deps } from "../deps.ts";
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -54,21 +54,12 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "https:", "data:"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-    referrerPolicy: { policy: "no-referrer" },
+  // The same headers on every answer, computed once: @fastify/helmet rebuilt helmet's
+  // middleware on every request (~0.15 CPU ms each, the largest item of a subscribe's profile).
+  const securityHeaders = helmetHeaders();
+  app.addHook("onRequest", (_request, reply, done) => {
+    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    done();
   });
   await app.register(sensible);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
@@ -170,4 +161,35 @@ function firstProblem(errors: FastifySchemaValidationError[]): string {
   const field = problem.instancePath.split("/").find((p) => p !== "" && !/^\d+$/.test(p));
   const message = problem.message ?? "invalid input";
   return field && !message.includes(field) ? `${field}: ${message}` : message;
+}
+
+/** The security headers helmet sets with our policy, read once from its middleware. */
+function helmetHeaders(): [string, string][] {
+  const headers: [string, string][] = [];
+  const res = {
+    setHeader: (name: string, value: string) => headers.push([name, value]),
+    removeHeader: () => {},
+  };
+  const middleware = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "https:", "data:"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+  });
+  middleware(
+    {} as Parameters<typeof middleware>[0],
+    res as unknown as Parameters<typeof middleware>[1],
+    () => {},
+  );
+  return headers;
 }

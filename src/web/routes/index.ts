@@ -74,6 +74,7 @@ export async function registerWebRoutes(app: FastifyInstance, deps: Deps): Promi
   const web: WebContext = {
     deps,
     mail: mails.dispatch,
+    mailMany: mails.dispatchMany,
     composer: lazyComposer(deps),
     background,
   };

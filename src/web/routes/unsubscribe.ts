@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Subscriber } from "../../platform/db/schema.ts";
 import type { Deps } from "../../platform/deps.ts";
 import { findSubscriber } from "../../subscribers/repository.ts";
-import { resubscribe, subscriberForToken, unsubscribe } from "../../subscribers/service.ts";
+import {
+  isCurrentLink,
+  resubscribe,
+  subscriberForToken,
+  unsubscribe,
+} from "../../subscribers/service.ts";
 import type { WebRoutes } from "../context.ts";
 import { asForm, formText } from "../forms.ts";
 import { type UnsubscribePageOptions, unsubscribePage } from "../pages/unsubscribe.ts";
@@ -56,9 +61,10 @@ async function oneClickRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
     { preValidation: resolveToken(deps, "unsubscribe", { olderVersions: true }) },
     async (request: TokenRequest, reply) => {
       const subscriber = readerOf(request);
-      const current = await subscriberForToken(deps, request.params.token, "unsubscribe");
       // Only the current link's holder gets the page (with the new links it shows).
-      const fromPage = current !== null && formText(asForm(request.body).via) === "page";
+      const fromPage =
+        formText(asForm(request.body).via) === "page" &&
+        isCurrentLink(deps, request.params.token, "unsubscribe", subscriber);
       await unsubscribe(deps, subscriber.id, fromPage ? "page" : "one-click");
       if (!fromPage) {
         return reply

@@ -213,7 +213,8 @@ describe("subscribing", () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain("Check your inbox");
     await settle();
-    expect(ctx.smtp.received).toHaveLength(0);
+    // By recipient: a late confirmation of the previous test's readers may still arrive.
+    expect(ctx.smtp.received.flatMap((m) => m.to)).not.toContain("bot@example.com");
     expect(await subscriberRow(ctx, "bot@example.com")).toBeUndefined();
   });
 
