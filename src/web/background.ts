@@ -8,6 +8,8 @@ import type { FastifyBaseLogger } from "fastify";
 export interface Background {
   run(what: string, work: () => Promise<unknown>): void;
   idle(): Promise<void>;
+  /** Work started and not yet finished (a bound on it keeps an overload from eating memory). */
+  size(): number;
 }
 
 export function createBackground(logger: FastifyBaseLogger): Background {
@@ -20,6 +22,7 @@ export function createBackground(logger: FastifyBaseLogger): Background {
         .finally(() => running.delete(task));
       running.add(task);
     },
+    size: () => running.size,
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running]);
     },

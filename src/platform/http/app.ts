@@ -84,10 +84,13 @@ export async function buildApp(deps: Deps, options: AppOptions): Promise<Fastify
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status >= 500) request.log.error({ err: error }, "request failed");
+    // 503 is a deliberate "busy, retry later" (load shedding), not a failure.
+    const deliberate = error.statusCode === 503;
+    const status =
+      error.statusCode && (error.statusCode < 500 || deliberate) ? error.statusCode : 500;
+    if (status >= 500 && !deliberate) request.log.error({ err: error }, "request failed");
     const message =
-      status >= 500
+      status >= 500 && !deliberate
         ? "Something went wrong on our side. Please try again."
         : (error.code?.startsWith("FST_") && FRAMEWORK_MESSAGES[status]) || error.message;
     return answerError(request, reply, status, message, options.errorPage);

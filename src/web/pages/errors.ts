@@ -8,9 +8,11 @@ export function errorPage(status: number, message: string): string {
       ? "Page not found"
       : status === 429
         ? "Too many requests"
-        : status >= 500
-          ? "Something went wrong"
-          : "Bad request";
+        : status === 503
+          ? "Very busy right now"
+          : status >= 500
+            ? "Something went wrong"
+            : "Bad request";
   // The shell's bare "Not found." gets words; a route's own message (a bad link) is kept.
   const text =
     status === 404 && message === "Not found."

@@ -1,4 +1,5 @@
 import rateLimit from "@fastify/rate-limit";
+import { httpErrors } from "@fastify/sensible";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { findPapersListedBetween, latestEditionDate, listTopics } from "../../papers/repository.ts";
@@ -26,6 +27,8 @@ import {
 } from "../pages/subscribe.ts";
 import { FORM_TYPE, inputErrorAs400, JSON_TYPE, requireType, sendPage } from "../replies.ts";
 
+const BUSY_MESSAGE = "Paperboy is very busy right now. Please try again in a minute.";
+
 const ACCEPTED_MESSAGE =
   "If the address can receive mail, a confirmation link is on its way. Open it to start your digest.";
 
@@ -44,12 +47,20 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   // Another site's page must not make its visitors' browsers subscribe someone (list bombing
   // spread over many IPs); the JSON API needs CORS, which it does not grant, but checks too.
   const sameSite = refuseCrossSite(web.deps.config.PUBLIC_URL);
+  // Subscribes and link requests are answered before they are written, so a burst beyond what
+  // Postgres absorbs would queue without bound in memory, and a crash would lose the queue.
+  // Past SUBSCRIBE_BACKLOG_LIMIT unwritten requests: 503 + Retry-After, the same for every address.
+  const notSwamped = async (_request: FastifyRequest, reply: FastifyReply) => {
+    if (web.background.size() < web.deps.config.SUBSCRIBE_BACKLOG_LIMIT) return;
+    reply.header("retry-after", "10");
+    throw httpErrors.serviceUnavailable(BUSY_MESSAGE);
+  };
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.post(
     "/subscribe",
     {
-      onRequest: [sameSite, limited],
+      onRequest: [sameSite, limited, notSwamped],
       preValidation: [requireType(FORM_TYPE), readSubscribeForm],
       schema: { body: subscribeSchema },
       attachValidation: true,
@@ -81,7 +92,7 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   routes.post(
     "/links",
     {
-      onRequest: [sameSite, limited],
+      onRequest: [sameSite, limited, notSwamped],
       preValidation: [requireType(FORM_TYPE), readLinksForm],
       schema: { body: linksRequestSchema },
       attachValidation: true,
@@ -102,7 +113,7 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   routes.post(
     "/api/subscriptions",
     {
-      onRequest: [sameSite, limited],
+      onRequest: [sameSite, limited, notSwamped],
       preValidation: requireType(JSON_TYPE),
       schema: { body: subscribeSchema },
     },

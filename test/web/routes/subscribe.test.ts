@@ -255,3 +255,41 @@ describe("subscribing", () => {
     expect(res.headers["cache-control"]).toBe("public, max-age=300");
   });
 });
+
+describe("an overloaded server (more unwritten subscribes than SUBSCRIBE_BACKLOG_LIMIT)", () => {
+  let busy: TestContext;
+  let busyApp: FastifyInstance;
+  beforeAll(async () => {
+    busy = await createTestContext({ env: { SUBSCRIBE_BACKLOG_LIMIT: "0" } });
+    busyApp = await startApp(busy);
+  });
+  afterAll(async () => {
+    await busyApp.close();
+    await busy.close();
+  });
+
+  it("answers 503 with Retry-After for the API and the form, and stores and mails nothing", async () => {
+    const api = await busyApp.inject({
+      method: "POST",
+      url: "/api/subscriptions",
+      headers: { "content-type": "application/json" },
+      payload: { email: "grace@example.org" },
+      remoteAddress: nextIp(),
+    });
+    expect(api.statusCode).toBe(503);
+    expect(api.headers["retry-after"]).toBe("10");
+    expect(api.json().error).toMatch(/very busy/);
+    const page = await busyApp.inject({
+      method: "POST",
+      url: "/subscribe",
+      headers: FORM,
+      payload: form({ email: "grace@example.org", website: "" }),
+      remoteAddress: nextIp(),
+    });
+    expect(page.statusCode).toBe(503);
+    expect(page.body).toContain("very busy");
+    await settle();
+    expect(await subscriberRow(busy, "grace@example.org")).toBeUndefined();
+    expect(busy.smtp.received).toHaveLength(0);
+  });
+});
