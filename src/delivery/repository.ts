@@ -330,18 +330,25 @@ export async function markHandOffs(
   claims: { id: number; attempts: number; messageId: string }[],
   now: Date,
   leaseUntil: Date,
-): Promise<number[]> {
-  if (claims.length === 0) return [];
-  const { rows } = await sql<{ id: number }>`
-    update deliveries d set message_id = c.message_id, lease_expires_at = ${leaseUntil},
-                            updated_at = ${now}
-    from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[],
-                ${claims.map((c) => c.messageId)}::text[]) as c(id, attempts, message_id)
-    where d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
-      and ${mayReceiveMail(sql.ref<number>("d.subscriber_id"))}
-      and set_config('synchronous_commit', 'off', true) = 'off'
-    returning d.id`.execute(db);
-  return rows.map((r) => r.id);
+  owner: number,
+): Promise<{ ownerAlive: boolean; ids: number[] }> {
+  if (claims.length === 0) return { ownerAlive: true, ids: [] };
+  // Only while `owner` holds its liveness lock: a process whose lock was lost (its session's
+  // connection cut) may have had its claims taken back, and must send nothing until it re-locks.
+  const { rows } = await sql<{ owner_alive: boolean; ids: number[] }>`
+    with alive as (${liveOwners}),
+    mine as (select ${owner}::int in (select owner from alive) as ok),
+    handed as (
+      update deliveries d set message_id = c.message_id, lease_expires_at = ${leaseUntil},
+                              updated_at = ${now}
+      from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[],
+                  ${claims.map((c) => c.messageId)}::text[]) as c(id, attempts, message_id), mine
+      where mine.ok and d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
+        and ${mayReceiveMail(sql.ref<number>("d.subscriber_id"))}
+        and set_config('synchronous_commit', 'off', true) = 'off'
+      returning d.id)
+    select (select ok from mine) as owner_alive, array(select id from handed) as ids`.execute(db);
+  return { ownerAlive: rows[0]!.owner_alive, ids: rows[0]!.ids };
 }
 
 /**

@@ -349,7 +349,13 @@ export class DeliverySender {
     const now = this.deps.clock.now();
     const rows = messages.map((m) => ({ ...m.claim, messageId: m.messageId }));
     // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
-    const ids = await retryDb(() => markHandOffs(this.deps.db, rows, now, this.leaseFrom(now)), 5);
+    const owner = await this.deps.session.id();
+    const { ownerAlive, ids } = await retryDb(
+      () => markHandOffs(this.deps.db, rows, now, this.leaseFrom(now), owner),
+      5,
+    );
+    // Our liveness lock was lost (its connection cut): the claims may be someone else's now.
+    if (!ownerAlive) throw new Error("liveness session lost: sending stops until it is back");
     const cleared = new Set(ids);
     // The reader left or was suppressed since the claim, or the claim is no longer ours.
     const refused = messages.filter((m) => !cleared.has(m.claim.id)).map((m) => m.claim);
