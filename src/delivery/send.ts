@@ -7,12 +7,12 @@ import { cachedEditionPapers, type EditionPapersSource } from "../digests/editio
 import { digestInputs } from "../digests/reader-digest.ts";
 import type { DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
+import { createGroupCommit } from "../platform/group-commit.ts";
 import type { SendFailure } from "../platform/smtp/errors.ts";
 import type { SendResult } from "../platform/smtp/transport.ts";
 import { recordEvents } from "../subscribers/repository.ts";
 import { suppress } from "../subscribers/service.ts";
 import { type SendBreaker, sendQueueBreaker } from "./breaker.ts";
-import { createGroupCommit } from "./group-commit.ts";
 import { LEASE_MS, staleBefore } from "./plan.ts";
 import {
   type ClaimedDelivery,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { listTopics, unknownTopics } from "../papers/repository.ts";
 import type { Subscriber, SuppressionReason } from "../platform/db/schema.ts";
 import type { Deps } from "../platform/deps.ts";
+import { createGroup, groupPer } from "../platform/group-commit.ts";
 import type { Queues } from "../platform/queues.ts";
 import { emitWebhook } from "../platform/webhooks.ts";
 import {
@@ -15,7 +16,6 @@ import {
 } from "./batch-repository.ts";
 import { describeChanges } from "./changes.ts";
 import { mailboxKey, mailDomain } from "./email.ts";
-import { createGroup, groupPer } from "./group.ts";
 import type { PreferencesView } from "./preferences.ts";
 import {
   activateSubscriber,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createGroup } from "../../src/platform/group-commit.ts";
 import { grantBudgets } from "../../src/subscribers/budgets.ts";
-import { createGroup } from "../../src/subscribers/group.ts";
 import { distinctRounds } from "../../src/subscribers/service.ts";
 
 const T0 = new Date("2026-03-01T08:00:00Z");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGroupCommit } from "../../src/delivery/group-commit.ts";
+import { createGroupCommit } from "../../src/platform/group-commit.ts";
 
 describe("group commit", () => {
   it("flushes a lone item at once and groups items that arrive during a flush", async () => {

@@ -51,3 +51,13 @@ export function groupPer<O extends object, T, R>(
     return group;
   };
 }
+
+/** A group commit whose items need no result of their own (e.g. "sent" marks). */
+export function createGroupCommit<T>(
+  flush: (items: T[]) => Promise<void>,
+): (item: T) => Promise<void> {
+  return createGroup<T, void>(async (items) => {
+    await flush(items);
+    return items.map(() => undefined);
+  });
+}
