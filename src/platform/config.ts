@@ -73,7 +73,7 @@ export const configSchema = z.object({
     ),
   /** Subscribe requests (form + API) per client IP per minute; raised only for benchmarks. */
   SUBSCRIBE_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000_000).default(10),
-  SUBSCRIBE_BACKLOG_LIMIT: int(0, 1_000_000).default(5_000),
+  SUBSCRIBE_BACKLOG_LIMIT: int(0, 1_000_000).default(20_000),
   HF_PAPERS_URL: url(["http:", "https:"]).default("https://huggingface.co/api/daily_papers"),
   /** How often the worker re-ingests today's Hugging Face list. */
   INGEST_INTERVAL_MINUTES: int(1, 1440).default(60),
