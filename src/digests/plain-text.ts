@@ -3,6 +3,31 @@ import type { DigestView } from "./view.ts";
 
 const INDENT = "   ";
 
+/**
+ * Wrapped lines of text that is the same for every reader (a card's title, byline, blurb,
+ * links), kept per (indents, text): thousands of digests wrap the same few dozen papers.
+ * Readers' own lines (their links, their reasons) are wrapped each time and never kept.
+ */
+const sharedLines = new Map<string, Map<string, string[]>>();
+const SHARED_MAX = 20_000;
+let sharedCount = 0;
+
+function wrapShared(text: string, first: string, rest = first): string[] {
+  const key = `${first}|${rest}`;
+  let byText = sharedLines.get(key);
+  if (!byText) sharedLines.set(key, (byText = new Map()));
+  let lines = byText.get(text);
+  if (!lines) {
+    if (++sharedCount > SHARED_MAX) {
+      sharedLines.clear();
+      sharedCount = 1;
+      sharedLines.set(key, (byText = new Map()));
+    }
+    byText.set(text, (lines = wrap(text, first, rest)));
+  }
+  return lines;
+}
+
 /** The text/plain part: the same digest, readable on its own in any client, within 76 columns. */
 export function renderPlainText(view: DigestView): string {
   const lines: string[] = [
@@ -13,19 +38,19 @@ export function renderPlainText(view: DigestView): string {
     "",
   ];
   view.papers.forEach((p, i) => {
-    lines.push(...wrap(p.title, `${i + 1}. `.padEnd(INDENT.length), INDENT));
+    lines.push(...wrapShared(p.title, `${i + 1}. `.padEnd(INDENT.length), INDENT));
     lines.push(`${INDENT}${p.url}`);
     if (p.feedback) {
       lines.push(...wrap(`More like this: ${p.feedback.more}`, INDENT, `${INDENT}  `));
       lines.push(...wrap(`Less like this: ${p.feedback.less}`, INDENT, `${INDENT}  `));
     }
     const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
-    if (byline) lines.push(...wrap(byline, INDENT));
-    lines.push(...wrap(p.stats, INDENT));
+    if (byline) lines.push(...wrapShared(byline, INDENT));
+    lines.push(...wrapShared(p.stats, INDENT));
     if (p.reasons.length) lines.push(...wrap(p.reasons.map((r) => r.label).join(" · "), INDENT));
-    if (p.blurb) lines.push(...wrap(p.blurb, INDENT));
+    if (p.blurb) lines.push(...wrapShared(p.blurb, INDENT));
     for (const link of p.links)
-      lines.push(...wrap(`${link.label}: ${link.href}`, INDENT, `${INDENT}  `));
+      lines.push(...wrapShared(`${link.label}: ${link.href}`, INDENT, `${INDENT}  `));
     for (const r of p.reasons) {
       if (r.href) lines.push(...wrap(`Mute ${r.label}: ${r.href}`, INDENT, `${INDENT}  `));
     }

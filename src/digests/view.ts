@@ -166,7 +166,22 @@ function paperView(
   if (reasons.length > REASONS_MAX) {
     chips.push({ label: `+${reasons.length - REASONS_MAX} more`, href: null });
   }
-  return paperCardView(paper, chips, options);
+  return { ...editionCard(paper, options), reasons: chips };
+}
+
+/**
+ * A paper's card without the reader's chips: the same for every reader of an edition who sees
+ * it at the same size, so it is built once per (paper, size), not once per reader.
+ */
+const editionCards = new WeakMap<EditionPaper, Map<string, CardView>>();
+
+function editionCard(paper: EditionPaper, options: CardOptions): CardView {
+  let sizes = editionCards.get(paper);
+  if (!sizes) editionCards.set(paper, (sizes = new Map()));
+  const key = `${options.titleMax}/${options.blurbMax}/${options.thumbnailWidth}`;
+  let card = sizes.get(key);
+  if (!card) sizes.set(key, (card = Object.freeze(paperCardView(paper, [], options))));
+  return card;
 }
 
 /** The inbox preview line: what else is inside, after the subject's top paper. */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, type Hash, timingSafeEqual } from "node:crypto";
 
 /**
  * Signed link tokens: HMAC-SHA256 over (purpose, subscriber id, token version, issued-at) with
@@ -30,8 +30,32 @@ export interface TokenClaims {
   issuedAt: number;
 }
 
+/**
+ * HMAC-SHA256 with the key's inner and outer hash states prepared once per secret (RFC 2104),
+ * so a digest's ~30 links cost two hash copies each instead of a key set-up each. Same bytes
+ * as createHmac("sha256", secret).update(`paperboy-token:${payload}`).digest().
+ */
+const BLOCK = 64;
+const keyedStates = new Map<string, { inner: Hash; outer: Hash }>();
+
+function keyed(secret: string): { inner: Hash; outer: Hash } {
+  let states = keyedStates.get(secret);
+  if (states) return states;
+  let key = Buffer.from(secret, "utf8");
+  if (key.length > BLOCK) key = createHash("sha256").update(key).digest();
+  const pad = (byte: number) => Buffer.alloc(BLOCK, byte).map((b, i) => b ^ (key[i] ?? 0));
+  states = {
+    inner: createHash("sha256").update(pad(0x36)).update("paperboy-token:"),
+    outer: createHash("sha256").update(pad(0x5c)),
+  };
+  if (keyedStates.size >= 8) keyedStates.clear();
+  keyedStates.set(secret, states);
+  return states;
+}
+
 function mac(secret: string, payload: string): Buffer {
-  return createHmac("sha256", secret).update(`paperboy-token:${payload}`).digest();
+  const { inner, outer } = keyed(secret);
+  return outer.copy().update(inner.copy().update(payload).digest()).digest();
 }
 
 /**
