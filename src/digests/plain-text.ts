@@ -14,17 +14,16 @@ let sharedCount = 0;
 
 function wrapShared(text: string, first: string, rest = first): string[] {
   const key = `${first}|${rest}`;
-  let byText = sharedLines.get(key);
-  if (!byText) sharedLines.set(key, (byText = new Map()));
-  let lines = byText.get(text);
-  if (!lines) {
-    if (++sharedCount > SHARED_MAX) {
-      sharedLines.clear();
-      sharedCount = 1;
-      sharedLines.set(key, (byText = new Map()));
-    }
-    byText.set(text, (lines = wrap(text, first, rest)));
+  const byText = sharedLines.get(key) ?? new Map<string, string[]>();
+  const known = byText.get(text);
+  if (known) return known;
+  if (++sharedCount > SHARED_MAX) {
+    sharedLines.clear();
+    sharedCount = 1;
   }
+  const lines = wrap(text, first, rest);
+  byText.set(text, lines);
+  sharedLines.set(key, byText);
   return lines;
 }
 

@@ -176,11 +176,13 @@ function paperView(
 const editionCards = new WeakMap<EditionPaper, Map<string, CardView>>();
 
 function editionCard(paper: EditionPaper, options: CardOptions): CardView {
-  let sizes = editionCards.get(paper);
-  if (!sizes) editionCards.set(paper, (sizes = new Map()));
+  const sizes = editionCards.get(paper) ?? new Map<string, CardView>();
   const key = `${options.titleMax}/${options.blurbMax}/${options.thumbnailWidth}`;
-  let card = sizes.get(key);
-  if (!card) sizes.set(key, (card = Object.freeze(paperCardView(paper, [], options))));
+  const known = sizes.get(key);
+  if (known) return known;
+  const card = Object.freeze(paperCardView(paper, [], options));
+  sizes.set(key, card);
+  editionCards.set(paper, sizes);
   return card;
 }
 
