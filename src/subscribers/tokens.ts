@@ -1,4 +1,4 @@
-import { createHash, type Hash, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 /**
  * Signed link tokens: HMAC-SHA256 over (purpose, subscriber id, token version, issued-at) with
@@ -31,31 +31,22 @@ export interface TokenClaims {
 }
 
 /**
- * HMAC-SHA256 with the key's inner and outer hash states prepared once per secret (RFC 2104),
- * so a digest's ~30 links cost two hash copies each instead of a key set-up each. Same bytes
- * as createHmac("sha256", secret).update(`paperboy-token:${payload}`).digest().
+ * The secret as a KeyObject, made once per secret: createHmac with a string key sets the key
+ * up on every call (3.8 µs a link against 2.6 µs), and a digest signs ~30 links.
  */
-const BLOCK = 64;
-const keyedStates = new Map<string, { inner: Hash; outer: Hash }>();
+const keys = new Map<string, KeyObject>();
 
-function keyed(secret: string): { inner: Hash; outer: Hash } {
-  let states = keyedStates.get(secret);
-  if (states) return states;
-  let key = Buffer.from(secret, "utf8");
-  if (key.length > BLOCK) key = createHash("sha256").update(key).digest();
-  const pad = (byte: number) => Buffer.alloc(BLOCK, byte).map((b, i) => b ^ (key[i] ?? 0));
-  states = {
-    inner: createHash("sha256").update(pad(0x36)).update("paperboy-token:"),
-    outer: createHash("sha256").update(pad(0x5c)),
-  };
-  if (keyedStates.size >= 8) keyedStates.clear();
-  keyedStates.set(secret, states);
-  return states;
+function keyOf(secret: string): KeyObject {
+  const known = keys.get(secret);
+  if (known) return known;
+  if (keys.size >= 8) keys.clear();
+  const key = createSecretKey(Buffer.from(secret, "utf8"));
+  keys.set(secret, key);
+  return key;
 }
 
 function mac(secret: string, payload: string): Buffer {
-  const { inner, outer } = keyed(secret);
-  return outer.copy().update(inner.copy().update(payload).digest()).digest();
+  return createHmac("sha256", keyOf(secret)).update(`paperboy-token:${payload}`).digest();
 }
 
 /**
