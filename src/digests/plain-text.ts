@@ -1,5 +1,6 @@
 import { wrap } from "../platform/text-wrap.ts";
-import type { DigestView } from "./view.ts";
+import type { CardView } from "./card.ts";
+import { type DigestView, type PaperView, sharedCardOf } from "./view.ts";
 
 const INDENT = "   ";
 
@@ -27,6 +28,32 @@ function wrapShared(text: string, first: string, rest = first): string[] {
   return lines;
 }
 
+/**
+ * A card's lines that are the same for every reader, joined: its byline and stats, and its
+ * blurb and links ("" when it has neither). Kept per shared card (sharedCardOf).
+ */
+interface SharedText {
+  byline: string;
+  rest: string;
+}
+const sharedTexts = new WeakMap<CardView, SharedText>();
+
+function sharedText(p: PaperView): SharedText {
+  const card = sharedCardOf(p);
+  const known = card && sharedTexts.get(card);
+  if (known) return known;
+  const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
+  const text: SharedText = {
+    byline: [...(byline ? wrap(byline, INDENT) : []), ...wrap(p.stats, INDENT)].join("\n"),
+    rest: [
+      ...(p.blurb ? wrap(p.blurb, INDENT) : []),
+      ...p.links.flatMap((link) => wrap(`${link.label}: ${link.href}`, INDENT, `${INDENT}  `)),
+    ].join("\n"),
+  };
+  if (card) sharedTexts.set(card, text);
+  return text;
+}
+
 /** The text/plain part: the same digest, readable on its own in any client, within 76 columns. */
 export function renderPlainText(view: DigestView): string {
   const lines: string[] = [
@@ -43,13 +70,10 @@ export function renderPlainText(view: DigestView): string {
       lines.push(...wrap(`More like this: ${p.feedback.more}`, INDENT, `${INDENT}  `));
       lines.push(...wrap(`Less like this: ${p.feedback.less}`, INDENT, `${INDENT}  `));
     }
-    const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
-    if (byline) lines.push(...wrapShared(byline, INDENT));
-    lines.push(...wrapShared(p.stats, INDENT));
+    const shared = sharedText(p);
+    lines.push(shared.byline);
     if (p.reasons.length) lines.push(...wrap(p.reasons.map((r) => r.label).join(" · "), INDENT));
-    if (p.blurb) lines.push(...wrapShared(p.blurb, INDENT));
-    for (const link of p.links)
-      lines.push(...wrapShared(`${link.label}: ${link.href}`, INDENT, `${INDENT}  `));
+    if (shared.rest) lines.push(shared.rest);
     for (const r of p.reasons) {
       if (r.href) lines.push(...wrap(`Mute ${r.label}: ${r.href}`, INDENT, `${INDENT}  `));
     }
