@@ -1,4 +1,4 @@
-import { wrap } from "../platform/text-wrap.ts";
+import { wrap, wrapWithWord } from "../platform/text-wrap.ts";
 import type { CardView } from "./card.ts";
 import { type DigestView, type PaperView, sharedCardOf } from "./view.ts";
 
@@ -54,6 +54,13 @@ function sharedText(p: PaperView): SharedText {
   return text;
 }
 
+/** "   Label: <the reader's link>", the label's lines wrapped once for every reader. */
+function linkLines(label: string, url: string): string[] {
+  const rest = `${INDENT}  `;
+  if (!label.trim() || /\s/.test(url)) return wrap(`${label} ${url}`, INDENT, rest);
+  return wrapWithWord(wrapShared(label, INDENT, rest), url, rest);
+}
+
 /** The text/plain part: the same digest, readable on its own in any client, within 76 columns. */
 export function renderPlainText(view: DigestView): string {
   const lines: string[] = [
@@ -67,15 +74,15 @@ export function renderPlainText(view: DigestView): string {
     lines.push(...wrapShared(p.title, `${i + 1}. `.padEnd(INDENT.length), INDENT));
     lines.push(`${INDENT}${p.url}`);
     if (p.feedback) {
-      lines.push(...wrap(`More like this: ${p.feedback.more}`, INDENT, `${INDENT}  `));
-      lines.push(...wrap(`Less like this: ${p.feedback.less}`, INDENT, `${INDENT}  `));
+      lines.push(...linkLines("More like this:", p.feedback.more));
+      lines.push(...linkLines("Less like this:", p.feedback.less));
     }
     const shared = sharedText(p);
     lines.push(shared.byline);
     if (p.reasons.length) lines.push(...wrap(p.reasons.map((r) => r.label).join(" · "), INDENT));
     if (shared.rest) lines.push(shared.rest);
     for (const r of p.reasons) {
-      if (r.href) lines.push(...wrap(`Mute ${r.label}: ${r.href}`, INDENT, `${INDENT}  `));
+      if (r.href) lines.push(...linkLines(`Mute ${r.label}:`, r.href));
     }
     lines.push("");
   });
