@@ -47,20 +47,12 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   // Another site's page must not make its visitors' browsers subscribe someone (list bombing
   // spread over many IPs); the JSON API needs CORS, which it does not grant, but checks too.
   const sameSite = refuseCrossSite(web.deps.config.PUBLIC_URL);
-  // Subscribes and link requests are answered before they are written, so a burst beyond what
-  // Postgres absorbs would queue without bound in memory, and a crash would lose the queue.
-  // Past SUBSCRIBE_BACKLOG_LIMIT unwritten requests: 503 + Retry-After, the same for every address.
-  const notSwamped = async (_request: FastifyRequest, reply: FastifyReply) => {
-    if (web.background.size() < web.deps.config.SUBSCRIBE_BACKLOG_LIMIT) return;
-    reply.header("retry-after", "10");
-    throw httpErrors.serviceUnavailable(BUSY_MESSAGE);
-  };
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   routes.post(
     "/subscribe",
     {
-      onRequest: [sameSite, limited, notSwamped],
+      onRequest: [sameSite, limited, refuseWhenSwamped(web)],
       preValidation: [requireType(FORM_TYPE), readSubscribeForm],
       schema: { body: subscribeSchema },
       attachValidation: true,
@@ -92,7 +84,7 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   routes.post(
     "/links",
     {
-      onRequest: [sameSite, limited, notSwamped],
+      onRequest: [sameSite, limited, refuseWhenSwamped(web)],
       preValidation: [requireType(FORM_TYPE), readLinksForm],
       schema: { body: linksRequestSchema },
       attachValidation: true,
@@ -113,7 +105,7 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
   routes.post(
     "/api/subscriptions",
     {
-      onRequest: [sameSite, limited, notSwamped],
+      onRequest: [sameSite, limited, refuseWhenSwamped(web)],
       preValidation: requireType(JSON_TYPE),
       schema: { body: subscribeSchema },
     },
@@ -125,6 +117,19 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
     },
   );
 };
+
+/**
+ * Subscribes and link requests are answered before they are written, so a burst beyond what
+ * Postgres absorbs would queue without bound in memory, and a crash would lose the queue.
+ * Past SUBSCRIBE_BACKLOG_LIMIT unwritten requests: 503 + Retry-After, the same for every address.
+ */
+function refuseWhenSwamped(web: WebContext) {
+  return async (_request: FastifyRequest, reply: FastifyReply) => {
+    if (web.background.size() < web.deps.config.SUBSCRIBE_BACKLOG_LIMIT) return;
+    reply.header("retry-after", "10");
+    throw httpErrors.serviceUnavailable(BUSY_MESSAGE);
+  };
+}
 
 /**
  * Everything that depends on the address's state (stored or not, active, suppressed, mailed
