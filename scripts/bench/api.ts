@@ -15,6 +15,7 @@ import {
   machine,
   onlyFlags,
   peakRssMb,
+  postgresBackendCpu,
   printMachine,
   printResult,
   printTable,
@@ -54,21 +55,6 @@ export async function startServer(
   }
 }
 
-/** CPU seconds so far of this database's Postgres backends (same host), by pid. */
-async function postgresCpu(deps: Deps): Promise<Map<number, number>> {
-  const { rows } = await sql<{ pid: number }>`
-    select pid from pg_stat_activity where datname = current_database()`.execute(deps.db);
-  const cpu = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      cpu.set(pid, cpuSeconds(pid));
-    } catch {
-      // gone, or not on this host
-    }
-  }
-  return cpu;
-}
-
 /** Backend CPU used between two readings (a backend started since counts from zero). */
 function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
@@ -80,7 +66,7 @@ function postgresCpuBetween(before: Map<number, number>, after: Map<number, numb
 async function cpuNow(deps: Deps, server: ChildProcess, worker: WorkerProcess | null) {
   return {
     server: cpuSeconds(server.pid!),
-    postgres: await postgresCpu(deps),
+    postgres: await postgresBackendCpu(deps.db),
     worker: worker ? cpuSeconds(worker.pid) : 0,
     load: readFileSync("/proc/loadavg", "utf8").split(" ")[0]!,
   };

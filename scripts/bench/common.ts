@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { Redis } from "ioredis";
+import { sql } from "kysely";
 import pg from "pg";
+import type { Db } from "../../src/platform/db/index.ts";
 import { createTestDatabase, prepareTemplate, serverUrl } from "../../test/helpers/database.ts";
 import { deleteRedisKeys } from "../../test/helpers/redis.ts";
 
@@ -145,6 +147,21 @@ export function cpuSeconds(pid: number): number {
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** CPU seconds so far of this database's Postgres backends (same host), keyed by pid. */
+export async function postgresBackendCpu(db: Db): Promise<Map<number, number>> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database()`.execute(db);
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // gone, or not on this host
+    }
+  }
+  return cpu;
 }
 
 /** A plain aligned table. */

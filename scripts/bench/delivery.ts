@@ -16,6 +16,7 @@ import {
   machine,
   onlyFlags,
   peakRssMb,
+  postgresBackendCpu,
   printMachine,
   printResult,
   printTable,
@@ -140,21 +141,6 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** CPU seconds of this database's Postgres backends (same host), keyed by pid. */
-async function backendCpu(deps: Deps): Promise<Map<number, number>> {
-  const { rows } = await sql<{ pid: number }>`
-    select pid from pg_stat_activity where datname = current_database()`.execute(deps.db);
-  const cpu = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      cpu.set(pid, cpuSeconds(pid));
-    } catch {
-      // not on this host, or gone
-    }
-  }
-  return cpu;
-}
-
 export async function deliveryBench(flags: Map<string, string>): Promise<void> {
   onlyFlags(flags, [
     "subscribers",
@@ -223,7 +209,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       processes.push(await startWorkerProcess(workerEnv, nodeArgs));
     }
     const cpuBefore = new Map(processes.map((p) => [p.pid, cpuSeconds(p.pid)]));
-    const pgBefore = await backendCpu(deps);
+    const pgBefore = await postgresBackendCpu(deps.db);
 
     const loadStart = os.loadavg()[0]!.toFixed(2);
     const started = performance.now();
@@ -242,7 +228,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     // Backends come and go with the senders (`paperboy digest` exits): read them during the run.
     const pgLast = new Map(pgBefore);
     const pgProbe = setInterval(() => {
-      backendCpu(deps)
+      postgresBackendCpu(deps.db)
         .then((now) => {
           for (const [pid, cpu] of now) pgLast.set(pid, cpu);
         })
@@ -274,7 +260,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     }
     const sinkCpu = cpuSeconds(sink.pid);
     clearInterval(pgProbe);
-    for (const [pid, cpu] of await backendCpu(deps)) pgLast.set(pid, cpu);
+    for (const [pid, cpu] of await postgresBackendCpu(deps.db)) pgLast.set(pid, cpu);
     let pgCpu = 0;
     for (const [pid, cpu] of pgLast) pgCpu += cpu - (pgBefore.get(pid) ?? 0);
     const sinkCount = sink.count();
