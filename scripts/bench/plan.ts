@@ -46,10 +46,37 @@ function models(papers: EditionPaper[], features: (p: EditionPaper) => Features)
       voted.map((p) => ({
         paper: p,
         features: features(p),
+        match: [p.topics[0]?.score ?? 0, 0, 0, 0],
+        prior: 0,
         vote: random() < 0.6 ? (1 as const) : (-1 as const),
       })),
     );
   }).filter((m): m is ReaderModel => m !== null);
+}
+
+/**
+ * CPU time of one reader's training as the retraining job does it after a vote: 40 votes and
+ * 80 sent-but-unvoted papers (the most a model trains on: reader-model.ts caps weak negatives
+ * at twice the votes), median and slowest of 21 warm runs.
+ */
+function trainingCpuMs(papers: EditionPaper[], features: (p: EditionPaper) => Features) {
+  const example = (p: EditionPaper, i: number, vote: 1 | -1 | 0) => ({
+    paper: { id: `${p.id}#${i}`, title: p.title },
+    features: features(p),
+    match: [p.topics[0]?.score ?? 0, i % 5 === 0 ? 1 : 0, 0, 0],
+    prior: 0.2,
+    vote,
+  });
+  const at = (i: number) => papers[i % papers.length]!;
+  const votes = Array.from({ length: 40 }, (_, i) => example(at(i), i, i % 3 ? -1 : 1));
+  const weak = Array.from({ length: 80 }, (_, i) => example(at(i + 7), i, 0));
+  const runs = Array.from({ length: 21 }, () => {
+    const start = process.cpuUsage();
+    trainReaderModel([...votes, ...weak]);
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  }).sort((a, b) => a - b);
+  return { median: runs[10]!, max: runs[20]! };
 }
 
 /** Varied readers: trending-only, topics, keywords, followed authors, mutes, limits, votes. */
@@ -112,6 +139,7 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
   const heapAfter = process.memoryUsage().heapUsed;
   const rss = peakRssMb(process.pid) ?? Number.NaN;
   const rate = count / seconds;
+  const training = trainingCpuMs(papers, features);
   printTable(
     `plan: selectPapers for ${count} readers (${votedShare * 100} % with a model), ${papers.length} papers of ${DEFAULT_DAY}`,
     [
@@ -121,6 +149,8 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
       ["papers picked (mean)", round(picked / count, 2)],
       ["peak RSS of the process", `${round(rss)} MB`],
       ["heap growth during the run", `${round((heapAfter - heapBefore) / 2 ** 20)} MB`],
+      ["training one reader (40 votes + 80 unvoted), CPU ms median", round(training.median, 1)],
+      ["same, slowest of 21", round(training.max, 1)],
     ],
   );
   printResult({
@@ -133,5 +163,6 @@ export async function planBench(flags: Map<string, string>): Promise<void> {
     subscribersPerCpuSecond: Math.round(count / cpuSeconds),
     votedShare,
     peakRssMb: round(rss),
+    trainingCpuMsMedian: round(training.median, 1),
   });
 }

@@ -1,5 +1,5 @@
 import { paperHasKeyword, parseKeywords } from "../../src/digests/keywords.ts";
-import { normalizeName } from "../../src/digests/select.ts";
+import { normalizeName } from "../../src/digests/match.ts";
 import type { EditionPaper } from "../../src/papers/repository.ts";
 import type { Judgements, Persona } from "./relevance-data.ts";
 

@@ -59,9 +59,12 @@ interface PaperTerms {
   hits: Map<string, KeywordHit>;
 }
 const FIELD_BREAK = "\u0000";
-const paperTerms = new WeakMap<EditionPaper, PaperTerms>();
+/** What keyword matching reads of a paper. */
+export type KeywordPaper = Pick<EditionPaper, "title" | "abstract" | "ai_keywords">;
 
-function termsOf(paper: EditionPaper): PaperTerms {
+const paperTerms = new WeakMap<KeywordPaper, PaperTerms>();
+
+function termsOf(paper: KeywordPaper): PaperTerms {
   let cached = paperTerms.get(paper);
   if (!cached) {
     const stream: string[] = [];
@@ -98,7 +101,7 @@ function keywordHit(t: PaperTerms, needle: readonly string[]): KeywordHit {
 }
 
 /** How the keyword occurs in the paper's title, abstract or AI keywords (see KeywordHit). */
-export function paperKeywordHit(paper: EditionPaper, keyword: Keyword): KeywordHit {
+export function paperKeywordHit(paper: KeywordPaper, keyword: Keyword): KeywordHit {
   if (keyword.terms.length === 0) return 0;
   const t = termsOf(paper);
   let hit = t.hits.get(keyword.key);
@@ -110,7 +113,7 @@ export function paperKeywordHit(paper: EditionPaper, keyword: Keyword): KeywordH
 }
 
 /** Whether the keyword occurs in the paper's title, abstract or AI keywords. */
-export function paperHasKeyword(paper: EditionPaper, keyword: Keyword): boolean {
+export function paperHasKeyword(paper: KeywordPaper, keyword: Keyword): boolean {
   return paperKeywordHit(paper, keyword) > 0;
 }
 

@@ -1,7 +1,8 @@
 import { loadTopicModel, type TopicModel } from "../papers/topic-model.ts";
 import type { Deps } from "../platform/deps.ts";
 import { enqueue, type JobHandlers, type Queues } from "../platform/queues.ts";
-import { saveReaderModel } from "../subscribers/repository.ts";
+import { readerContexts, saveReaderModel } from "../subscribers/repository.ts";
+import { type Match, priorLogit, type ReaderInterests, readerMatcher } from "./match.ts";
 import { paperFeatures, type ReaderModel, trainReaderModel } from "./reader-model.ts";
 import { type TrainingPaper, trainingPapers } from "./repository.ts";
 
@@ -33,15 +34,24 @@ export function scheduleRetraining(
   );
 }
 
-/** Train a reader's model from what trainingPapers returns (pure). */
+const matchOf = (m: Match, ticked: boolean) => ({
+  match: m.matchFeatures,
+  prior: priorLogit(m, ticked),
+});
+
+/** Train a reader's model from what trainingPapers returns and their interests (pure). */
 export function modelFromPapers(
   papers: TrainingPaper[],
+  interests: ReaderInterests,
   topicModel: TopicModel,
 ): ReaderModel | null {
+  const match = readerMatcher(interests);
+  const ticked = interests.topics.length > 0;
   return trainReaderModel(
     papers.map((p) => ({
       paper: { id: p.id, title: p.title },
       features: paperFeatures(p, topicModel.space),
+      ...matchOf(match(p), ticked),
       vote: p.vote,
     })),
   );
@@ -54,8 +64,11 @@ export async function retrainReader(
   topicModel: TopicModel,
 ): Promise<{ votes: number; trained: boolean }> {
   const now = deps.clock.now();
-  const papers = await trainingPapers(deps.db, subscriberId, now);
-  const model = modelFromPapers(papers, topicModel);
+  const [papers, [reader]] = await Promise.all([
+    trainingPapers(deps.db, subscriberId, now),
+    readerContexts(deps.db, [subscriberId]),
+  ]);
+  const model = reader ? modelFromPapers(papers, reader, topicModel) : null;
   const votes = papers.filter((p) => p.vote !== 0).length;
   await saveReaderModel(deps.db, subscriberId, model, votes, now);
   return { votes, trained: model !== null };

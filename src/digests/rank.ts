@@ -7,49 +7,41 @@
  * match, says which liked paper it resembles ("like: <title>"), and one like their dislikes
  * falls below the floor.
  */
+
+import { sigmoid } from "../papers/logistic.ts";
 import type { EditionPaper } from "../papers/repository.ts";
+import { type Match, priorLogit, RELEVANCE_FLOOR } from "./match.ts";
 import {
   closestLiked,
-  editionScores,
+  editionLogits,
   type Features,
   fits,
+  matchLogit,
   type ReaderModel,
 } from "./reader-model.ts";
 import type { MatchReason, PickedPaper } from "./types.ts";
 
-export interface Candidate {
+export interface Candidate extends Match {
   paper: EditionPaper;
-  /** Explicit match reasons; empty when the paper matched nothing the reader chose. */
-  reasons: MatchReason[];
-  /** Sum of the explicit matches' weights (select.ts: author 3, keyword 2, topic 1–2). */
-  strength: number;
   /** Position in the edition's trending order. */
   order: number;
 }
 
 export interface RankOptions {
   maxPapers: number;
+  /** Whether the reader ticked any topic (a keyword outside them is weaker evidence: match.ts). */
+  tickedTopics: boolean;
   /** The reader's trained model and the edition's paper features; absent before any vote. */
   model?: ReaderModel | null;
   features?: (paper: EditionPaper) => Features;
-  /** The model's score of a paper (editionScores); computed here when absent. */
-  scores?: (paper: EditionPaper) => number;
+  /** The model's logit of a paper's text (editionLogits); computed here when absent. */
+  logits?: (paper: EditionPaper) => number;
 }
 
-/** Below this relevance (0–1) a paper is not sent, however popular. */
-export const RELEVANCE_FLOOR = 0.4;
 /** How much popularity weighs in the order next to relevance. */
 const POPULARITY_WEIGHT = 0.35;
 /** Model score from which a paper names the liked paper it resembles. */
 const LIKE_REASON_FROM = 0.6;
-/** Explicit strength that counts as relevance 1 − 1/e. */
-const STRENGTH_SCALE = 2.5;
-
-/** Relevance of explicit matches in [0, 1): one topic ≈ 0.5, a keyword 0.55, an author 0.7. */
-export function explicitRelevance(strength: number): number {
-  return 1 - Math.exp(-Math.max(strength, 0) / STRENGTH_SCALE);
-}
-
 /** Popularity in [0, 1]: log upvotes relative to the edition's most upvoted candidate. */
 export function popularity(upvotes: number, maxUpvotes: number): number {
   return popularityScale(maxUpvotes) * Math.log1p(Math.max(upvotes, 0));
@@ -70,10 +62,10 @@ export function rankPapers(candidates: Candidate[], options: RankOptions): Picke
   // A model from another feature space (a retrained vocabulary) waits for its retraining.
   const learning =
     model && features && first && fits(model, features(first)) ? { model, features } : null;
-  const scores =
+  const logits =
     learning &&
-    (options.scores ??
-      editionScores(
+    (options.logits ??
+      editionLogits(
         learning.model,
         candidates.map((c) => c.paper),
         learning.features,
@@ -83,14 +75,11 @@ export function rankPapers(candidates: Candidate[], options: RankOptions): Picke
   const scale = popularityScale(maxUpvotes);
   const ranked: Ranked[] = [];
   for (const candidate of candidates) {
-    const explicit = explicitRelevance(candidate.strength);
-    let relevance = explicit;
-    const score = scores ? scores(candidate.paper) : null;
-    if (score !== null) relevance = 0.5 * explicit + 0.5 * score;
+    const relevance = learnedRelevance(candidate, options.tickedTopics, learning, logits);
     if (relevance < RELEVANCE_FLOOR || (!learning && candidate.reasons.length === 0)) continue;
     const pop = scale * Math.log1p(Math.max(candidate.paper.upvotes, 0));
     const total = (1 - POPULARITY_WEIGHT) * relevance + POPULARITY_WEIGHT * pop;
-    ranked.push({ candidate, relevance, score: total, model: score });
+    ranked.push({ candidate, relevance, score: total, model: logits ? relevance : null });
   }
   ranked.sort((a, b) => b.score - a.score || a.candidate.order - b.candidate.order);
   return ranked.slice(0, options.maxPapers).map((r) => ({
@@ -98,6 +87,32 @@ export function rankPapers(candidates: Candidate[], options: RankOptions): Picke
     reasons: withLikeReason(r, learning),
   }));
 }
+
+/**
+ * How far (in logits) votes may lower a paper matching a keyword or author the reader chose:
+ * enough that "less like this" removes a keyword match they keep voting down (0.7 → 0.3), not
+ * enough that dislikes of other papers hide a paper with a ticked topic and a keyword in its
+ * title (0.9 → 0.67; such papers were wanted 0.9 of the time on the tuning readers).
+ */
+const NAMED_MATCH_MAX_DROP = 1.5;
+
+/** What the matches say (priorOf), corrected by the reader's model once they have voted. */
+function learnedRelevance(
+  candidate: Candidate,
+  tickedTopics: boolean,
+  learning: { model: ReaderModel } | null,
+  logits: ((paper: EditionPaper) => number) | null | undefined,
+): number {
+  const prior = priorLogit(candidate, tickedTopics);
+  if (!learning || !logits) return sigmoid(prior);
+  let correction = logits(candidate.paper) + matchLogit(learning.model, candidate.matchFeatures);
+  if (namedByReader(candidate)) correction = Math.max(correction, -NAMED_MATCH_MAX_DROP);
+  return sigmoid(prior + correction);
+}
+
+/** Whether a keyword or author the reader chose matched (not only a topic). */
+const namedByReader = (c: Candidate) =>
+  c.reasons.some((r) => r.kind === "keyword" || r.kind === "author");
 
 /** Add "like: <title>" after author and keyword reasons when the model drew the paper in. */
 function withLikeReason(

@@ -3,7 +3,9 @@
  * unigrams and bigrams (title, AI keywords, abstract) plus its topic-lexicon scores, in the
  * feature space of the shipped topic model (src/papers/topic-features.ts), trained on the
  * reader's votes ("more like this" = positive, "less like this" = negative) and, as weak
- * negatives, papers they were sent and did not vote on. Pure functions on plain data. Weights
+ * negatives, papers they were sent and did not vote on; plus one weight per kind of explicit
+ * match (match.ts), so the model learns how much this reader's topic ticks or keywords are
+ * worth. Pure functions on plain data. Weights
  * are stored by feature index with the space's fingerprint: a model trained in another
  * vocabulary (a retrained topic model) is ignored until the reader's next retraining.
  */
@@ -11,6 +13,13 @@ import { createHash } from "node:crypto";
 import type { ClassifiablePaper } from "../papers/classify.ts";
 import { type SparseVector, sigmoid, trainLogistic } from "../papers/logistic.ts";
 import { dimensions, type FeatureSpace, paperVector } from "../papers/topic-features.ts";
+
+/**
+ * How a paper matches the reader (match.ts), in this order: the classifier's surest ticked topic
+ * (0–1), a keyword the paper is about, a keyword mentioned once in passing, a followed author.
+ * Stored models index their weights by this order: add new ones at the end.
+ */
+export const MATCH_FEATURES = ["topic", "keyword", "keyword-in-passing", "author"] as const;
 
 /** A paper in a feature space: its sparse vector, and its unit tf-idf part as a dense array. */
 export interface Features {
@@ -32,12 +41,14 @@ export interface LikedPaper {
 }
 
 export interface ReaderModel {
-  format: 2;
+  format: 3;
   /** Fingerprint of the feature space the weights index into. */
   space: string;
   bias: number;
   indices: number[];
   weights: number[];
+  /** One weight per MATCH_FEATURES entry (match.ts). */
+  match: number[];
   /** The latest liked papers, newest first. */
   liked: LikedPaper[];
 }
@@ -45,19 +56,35 @@ export interface ReaderModel {
 export interface TrainingExample {
   paper: { id: string; title: string };
   features: Features;
+  /** How the paper matches the reader's topics, keywords and authors (Match.matchFeatures). */
+  match: readonly number[];
+  /** What those matches alone say (priorLogit): the model learns corrections to it. */
+  prior: number;
   /** 1 more like this, -1 less like this, 0 sent and not voted on (a weak negative). */
   vote: 1 | -1 | 0;
 }
 
 /**
- * A light penalty: a reader's few dozen votes are all the evidence there is, and a heavy one
- * squeezed every score towards 0.5 so the relevance floor could not tell papers apart.
+ * Penalties (chosen on the relevance benchmark's tuning readers, BENCHMARKS.md "Relevance"):
+ * words are penalised lightly, because a reader's few dozen votes are all the evidence there
+ * is; the weights of the kinds of match (MATCH_FEATURES) need several votes to move; there is
+ * no bias (the prior is the baseline), so that a run of "less like this" lowers papers like
+ * those, not every paper.
+ * Class-balanced: a voter who mostly dislikes would otherwise teach the model to want nothing.
  */
-const OPTIONS = { l2: 0.002, iterations: 100, balanced: true } as const;
+const OPTIONS = {
+  l2: 0.02,
+  iterations: 100,
+  balanced: true,
+  fitBias: false,
+} as const;
+const MATCH_L2_SHARE = 50;
 /** Each example's strongest features that training looks at (keeps a training < 50 ms). */
 const TRAINING_FEATURES = 60;
-/** Weak negatives count at most this many times the explicit votes. */
+/** Weak negatives count at most this many times the explicit votes… */
 const WEAK_NEGATIVES_PER_VOTE = 2;
+/** …and each weighs this much of a vote: not voting on a paper is not saying "less like this". */
+const WEAK_NEGATIVE_WEIGHT = 0.3;
 /** A model keeps its largest weights only: scoring a paper costs one read per weight. */
 const MODEL_WEIGHTS = 300;
 const LIKED_KEPT = 20;
@@ -89,16 +116,19 @@ export function paperFeatures(paper: ClassifiablePaper, space: FeatureSpace): Fe
     const dims = dimensions(space);
     const dense = new Float32Array(dims);
     for (let k = 0; k < vector.indices.length; k++) dense[vector.indices[k]!] = vector.values[k]!;
-    features = { space: spaceId(space), dims, vector, dense, lexiconFrom: space.idf.length };
+    features = {
+      space: spaceId(space),
+      dims,
+      vector,
+      dense,
+      lexiconFrom: space.idf.length,
+    };
     cache.set(paper, features);
   }
   return features;
 }
 
-/**
- * Train a reader's model from their votes. With only likes (or only dislikes) an all-zero
- * example of the other class anchors the bias, so the weights, not the bias, carry the signal.
- */
+/** Train a reader's model from their votes: corrections to what their matches alone say. */
 export function trainReaderModel(examples: TrainingExample[]): ReaderModel | null {
   const voted = examples.filter((e) => e.vote !== 0);
   if (voted.length === 0) return null;
@@ -107,26 +137,59 @@ export function trainReaderModel(examples: TrainingExample[]): ReaderModel | nul
     .slice(0, WEAK_NEGATIVES_PER_VOTE * voted.length);
   const used = [...voted, ...weak];
   const { space, dims } = voted[0]!.features;
-  const xs = used.map((e) => strongestPart(e.features, TRAINING_FEATURES, true));
+  const xs = used.map((e) =>
+    withMatch(strongestPart(e.features, TRAINING_FEATURES, true), e, dims),
+  );
   const ys = used.map((e) => e.vote === 1);
-  for (const label of [true, false]) {
-    if (ys.includes(label)) continue;
-    ys.push(label);
-    xs.push({ indices: [], values: [] });
-  }
-  const fitted = trainLogistic(xs, ys, dims, OPTIONS);
-  const kept = [...fitted.weights.keys()]
+  const fitted = trainLogistic(
+    xs,
+    ys,
+    dims + MATCH_FEATURES.length,
+    {
+      ...OPTIONS,
+      exampleWeights: used.map((e) => (e.vote === 0 ? WEAK_NEGATIVE_WEIGHT : 1)),
+      offsets: used.map((e) => e.prior),
+    },
+    new Map(MATCH_FEATURES.map((_, j) => [dims + j, MATCH_L2_SHARE])),
+  );
+  const kept = [...fitted.weights.subarray(0, dims).keys()]
     .filter((i) => round(fitted.weights[i]!) !== 0)
     .sort((a, b) => Math.abs(fitted.weights[b]!) - Math.abs(fitted.weights[a]!) || a - b)
     .slice(0, MODEL_WEIGHTS)
     .sort((a, b) => a - b);
-  const indices = kept;
-  const weights = kept.map((i) => round(fitted.weights[i]!));
   const liked = voted
     .filter((e) => e.vote === 1)
     .slice(0, LIKED_KEPT)
     .map((e) => ({ id: e.paper.id, title: e.paper.title, ...likedPart(e.features) }));
-  return { format: 2, space, bias: round(fitted.bias), indices, weights, liked };
+
+  return {
+    format: 3,
+    space,
+    bias: round(fitted.bias),
+    indices: kept,
+    weights: kept.map((i) => round(fitted.weights[i]!)),
+    match: MATCH_FEATURES.map((_, j) => round(fitted.weights[dims + j]!)),
+    liked,
+  };
+}
+
+/** An example's match features appended after the paper's own (indices dims, dims + 1, …). */
+function withMatch(x: SparseVector, example: TrainingExample, dims: number): SparseVector {
+  const indices = [...x.indices];
+  const values = [...x.values];
+  example.match.forEach((value, j) => {
+    if (value === 0) return;
+    indices.push(dims + j);
+    values.push(value);
+  });
+  return { indices, values };
+}
+
+/** What the model adds to a paper's logit for how it matches the reader (Match.features). */
+export function matchLogit(model: ReaderModel, match: readonly number[]): number {
+  let z = 0;
+  for (let j = 0; j < model.match.length; j++) z += model.match[j]! * (match[j] ?? 0);
+  return z;
 }
 
 /** Whether a model was trained in the space these features are in. */
@@ -134,11 +197,19 @@ export function fits(model: ReaderModel, features: Features): boolean {
   return model.space === features.space;
 }
 
-/** The model's probability that the reader wants this paper (same space: see fits). */
-export function modelScore(model: ReaderModel, features: Features): number {
+/**
+ * The model's probability that the reader wants this paper (same space: see fits), from the
+ * prior of its matches (0 = at the floor) and how it matches.
+ */
+export function modelScore(
+  model: ReaderModel,
+  features: Features,
+  match: readonly number[] = [],
+  prior = 0,
+): number {
   const { dense } = features;
   const { indices, weights } = model;
-  let z = model.bias;
+  let z = prior + model.bias + matchLogit(model, match);
   for (let k = 0; k < indices.length; k++) z += weights[k]! * (dense[indices[k]!] ?? 0);
   return sigmoid(z);
 }
@@ -174,12 +245,12 @@ function editionIndex<P extends object>(
 }
 
 /**
- * modelScore for every paper of an edition at once, through the edition's inverted index
- * (built once per papers array and shared by its readers): the cost is the model's weights
- * times the few papers each feature occurs in, not papers times weights. Returns a paper's
- * score (0.5 for a paper not in `papers`).
+ * The model's logit from a paper's text (bias included, match part not) for every paper of an
+ * edition at once, through the edition's inverted index (built once per papers array and
+ * shared by its readers): the cost is the model's weights times the few papers each feature
+ * occurs in, not papers times weights. Returns a paper's logit (0 for a paper not in `papers`).
  */
-export function editionScores<P extends object>(
+export function editionLogits<P extends object>(
   model: ReaderModel,
   papers: readonly P[],
   features: (p: P) => Features,
@@ -195,7 +266,7 @@ export function editionScores<P extends object>(
   }
   return (paper) => {
     const position = positions.get(paper);
-    return position === undefined ? 0.5 : sigmoid(z[position]!);
+    return position === undefined ? 0 : z[position]!;
   };
 }
 
@@ -224,15 +295,20 @@ export function closestLiked(
 export function asReaderModel(value: unknown): ReaderModel | null {
   if (typeof value !== "object" || value === null) return null;
   const m = value as Partial<ReaderModel>;
-  if (m.format !== 2 || typeof m.bias !== "number" || typeof m.space !== "string") return null;
+  const format = m.format as number;
+  if (format !== 2 && format !== 3) return null;
+  if (typeof m.bias !== "number" || typeof m.space !== "string") return null;
   if (!Array.isArray(m.indices) || !Array.isArray(m.weights)) return null;
   if (m.indices.length !== m.weights.length) return null;
+  // A format-2 model (before match weights) scores as if every match weight were 0.
+  const match = format === 3 && Array.isArray(m.match) ? m.match : [];
   return {
-    format: 2,
+    format: 3,
     space: m.space,
     bias: m.bias,
     indices: m.indices,
     weights: m.weights,
+    match: MATCH_FEATURES.map((_, j) => (typeof match[j] === "number" ? match[j] : 0)),
     liked: Array.isArray(m.liked) ? m.liked : [],
   };
 }

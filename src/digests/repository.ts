@@ -97,8 +97,15 @@ export interface TrainingPaper {
   abstract: string;
   ai_keywords: string[];
   arxiv_categories: string[];
+  authors: string[];
+  topics: { slug: string; score: number }[];
   vote: 1 | -1 | 0;
 }
+
+/** A paper's topics as EditionPaper has them, for a query over `papers p`. */
+const TOPICS_OF_P = sql`coalesce(
+  (select json_agg(json_build_object('slug', pt.topic_slug, 'score', pt.score))
+     from paper_topics pt where pt.paper_id = p.id), '[]'::json)`;
 
 /** How far back sent-but-not-voted papers count as weak negatives. */
 const WEAK_NEGATIVE_DAYS = 14;
@@ -114,12 +121,14 @@ export async function trainingPapers(
   now: Date,
 ): Promise<TrainingPaper[]> {
   const { rows } = await sql<TrainingPaper>`
-    (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, v.vote::int as vote
+    (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, p.authors,
+            ${TOPICS_OF_P} as topics, v.vote::int as vote
        from votes v join papers p on p.id = v.paper_id
       where v.subscriber_id = ${subscriberId}
       order by v.updated_at desc, p.id)
     union all
-    (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, 0 as vote
+    (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, p.authors,
+            ${TOPICS_OF_P} as topics, 0 as vote
        from sent_papers s join papers p on p.id = s.paper_id
       where s.subscriber_id = ${subscriberId}
         and s.sent_at > ${now}::timestamptz - make_interval(days => ${WEAK_NEGATIVE_DAYS})

@@ -1,45 +1,14 @@
 import type { EditionPaper } from "../papers/repository.ts";
-import { paperHasKeyword, paperKeywordHit, parseKeywords } from "./keywords.ts";
+import { paperHasKeyword, parseKeywords } from "./keywords.ts";
+import { authorsOf, normalizeName, readerMatcher } from "./match.ts";
 import { type Candidate, rankPapers } from "./rank.ts";
-import { editionScores, type Features, fits } from "./reader-model.ts";
+import { editionLogits, type Features, fits } from "./reader-model.ts";
 import type { MatchReason, Mutes, Selection, SelectionPreferences } from "./types.ts";
 
 /** How many top papers outside a reader's matches the mail mentions. */
 const ALSO_TRENDING_COUNT = 3;
 
-/**
- * Match strength per reason: a followed author is the strongest signal of interest, an explicit
- * keyword next, a topic (weighted by how surely the classifier placed the paper) last.
- */
-const WEIGHT = { author: 3, keyword: 2, topic: 1 } as const;
-
 const TRENDING_REASON: MatchReason = { kind: "trending", label: "trending" };
-
-/** Lower-case, strip accents and punctuation, collapse spaces: "José  Pérez-Gil" → "jose perez gil". */
-export function normalizeName(name: string): string {
-  return name
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-}
-
-/**
- * Per-paper author names, normalised once per paper object: the edition's papers are shared by
- * all its readers (delivery caches them), so a planner run over 100,000 readers does not
- * rebuild them 100,000 times. Keywords are matched and cached in keywords.ts.
- */
-const authorsCache = new WeakMap<EditionPaper, { name: string; normalized: string }[]>();
-
-function authorsOf(paper: EditionPaper): { name: string; normalized: string }[] {
-  let authors = authorsCache.get(paper);
-  if (!authors) {
-    authors = paper.authors.map((name) => ({ name, normalized: normalizeName(name) }));
-    authorsCache.set(paper, authors);
-  }
-  return authors;
-}
 
 /**
  * One reader's papers from an edition (papers in trending order). Pure: the same inputs give
@@ -72,49 +41,21 @@ export function selectPapers(
     };
   }
 
-  const topics = new Set(prefs.topics);
-  const keywords = parseKeywords(prefs.keywords);
-  const authors = new Set(prefs.authors.map(normalizeName).filter((n) => n !== ""));
-
+  const match = readerMatcher(prefs, topicNames);
   const scored: Candidate[] = [];
   eligible.forEach((paper, order) => {
-    const reasons: MatchReason[] = [];
-    let strength = 0;
-    for (const t of paper.topics) {
-      if (!topics.has(t.slug)) continue;
-      reasons.push({
-        kind: "topic",
-        label: `topic: ${topicNames[t.slug] ?? t.slug}`,
-        value: t.slug,
-      });
-      strength += WEIGHT.topic * (1 + Math.min(Math.max(t.score, 0), 1));
-    }
-    for (const k of keywords) {
-      const hit = paperKeywordHit(paper, k);
-      if (hit === 0) continue;
-      reasons.push({ kind: "keyword", label: `keyword: ${k.label}`, value: k.label });
-      // A single mention in the abstract counts half: the paper may only pass by the subject.
-      strength += hit === 2 ? WEIGHT.keyword : WEIGHT.keyword / 2;
-    }
-    if (authors.size) {
-      for (const { name, normalized } of authorsOf(paper)) {
-        if (!authors.has(normalized)) continue;
-        reasons.push({ kind: "author", label: `author: ${name}`, value: name });
-        strength += WEIGHT.author;
-      }
-    }
-    if (reasons.length || learning) {
-      scored.push({ paper, reasons: sortReasons(reasons), strength, order });
-    }
+    const m = match(paper);
+    if (m.reasons.length || learning) scored.push({ paper, ...m, order });
   });
 
   // Scored over the whole edition, whose inverted index all its readers share.
-  const scores = learning && features ? editionScores(learning, papers, features) : undefined;
+  const logits = learning && features ? editionLogits(learning, papers, features) : undefined;
   const picked = rankPapers(scored, {
     maxPapers: prefs.maxPapers,
+    tickedTopics: prefs.topics.length > 0,
     model: learning,
     features,
-    scores,
+    logits,
   });
   const pickedIds = new Set(picked.map((p) => p.paper.id));
   return {
@@ -137,17 +78,4 @@ function mutedTest(mutes: Mutes | undefined): (paper: EditionPaper) => boolean {
     paper.topics.some((t) => topics.has(t.slug)) ||
     keywords.some((k) => paperHasKeyword(paper, k)) ||
     (authors.size > 0 && authorsOf(paper).some((a) => authors.has(a.normalized)));
-}
-
-const KIND_ORDER: Record<MatchReason["kind"], number> = {
-  author: 0,
-  keyword: 1,
-  like: 2,
-  topic: 3,
-  trending: 4,
-};
-
-/** Strongest reasons first, so a shortened tag list keeps the ones that matter. */
-function sortReasons(reasons: MatchReason[]): MatchReason[] {
-  return reasons.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
 }

@@ -17,6 +17,14 @@ export interface LogisticOptions {
   iterations: number;
   /** Weigh positives and negatives so each class counts half (few positives are common). */
   balanced: boolean;
+  /** Each example's own weight (default 1), e.g. less for weaker evidence; parallel to xs. */
+  exampleWeights?: number[];
+  /**
+   * A fixed logit per example that the model corrects (a prior belief; default 0).
+   */
+  offsets?: number[];
+  /** Whether to fit the bias (default true); false keeps it at 0, all correction in the weights. */
+  fitBias?: boolean;
 }
 
 export interface LogisticModel {
@@ -49,10 +57,12 @@ export function trainLogistic(
   lightlyPenalised: Map<number, number> = new Map(),
 ): LogisticModel {
   const n = xs.length;
-  const sampleWeights = classWeights(ys, options.balanced);
+  const sampleWeights = classWeights(ys, options.balanced, options.exampleWeights);
   const penalty = new Float64Array(dimensions).fill(options.l2);
   for (const [j, share] of lightlyPenalised) penalty[j] = options.l2 * share;
-  const step = 1 / (curvature(xs, sampleWeights, dimensions) / 4 + options.l2);
+  let largestPenalty = 0;
+  for (const p of penalty) largestPenalty = Math.max(largestPenalty, p);
+  const step = 1 / (curvature(xs, sampleWeights, dimensions) / 4 + largestPenalty);
 
   // Nesterov's scheme: gradients are taken at a look-ahead point y, w is the iterate.
   const w = new Float64Array(dimensions + 1); // the last entry is the bias
@@ -60,7 +70,7 @@ export function trainLogistic(
   const grad = new Float64Array(dimensions + 1);
   let t = 1;
   for (let iteration = 0; iteration < options.iterations && n > 0; iteration++) {
-    gradient(xs, ys, sampleWeights, y, penalty, grad);
+    gradient(xs, ys, sampleWeights, y, penalty, grad, options);
     const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
     const momentum = (t - 1) / tNext;
     for (let j = 0; j <= dimensions; j++) {
@@ -99,11 +109,18 @@ function curvature(xs: SparseVector[], sampleWeights: number[], dimensions: numb
   return 1.25 * eigenvalue;
 }
 
-function classWeights(ys: boolean[], balanced: boolean): number[] {
-  const positives = ys.filter(Boolean).length;
-  const negatives = ys.length - positives;
-  if (!balanced || positives === 0 || negatives === 0) return ys.map(() => 1);
-  return ys.map((y) => ys.length / (2 * (y ? positives : negatives)));
+/** Example weights, scaled per class when balanced so each class's weights sum to half. */
+function classWeights(ys: boolean[], balanced: boolean, own?: number[]): number[] {
+  const base = ys.map((_, i) => own?.[i] ?? 1);
+  let positives = 0;
+  let total = 0;
+  ys.forEach((y, i) => {
+    total += base[i]!;
+    if (y) positives += base[i]!;
+  });
+  const negatives = total - positives;
+  if (!balanced || positives === 0 || negatives === 0) return base;
+  return base.map((w, i) => (w * ys.length) / (2 * (ys[i] ? positives : negatives)));
 }
 
 /** Gradient of mean weighted log-loss + Σ penaltyⱼ/2·wⱼ² at `at` (bias last), into `out`. */
@@ -114,6 +131,7 @@ function gradient(
   at: Float64Array,
   penalty: Float64Array,
   out: Float64Array,
+  { offsets, fitBias = true }: Pick<LogisticOptions, "offsets" | "fitBias">,
 ): void {
   const biasIndex = at.length - 1;
   for (let j = 0; j < biasIndex; j++) out[j] = penalty[j]! * at[j]!;
@@ -121,9 +139,9 @@ function gradient(
   const n = xs.length;
   for (let i = 0; i < n; i++) {
     const x = xs[i]!;
-    const error =
-      (sampleWeights[i]! * (sigmoid(dot(at, x) + at[biasIndex]!) - (ys[i] ? 1 : 0))) / n;
+    const z = dot(at, x) + at[biasIndex]! + (offsets?.[i] ?? 0);
+    const error = (sampleWeights[i]! * (sigmoid(z) - (ys[i] ? 1 : 0))) / n;
     for (let k = 0; k < x.indices.length; k++) out[x.indices[k]!]! += error * x.values[k]!;
-    out[biasIndex]! += error;
+    if (fitBias) out[biasIndex]! += error;
   }
 }

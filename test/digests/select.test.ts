@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { editionWindow } from "../../src/digests/edition.ts";
 import { textHasKeyword } from "../../src/digests/keywords.ts";
-import { normalizeName, selectPapers } from "../../src/digests/select.ts";
+import { normalizeName } from "../../src/digests/match.ts";
+import { selectPapers } from "../../src/digests/select.ts";
 import type { SelectionPreferences } from "../../src/digests/types.ts";
 import { TOPICS } from "../../src/papers/taxonomy.ts";
 import { SAMPLE_DATES, samplePapers, type TopicAssignments, trendingOrder } from "./sample.ts";
@@ -62,19 +63,23 @@ describe("selectPapers on the real 2026-08-18 edition", () => {
     expect(s.alsoTrending.map((p) => p.id)).toEqual(["2608.15265", "2608.16859", "2608.16798"]);
   });
 
-  it("ranks by match strength before upvotes", () => {
+  it("ranks a topic-and-keyword match before topic-only ones, and those by upvotes", () => {
     const s = selectPapers(
-      prefs({ topics: ["agents", "reinforcement-learning"] }),
+      prefs({ topics: ["agents", "reinforcement-learning"], keywords: ["harness"] }),
       day,
       none,
       topicNames,
     );
-    // ClawGym II matches two topics, so it beats VibeWorlding (one topic, more upvotes).
-    expect(ids(s)).toEqual(["2608.16798", "2608.15265", "2608.16859", "2608.16721"]);
-    expect(s.papers[0]!.reasons.map((r) => r.label)).toEqual([
+    // HarnessEval-W (▲36) and ClawGym II (▲30) have "harness" in their titles, so they beat
+    // VibeWorlding (▲39, a topic only).
+    expect(ids(s)).toEqual(["2608.16859", "2608.16798", "2608.15265", "2608.16721"]);
+    expect(s.papers[1]!.reasons.map((r) => r.label)).toEqual([
+      "keyword: harness",
       "topic: Agents & tool use",
       "topic: Reinforcement learning",
     ]);
+    const upvotes = s.papers.slice(2).map((p) => p.paper.upvotes);
+    expect(upvotes).toEqual([...upvotes].sort((a, b) => b - a));
   });
 
   it("matches keywords as whole words, case-insensitively, in title, abstract and AI keywords", () => {
