@@ -156,10 +156,6 @@ describe("admin preview", () => {
       .insertInto("preferences")
       .values({ subscriber_id: id, keywords: ["RL"] })
       .execute();
-    await ctx.deps.db
-      .insertInto("subscriber_topics")
-      .values({ subscriber_id: id, topic_slug: "agents" })
-      .execute();
   });
 
   const auth = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -178,7 +174,6 @@ describe("admin preview", () => {
     expect(res.headers["content-type"]).toContain("text/html");
     expect(res.headers["content-security-policy"]).not.toContain("script-src");
     expect(res.body).toContain("Your papers for Aug 18</h1>");
-    expect(res.body).toContain("topic: Agents &amp; tool use");
     expect(res.body).toContain("keyword: RL");
 
     const older = await app.inject({
