@@ -65,8 +65,12 @@ export function priorOf(match: Pick<Match, "matchFeatures">, tickedTopics: boole
 
 /** priorOf as a logit: the starting point a reader's model corrects with their votes. */
 export function priorLogit(match: Pick<Match, "matchFeatures">, tickedTopics: boolean): number {
-  return logit(priorOf(match, tickedTopics));
+  const p = priorOf(match, tickedTopics);
+  return PRIOR_LOGITS.get(p) ?? logit(p);
 }
+
+// Selection asks for a prior per candidate per reader: the few values' logits once.
+const PRIOR_LOGITS = new Map<number, number>(Object.values(PRIOR).map((p) => [p, logit(p)]));
 
 /** Lower-case, strip accents and punctuation, collapse spaces: "José  Pérez-Gil" → "jose perez gil". */
 export function normalizeName(name: string): string {
@@ -134,9 +138,16 @@ export function readerMatcher<P extends MatchablePaper>(
         features[3] = 1;
       }
     }
+    if (reasons.length === 0) return NO_MATCH;
     return { reasons: sortReasons(reasons), matchFeatures: features };
   };
 }
+
+/** Most papers match nothing a reader chose: one shared answer for them (never mutated). */
+const NO_MATCH: Match = Object.freeze({
+  reasons: Object.freeze([]) as unknown as MatchReason[],
+  matchFeatures: Object.freeze([0, 0, 0, 0]) as unknown as number[],
+});
 
 const KIND_ORDER: Record<MatchReason["kind"], number> = {
   author: 0,
