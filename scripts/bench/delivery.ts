@@ -3,6 +3,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
+import { mimeOf } from "../../src/delivery/transmit.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
 import { digestInputs } from "../../src/digests/reader-digest.ts";
 import { addDays, utcDate } from "../../src/platform/clock.ts";
@@ -44,7 +45,7 @@ async function averageMessageBytes(deps: Deps, edition: string, sample: number):
   for (const input of inputs) {
     const digest = input && composer.compose(input);
     if (!digest) continue;
-    total += build({ to: input.subscriber.email, ...digest, date: new Date() }).length;
+    total += build(mimeOf(input.subscriber.email, digest, new Date())).length;
     counted++;
   }
   return Math.round(total / counted);

@@ -66,11 +66,31 @@ export interface ComposeInput {
   alreadySent: ReadonlySet<string>;
 }
 
+/**
+ * Markup that is the same for every reader of an edition (a card, the page's fixed head): the
+ * same object each time, so a MIME encoder can encode it once and keep the bytes (mime.ts).
+ */
+export interface SharedHtml {
+  readonly text: string;
+  /** Its UTF-8 length. */
+  readonly bytes: number;
+}
+
+export function sharedHtml(text: string): SharedHtml {
+  return Object.freeze({ text, bytes: Buffer.byteLength(text) });
+}
+
+/** A piece of a digest's HTML: the reader's own (a string) or the edition's (shared). */
+export type HtmlPart = string | SharedHtml;
+
 export interface ComposedDigest {
   /** Deterministic per (subscriber, edition), without angle brackets. */
   messageId: string;
   subject: string;
+  /** The whole HTML: `htmlParts` joined. */
   html: string;
+  /** The HTML in pieces, in order. */
+  htmlParts: readonly HtmlPart[];
   text: string;
   /** List-Unsubscribe, List-Unsubscribe-Post, List-Id and any other header. */
   headers: Record<string, string>;
