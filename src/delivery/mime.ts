@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { encodeWords, foldLines } from "nodemailer/lib/mime-funcs";
-import type { HtmlPart, SharedHtml } from "../digests/types.ts";
+import type { MailPart, SharedPart } from "../digests/types.ts";
 import { encode, encodedBound } from "./quoted-printable.ts";
 
 /**
@@ -9,18 +9,20 @@ import { encode, encodedBound } from "./quoted-printable.ts";
  * ~7× slower than sending a prebuilt message. The structure is fixed, so it is built once per
  * sender: headers, multipart/alternative, text/plain then text/html, both UTF-8 in
  * quoted-printable (quoted-printable.ts: 7-bit, lines of at most 76 characters, no line starts
- * with a dot), written straight into one Buffer. The HTML's shared parts (a card's markup, the
- * page's fixed head) are encoded once per builder and copied. So the output is already in SMTP
+ * with a dot), written straight into one Buffer. Shared parts (a card's markup and text lines,
+ * the page's fixed head) are encoded once per builder and copied. So the output is already in SMTP
  * DATA form: toSmtpData(raw, "canonical") needs no scan.
  */
 
 export interface DigestMime {
   to: string;
   subject: string;
+  /** The text; not read when `textParts` is given. */
   text: string;
+  textParts?: readonly MailPart[];
   /** The HTML; not read when `htmlParts` is given. */
   html: string;
-  htmlParts?: readonly HtmlPart[];
+  htmlParts?: readonly MailPart[];
   messageId: string;
   /** List-Unsubscribe, List-Unsubscribe-Post, List-Id and any other header. */
   headers: Record<string, string>;
@@ -97,9 +99,9 @@ export function createDigestMimeBuilder(from: string) {
   const mimeHead = `MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="${boundary}"\r\n\r\n`;
   const scratch = new Scratch();
   /** A shared part's encoding, kept as long as the part lives (the edition's cards). */
-  const encoded = new WeakMap<SharedHtml, Buffer>();
+  const encoded = new WeakMap<SharedPart, Buffer>();
 
-  const sharedPart = (part: SharedHtml): Buffer => {
+  const encodedShared = (part: SharedPart): Buffer => {
     let bytes = encoded.get(part);
     if (!bytes) {
       const from = scratch.n;
@@ -117,13 +119,16 @@ export function createDigestMimeBuilder(from: string) {
     for (const [name, value] of Object.entries(mail.headers)) head += `${header(name, value)}\r\n`;
     scratch.n = 0;
     scratch.ascii(`${head}${mimeHead}${textHead}`);
-    scratch.qp(mail.text);
+    const parts = (list: readonly MailPart[]) => {
+      for (const part of list) {
+        if (typeof part === "string") scratch.qp(part);
+        else scratch.bytes(encodedShared(part));
+      }
+    };
+    parts(mail.textParts ?? [mail.text]);
     // The line end before a boundary belongs to the boundary: a part's own last one stays.
     scratch.ascii(`\r\n${htmlHead}`);
-    for (const part of mail.htmlParts ?? [mail.html]) {
-      if (typeof part === "string") scratch.qp(part);
-      else scratch.bytes(sharedPart(part));
-    }
+    parts(mail.htmlParts ?? [mail.html]);
     scratch.ascii(`\r\n${tail}`);
     return scratch.take(0);
   };

@@ -26,7 +26,10 @@ export function mimeOf(to: string, digest: ComposedDigest, date: Date): DigestMi
     to,
     date,
     subject: digest.subject,
-    text: digest.text,
+    textParts: digest.textParts,
+    get text() {
+      return digest.text;
+    },
     htmlParts: digest.htmlParts,
     get html() {
       return digest.html;

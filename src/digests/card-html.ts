@@ -1,7 +1,7 @@
 import type Handlebars from "handlebars";
 import { compileHtml, type TemplateFn } from "../platform/templates.ts";
 import type { CardView } from "./card.ts";
-import { type HtmlPart, sharedHtml } from "./types.ts";
+import { type MailPart, sharedPart } from "./types.ts";
 import { type PaperView, sharedCardOf } from "./view.ts";
 
 /**
@@ -15,7 +15,7 @@ export interface SplitDigestTemplate {
   /** The page template with the cards replaced by `{{{papersHtml}}}`. */
   page: string;
   /** Every card of one reader's digest, in order, appended to `out`. */
-  cards(papers: PaperView[], out: HtmlPart[]): void;
+  cards(papers: PaperView[], out: MailPart[]): void;
 }
 
 const EACH_PAPERS = "{{#each papers}}";
@@ -64,9 +64,9 @@ export function splitDigestTemplate(
 }
 
 /** Shared card → its markup around the reader's two blocks (kept as long as the card lives). */
-const sharedMarkup = new WeakMap<CardView, HtmlPart[]>();
+const sharedMarkup = new WeakMap<CardView, MailPart[]>();
 
-function renderCards(papers: PaperView[], parts: TemplateFn<CardView>[], out: HtmlPart[]): void {
+function renderCards(papers: PaperView[], parts: TemplateFn<CardView>[], out: MailPart[]): void {
   const [before, feedback, between, reasons, after] = parts as [
     TemplateFn<CardView>,
     TemplateFn<CardView>,
@@ -79,7 +79,7 @@ function renderCards(papers: PaperView[], parts: TemplateFn<CardView>[], out: Ht
     let markup = shared && sharedMarkup.get(shared);
     if (!markup) {
       const html = [before(paper), between(paper), after(paper)];
-      markup = shared ? html.map(sharedHtml) : html;
+      markup = shared ? html.map(sharedPart) : html;
       if (shared) sharedMarkup.set(shared, markup);
     }
     out.push(markup[0]!, feedback(paper), markup[1]!, reasons(paper), markup[2]!);

@@ -6,10 +6,16 @@ import { feedbackLinks, muteLink, subscriberLinks } from "../subscribers/tokens.
 import { splitDigestTemplate } from "./card-html.ts";
 import { digestMessageId, listHeaders } from "./headers.ts";
 import { pageParts } from "./page-parts.ts";
-import { renderPlainText } from "./plain-text.ts";
+import { plainTextParts } from "./plain-text.ts";
 import { paperFeatures } from "./reader-model.ts";
 import { selectPapers } from "./select.ts";
-import type { ComposedDigest, ComposeInput, DigestComposer, HtmlPart } from "./types.ts";
+import {
+  type ComposedDigest,
+  type ComposeInput,
+  type DigestComposer,
+  joinParts,
+  type MailPart,
+} from "./types.ts";
 import { type DigestView, digestView, type ViewInput } from "./view.ts";
 
 /** Gmail clips a message whose HTML passes 102 KB; stay under it with room for the MIME. */
@@ -22,7 +28,7 @@ const PAPERS_HTML = "{{{papersHtml}}}";
  * each card's markup is rendered once per edition and only the reader's own links per reader
  * (card-html.ts), and the page's fixed markup is shared too (page-parts.ts).
  */
-async function digestTemplate(splitCards: boolean): Promise<(view: DigestView) => HtmlPart[]> {
+async function digestTemplate(splitCards: boolean): Promise<(view: DigestView) => MailPart[]> {
   const html = await loadMjmlHtml("digest");
   const hb = createHandlebars();
   const split = splitCards ? splitDigestTemplate(html, hb) : null;
@@ -42,23 +48,28 @@ async function digestTemplate(splitCards: boolean): Promise<(view: DigestView) =
 }
 
 /** UTF-8 length of the HTML in parts (the shared ones know theirs). */
-function htmlBytes(parts: readonly HtmlPart[]): number {
+function htmlBytes(parts: readonly MailPart[]): number {
   let bytes = 0;
   for (const part of parts)
     bytes += typeof part === "string" ? Buffer.byteLength(part) : part.bytes;
   return bytes;
 }
 
-/** The digest with `html`: the parts joined once, on first use (the MIME builder encodes the parts). */
-function withHtml(digest: Omit<ComposedDigest, "html">): ComposedDigest {
-  let html: string | null = null;
-  const join = () => digest.htmlParts.map((p) => (typeof p === "string" ? p : p.text)).join("");
-  return Object.defineProperty(digest, "html", {
-    enumerable: true,
-    get: () => {
-      html ??= join();
-      return html;
-    },
+/** The digest with `html` and `text`: the parts joined once, on first use (the MIME builder encodes the parts). */
+function withJoined(digest: Omit<ComposedDigest, "html" | "text">): ComposedDigest {
+  const lazy = (parts: readonly MailPart[]) => {
+    let joined: string | null = null;
+    return {
+      enumerable: true,
+      get: () => {
+        joined ??= joinParts(parts);
+        return joined;
+      },
+    };
+  };
+  return Object.defineProperties(digest, {
+    html: lazy(digest.htmlParts),
+    text: lazy(digest.textParts),
   }) as ComposedDigest;
 }
 
@@ -108,11 +119,11 @@ export async function createDigestComposer(
         view = digestView({ ...viewInput, compact: true });
         htmlParts = template(view);
       }
-      return withHtml({
+      return withJoined({
         messageId: digestMessageId(config.PUBLIC_URL, subscriber.id, input.editionDate),
         subject: view.subject,
         htmlParts,
-        text: renderPlainText(view),
+        textParts: plainTextParts(view),
         headers: listHeaders(config, links.unsubscribe),
         paperIds: [
           ...selection.papers.map((p) => p.paper.id),

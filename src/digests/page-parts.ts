@@ -1,13 +1,13 @@
 import type Handlebars from "handlebars";
 import { compileHtml } from "../platform/templates.ts";
-import { type HtmlPart, sharedHtml } from "./types.ts";
+import { type MailPart, sharedPart } from "./types.ts";
 
 /**
  * A page template as a list of parts: its long runs of fixed markup (the mail's head and
  * styles, ~10 KB) as shared pieces made once, the rest compiled as before. A MIME encoder then
  * encodes the fixed runs once per process instead of once per reader.
  */
-export type PagePart<T> = (view: T) => HtmlPart;
+export type PagePart<T> = (view: T) => MailPart;
 
 /** Runs of fixed markup shorter than this stay inside the compiled pieces. */
 const MIN_RUN = 256;
@@ -59,7 +59,7 @@ export function pageParts<T>(source: string, hb: typeof Handlebars): PagePart<T>
   };
   for (const [start, end] of fixedRuns(source)) {
     compiled(start);
-    const fixed = sharedHtml(source.slice(start, end));
+    const fixed = sharedPart(source.slice(start, end));
     parts.push(() => fixed);
     from = end;
   }

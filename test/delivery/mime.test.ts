@@ -7,7 +7,7 @@ import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { describe, expect, it } from "vitest";
 import { createDigestMimeBuilder, mimeCanAddress } from "../../src/delivery/mime.ts";
-import { sharedHtml } from "../../src/digests/types.ts";
+import { sharedPart } from "../../src/digests/types.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createMailer } from "../../src/platform/mailer.ts";
 import { toSmtpData } from "../../src/platform/smtp/prepare.ts";
@@ -130,7 +130,7 @@ describe("raw digest MIME", () => {
         fc.array(fc.tuple(text, fc.boolean()), { maxLength: 8 }),
         text,
         (pieces, plain) => {
-          const htmlParts = pieces.map(([t, shared]) => (shared ? sharedHtml(t) : t));
+          const htmlParts = pieces.map(([t, shared]) => (shared ? sharedPart(t) : t));
           const html = pieces.map(([t]) => t).join("");
           const date = new Date("2026-08-19T07:00:00Z");
           const source = build({ ...digest, text: plain, html: "", htmlParts, date });
