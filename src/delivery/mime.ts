@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { encodeWords, foldLines } from "nodemailer/lib/mime-funcs";
 import type { MailPart, SharedPart } from "../digests/types.ts";
+import { MessageBuffers } from "./message-buffers.ts";
 import { encode, encodedBound } from "./quoted-printable.ts";
 
 /**
@@ -75,8 +76,13 @@ class Scratch {
     this.n = encode(this.utf8, length, this.out, this.n);
   }
 
-  /** What was written since `from`, copied out. */
-  take(from: number): Buffer {
+  /** What was written since `from`, copied out (into `into` when given). */
+  take(from: number, into?: MessageBuffers): Buffer {
+    if (into && from === 0) {
+      const message = into.copy(this.out, this.n);
+      this.n = 0;
+      return message;
+    }
     const result = Buffer.allocUnsafe(this.n - from);
     this.out.copy(result, 0, from, this.n);
     this.n = from;
@@ -98,6 +104,7 @@ export function createDigestMimeBuilder(from: string) {
   const tail = `--${boundary}--\r\n`;
   const mimeHead = `MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="${boundary}"\r\n\r\n`;
   const scratch = new Scratch();
+  const messages = new MessageBuffers();
   /** A shared part's encoding, kept as long as the part lives (the edition's cards). */
   const encoded = new WeakMap<SharedPart, Buffer>();
 
@@ -112,7 +119,7 @@ export function createDigestMimeBuilder(from: string) {
     return bytes;
   };
 
-  return function buildDigestMime(mail: DigestMime): Buffer {
+  function buildDigestMime(mail: DigestMime): Buffer {
     if (!mimeCanAddress(mail.to)) throw new Error("buildDigestMime needs an ASCII address");
     let head = `${fromLine}\r\nTo: ${mail.to}\r\n${header("Subject", mail.subject)}\r\n`;
     head += `Message-ID: <${oneLine(mail.messageId)}>\r\nDate: ${mail.date.toUTCString().replace("GMT", "+0000")}\r\n`;
@@ -130,8 +137,11 @@ export function createDigestMimeBuilder(from: string) {
     scratch.ascii(`\r\n${htmlHead}`);
     parts(mail.htmlParts ?? [mail.html]);
     scratch.ascii(`\r\n${tail}`);
-    return scratch.take(0);
-  };
+    return scratch.take(0, messages);
+  }
+  /** A built message the server accepted: its memory takes a later one (message-buffers.ts). */
+  const release = (message: Buffer) => messages.release(message);
+  return Object.assign(buildDigestMime, { release });
 }
 
 export type DigestMimeBuilder = ReturnType<typeof createDigestMimeBuilder>;

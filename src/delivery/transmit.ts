@@ -62,6 +62,14 @@ export class Transmitter {
     return { mail: { to, raw, messageId: digest.messageId } };
   }
 
+  /**
+   * The server accepted the message (250: every byte was written): its memory may take a later
+   * message. Only then; after a failure a write may still be under way.
+   */
+  accepted(payload: Payload): void {
+    if ("prepared" in payload) this.buildMime.release(payload.prepared.body);
+  }
+
   /** Hand one message over; resolves with the server's answer, never rejects for SMTP trouble. */
   async send(to: string, payload: Payload): Promise<SendResult> {
     const started = performance.now();

@@ -152,6 +152,22 @@ describe("raw digest MIME", () => {
     );
   });
 
+  it("reuses an accepted message's memory for the next one, each released once, nothing foreign", () => {
+    const own = createDigestMimeBuilder(FROM);
+    const date = new Date("2026-08-19T07:00:00Z");
+    const a = own({ ...digest, date });
+    const expected = Buffer.from(own({ ...digest, subject: "second", date }));
+    own.release(a);
+    own.release(a); // twice: still one slab in the free list
+    own.release(Buffer.alloc(100)); // not the builder's: ignored
+    const b = own({ ...digest, subject: "second", date });
+    const c = own({ ...digest, subject: "second", date });
+    expect(b.buffer).toBe(a.buffer);
+    expect(c.buffer).not.toBe(b.buffer);
+    expect(b).toEqual(expected);
+    expect(c).toEqual(expected);
+  });
+
   it("keeps a header value with line breaks on its header", async () => {
     const source = build({ ...digest, subject: "one\r\n.two\nBcc: x@evil.test", date: new Date() });
     const parsed = await simpleParser(source);
