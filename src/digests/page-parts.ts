@@ -41,7 +41,7 @@ function fixedRuns(source: string): [number, number][] {
     const close = source.indexOf(triple ? "}}}" : "}}", open);
     if (close < 0) throw new Error("unclosed mustache in template");
     const tag = source[open + (triple ? 3 : 2)];
-    if (tag === "#" || tag === "^") depth++;
+    if (tag === "#" || (tag === "^" && !source.startsWith("{{^}}", open))) depth++;
     else if (tag === "/") depth--;
     prevInPlace = nextInPlace;
     at = close + (triple ? 3 : 2);
