@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { sql } from "kysely";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
+import { mimeOf } from "../../src/delivery/transmit.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
 import { digestInputs } from "../../src/digests/reader-digest.ts";
 import { addDays, utcDate } from "../../src/platform/clock.ts";
@@ -38,7 +39,7 @@ try {
   const date = new Date("2026-12-07T20:00:00Z");
   const one = (input: (typeof inputs)[number]) => {
     const d = input && composer.compose(input);
-    return d ? build({ to: input.subscriber.email, ...d, date }) : null;
+    return d ? build(mimeOf(input.subscriber.email, d, date)) : null;
   };
   for (const input of inputs) one(input);
   const per: number[] = [];

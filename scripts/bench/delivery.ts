@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
+import { mimeOf } from "../../src/delivery/transmit.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
 import { digestInputs } from "../../src/digests/reader-digest.ts";
 import { addDays, utcDate } from "../../src/platform/clock.ts";
@@ -44,7 +45,7 @@ async function averageMessageBytes(deps: Deps, edition: string, sample: number):
   for (const input of inputs) {
     const digest = input && composer.compose(input);
     if (!digest) continue;
-    total += build({ to: input.subscriber.email, ...digest, date: new Date() }).length;
+    total += build(mimeOf(input.subscriber.email, digest, new Date())).length;
     counted++;
   }
   return Math.round(total / counted);
@@ -141,6 +142,12 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** `npm run build`: dist/ from the current sources. */
+function buildDist(): void {
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("npm run build failed");
+}
+
 export async function deliveryBench(flags: Map<string, string>): Promise<void> {
   onlyFlags(flags, [
     "subscribers",
@@ -150,6 +157,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     "cpu-prof",
     "node-args",
     "mode",
+    "run",
   ]);
   const subscribers = intFlag(flags, "subscribers", 20_000);
   // --mode digest: one `paperboy digest` process sends the edition instead of K workers.
@@ -158,7 +166,12 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
   const workers = mode === "digest" ? 1 : intFlag(flags, "workers", 2);
   const concurrency = intFlag(flags, "concurrency", 8);
   const day = flags.get("day") ?? DEFAULT_DAY;
+  // --run dist: the processes run the compiled build (as in production), built first; --run src
+  // (default): the TypeScript sources through tsx, as in development.
+  const run = flags.get("run") ?? "src";
+  if (run !== "src" && run !== "dist") throw new Error("--run is src or dist");
   ensurePostfix();
+  if (run === "dist") buildDist();
 
   const state: BenchState = await createBenchState({ SEND_CONCURRENCY: String(concurrency) });
   const deps = createDeps(loadConfig(state.env), { name: "paperboy-bench" });
@@ -197,6 +210,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
       ...state.env,
       LOG_LEVEL: "info",
       SMTP_URL: `smtp://127.0.0.1:${sink.port}?tls=off`,
+      PAPERBOY_RUN: run,
     };
     // --cpu-prof DIR: each worker writes a V8 CPU profile there when it stops.
     const profile = flags.get("cpu-prof");
@@ -325,6 +339,7 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
     printResult({
       bench: "delivery",
       mode,
+      run,
       machine: m,
       subscribers,
       workers,

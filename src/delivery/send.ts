@@ -370,7 +370,10 @@ export class DeliverySender {
 
   /** Step 5: record the server's answer. */
   async record(message: ReadyMessage, result: SendResult, outcome: BatchOutcome): Promise<void> {
-    if (result.ok) return this.recordSent(message, outcome);
+    if (result.ok) {
+      this.transmitter.accepted(message.payload);
+      return this.recordSent(message, outcome);
+    }
     if (result.outcomeUnknown) {
       this.deps.logger.warn(
         { deliveryId: message.claim.id, subscriberId: message.claim.subscriber_id },

@@ -6,7 +6,12 @@ import { addressOf, type OutgoingMail, type RawMail } from "../platform/mailer.t
 import { classifySendError } from "../platform/smtp/errors.ts";
 import type { PreparedMessage } from "../platform/smtp/prepare.ts";
 import type { SendResult, SmtpTransport } from "../platform/smtp/transport.ts";
-import { createDigestMimeBuilder, type DigestMimeBuilder, mimeCanAddress } from "./mime.ts";
+import {
+  createDigestMimeBuilder,
+  type DigestMime,
+  type DigestMimeBuilder,
+  mimeCanAddress,
+} from "./mime.ts";
 
 /**
  * What goes to SMTP for one digest: prepared DATA for the bulk transport (built at compose time,
@@ -14,6 +19,25 @@ import { createDigestMimeBuilder, type DigestMimeBuilder, mimeCanAddress } from 
  * mailer, or a non-ASCII address, which needs nodemailer's structured path).
  */
 export type Payload = { prepared: PreparedMessage } | { mail: OutgoingMail | RawMail };
+
+/** The MIME builder's input; the HTML goes in parts (the joined string is made only if read). */
+export function mimeOf(to: string, digest: ComposedDigest, date: Date): DigestMime {
+  return {
+    to,
+    date,
+    subject: digest.subject,
+    textParts: digest.textParts,
+    get text() {
+      return digest.text;
+    },
+    htmlParts: digest.htmlParts,
+    get html() {
+      return digest.html;
+    },
+    messageId: digest.messageId,
+    headers: digest.headers,
+  };
+}
 
 /** Sends digests through the process's transport when there is one, else through the mailer. */
 export class Transmitter {
@@ -33,9 +57,17 @@ export class Transmitter {
   /** Build what will be sent, once, at compose time. */
   async payload(to: string, digest: ComposedDigest, date: Date): Promise<Payload> {
     if (!mimeCanAddress(to)) return { mail: { to, ...digest } };
-    const raw = this.buildMime({ to, ...digest, date });
+    const raw = this.buildMime(mimeOf(to, digest, date));
     if (this.transport) return { prepared: await this.transport.prepare(raw, "canonical") };
     return { mail: { to, raw, messageId: digest.messageId } };
+  }
+
+  /**
+   * The server accepted the message (250: every byte was written): its memory may take a later
+   * message. Only then; after a failure a write may still be under way.
+   */
+  accepted(payload: Payload): void {
+    if ("prepared" in payload) this.buildMime.release(payload.prepared.body);
   }
 
   /** Hand one message over; resolves with the server's answer, never rejects for SMTP trouble. */

@@ -1,6 +1,7 @@
 import type Handlebars from "handlebars";
 import { compileHtml, type TemplateFn } from "../platform/templates.ts";
 import type { CardView } from "./card.ts";
+import { type MailPart, sharedPart } from "./types.ts";
 import { type PaperView, sharedCardOf } from "./view.ts";
 
 /**
@@ -13,8 +14,8 @@ import { type PaperView, sharedCardOf } from "./view.ts";
 export interface SplitDigestTemplate {
   /** The page template with the cards replaced by `{{{papersHtml}}}`. */
   page: string;
-  /** Every card of one reader's digest, in order. */
-  cards(papers: PaperView[]): string;
+  /** Every card of one reader's digest, in order, appended to `out`. */
+  cards(papers: PaperView[], out: MailPart[]): void;
 }
 
 const EACH_PAPERS = "{{#each papers}}";
@@ -58,14 +59,14 @@ export function splitDigestTemplate(
   const parts = cuts.slice(1).map((cut, i) => compileHtml<CardView>(body.slice(cuts[i], cut), hb));
   return {
     page: `${html.slice(0, start)}{{{papersHtml}}}${html.slice(end)}`,
-    cards: (papers) => renderCards(papers, parts),
+    cards: (papers, out) => renderCards(papers, parts, out),
   };
 }
 
 /** Shared card → its markup around the reader's two blocks (kept as long as the card lives). */
-const sharedMarkup = new WeakMap<CardView, string[]>();
+const sharedMarkup = new WeakMap<CardView, MailPart[]>();
 
-function renderCards(papers: PaperView[], parts: TemplateFn<CardView>[]): string {
+function renderCards(papers: PaperView[], parts: TemplateFn<CardView>[], out: MailPart[]): void {
   const [before, feedback, between, reasons, after] = parts as [
     TemplateFn<CardView>,
     TemplateFn<CardView>,
@@ -73,15 +74,14 @@ function renderCards(papers: PaperView[], parts: TemplateFn<CardView>[]): string
     TemplateFn<CardView>,
     TemplateFn<CardView>,
   ];
-  let out = "";
   for (const paper of papers) {
     const shared = sharedCardOf(paper);
     let markup = shared && sharedMarkup.get(shared);
     if (!markup) {
-      markup = [before(paper), between(paper), after(paper)];
+      const html = [before(paper), between(paper), after(paper)];
+      markup = shared ? html.map(sharedPart) : html;
       if (shared) sharedMarkup.set(shared, markup);
     }
-    out += markup[0]! + feedback(paper) + markup[1]! + reasons(paper) + markup[2]!;
+    out.push(markup[0]!, feedback(paper), markup[1]!, reasons(paper), markup[2]!);
   }
-  return out;
 }

@@ -1,35 +1,76 @@
 import { type EditionPaper, topicNames } from "../papers/repository.ts";
 import { loadTopicModel, type TopicModel } from "../papers/topic-model.ts";
 import type { Deps } from "../platform/deps.ts";
-import {
-  compileHtml,
-  createHandlebars,
-  loadMjmlHtml,
-  type TemplateFn,
-} from "../platform/templates.ts";
+import { compileHtml, createHandlebars, loadMjmlHtml } from "../platform/templates.ts";
 import { feedbackLinks, muteLink, subscriberLinks } from "../subscribers/tokens.ts";
 import { splitDigestTemplate } from "./card-html.ts";
 import { digestMessageId, listHeaders } from "./headers.ts";
-import { renderPlainText } from "./plain-text.ts";
+import { pageParts } from "./page-parts.ts";
+import { plainTextParts } from "./plain-text.ts";
 import { paperFeatures } from "./reader-model.ts";
 import { selectPapers } from "./select.ts";
-import type { ComposedDigest, ComposeInput, DigestComposer } from "./types.ts";
+import {
+  type ComposedDigest,
+  type ComposeInput,
+  type DigestComposer,
+  joinParts,
+  type MailPart,
+} from "./types.ts";
 import { type DigestView, digestView, type ViewInput } from "./view.ts";
 
 /** Gmail clips a message whose HTML passes 102 KB; stay under it with room for the MIME. */
 const HTML_BUDGET_BYTES = 96 * 1024;
 
+const PAPERS_HTML = "{{{papersHtml}}}";
+
 /**
- * The digest template as one function of the view; with splitCards, each card's markup is
- * rendered once per edition and only the reader's own links per reader (card-html.ts).
+ * The digest template as a function of the view giving the HTML in parts; with splitCards,
+ * each card's markup is rendered once per edition and only the reader's own links per reader
+ * (card-html.ts), and the page's fixed markup is shared too (page-parts.ts).
  */
-async function digestTemplate(splitCards: boolean): Promise<TemplateFn<DigestView>> {
+async function digestTemplate(splitCards: boolean): Promise<(view: DigestView) => MailPart[]> {
   const html = await loadMjmlHtml("digest");
   const hb = createHandlebars();
   const split = splitCards ? splitDigestTemplate(html, hb) : null;
-  if (!split) return compileHtml<DigestView>(html, hb);
-  const page = compileHtml<DigestView & { papersHtml: string }>(split.page, hb);
-  return (view) => page({ ...view, papersHtml: split.cards(view.papers) });
+  const at = split ? split.page.indexOf(PAPERS_HTML) : -1;
+  if (!split || at < 0) {
+    const whole = compileHtml<DigestView>(html, hb);
+    return (view) => [whole(view)];
+  }
+  const before = pageParts<DigestView>(split.page.slice(0, at), hb);
+  const after = pageParts<DigestView>(split.page.slice(at + PAPERS_HTML.length), hb);
+  return (view) => {
+    const parts = before.map((part) => part(view));
+    split.cards(view.papers, parts);
+    for (const part of after) parts.push(part(view));
+    return parts;
+  };
+}
+
+/** UTF-8 length of the HTML in parts (the shared ones know theirs). */
+function htmlBytes(parts: readonly MailPart[]): number {
+  let bytes = 0;
+  for (const part of parts)
+    bytes += typeof part === "string" ? Buffer.byteLength(part) : part.bytes;
+  return bytes;
+}
+
+/** The digest with `html` and `text`: the parts joined once, on first use (the MIME builder encodes the parts). */
+function withJoined(digest: Omit<ComposedDigest, "html" | "text">): ComposedDigest {
+  const lazy = (parts: readonly MailPart[]) => {
+    let joined: string | null = null;
+    return {
+      enumerable: true,
+      get: () => {
+        joined ??= joinParts(parts);
+        return joined;
+      },
+    };
+  };
+  return Object.defineProperties(digest, {
+    html: lazy(digest.htmlParts),
+    text: lazy(digest.textParts),
+  }) as ComposedDigest;
 }
 
 /**
@@ -73,22 +114,22 @@ export async function createDigestComposer(
           feedbackLinks(config.PUBLIC_URL, config.APP_SECRET, subscriber, paperId),
       };
       let view = digestView(viewInput);
-      let html = template(view);
-      if (Buffer.byteLength(html) > HTML_BUDGET_BYTES) {
+      let htmlParts = template(view);
+      if (htmlBytes(htmlParts) > HTML_BUDGET_BYTES) {
         view = digestView({ ...viewInput, compact: true });
-        html = template(view);
+        htmlParts = template(view);
       }
-      return {
+      return withJoined({
         messageId: digestMessageId(config.PUBLIC_URL, subscriber.id, input.editionDate),
         subject: view.subject,
-        html,
-        text: renderPlainText(view),
+        htmlParts,
+        textParts: plainTextParts(view),
         headers: listHeaders(config, links.unsubscribe),
         paperIds: [
           ...selection.papers.map((p) => p.paper.id),
           ...selection.alsoTrending.map((p) => p.id),
         ],
-      };
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { wrap, wrapWithWord } from "../platform/text-wrap.ts";
 import type { CardView } from "./card.ts";
+import { joinParts, type MailPart, sharedPart } from "./types.ts";
 import { type DigestView, type PaperView, sharedCardOf } from "./view.ts";
 
 const INDENT = "   ";
@@ -32,27 +33,31 @@ function wrapShared(text: string, first: string, rest = first): string[] {
  * A card's lines that are the same for every reader, joined: its byline and stats, and its
  * blurb and links ("" when it has neither). Kept per shared card (sharedCardOf).
  */
-interface SharedText {
-  byline: string;
-  rest: string;
+interface SharedLines {
+  byline: MailPart;
+  rest: MailPart;
 }
-const sharedTexts = new WeakMap<CardView, SharedText>();
+const sharedTexts = new WeakMap<CardView, SharedLines>();
 
-function sharedText(p: PaperView): SharedText {
+function sharedText(p: PaperView): SharedLines {
   const card = sharedCardOf(p);
   const known = card && sharedTexts.get(card);
   if (known) return known;
   const byline = [p.authors, p.organization].filter(Boolean).join(" · ");
-  const text: SharedText = {
+  const lines = {
     byline: [...(byline ? wrap(byline, INDENT) : []), ...wrap(p.stats, INDENT)].join("\n"),
     rest: [
       ...(p.blurb ? wrap(p.blurb, INDENT) : []),
       ...p.links.flatMap((link) => wrap(`${link.label}: ${link.href}`, INDENT, `${INDENT}  `)),
     ].join("\n"),
   };
-  if (card) sharedTexts.set(card, text);
+  if (!card) return lines;
+  const text = { byline: sharedPart(lines.byline), rest: sharedPart(lines.rest) };
+  sharedTexts.set(card, text);
   return text;
 }
+
+const isEmpty = (part: MailPart) => (typeof part === "string" ? part : part.text) === "";
 
 /** "   Label: <the reader's link>", the label's lines wrapped once for every reader. */
 function linkLines(label: string, url: string): string[] {
@@ -63,7 +68,32 @@ function linkLines(label: string, url: string): string[] {
 
 /** The text/plain part: the same digest, readable on its own in any client, within 76 columns. */
 export function renderPlainText(view: DigestView): string {
-  const lines: string[] = [
+  return joinParts(plainTextParts(view));
+}
+
+/**
+ * Lines joined with "\n", as parts: the reader's own lines as strings, each card's shared
+ * lines as the card's shared parts (so a MIME encoder encodes them once).
+ */
+function joinLines(lines: MailPart[]): MailPart[] {
+  const parts: MailPart[] = [];
+  let own = "";
+  lines.forEach((line, i) => {
+    if (i > 0) own += "\n";
+    if (typeof line === "string") own += line;
+    else {
+      if (own) parts.push(own);
+      own = "";
+      parts.push(line);
+    }
+  });
+  if (own) parts.push(own);
+  return parts;
+}
+
+/** renderPlainText in parts. */
+export function plainTextParts(view: DigestView): MailPart[] {
+  const lines: MailPart[] = [
     view.heading,
     "=".repeat(view.heading.length),
     "",
@@ -80,7 +110,7 @@ export function renderPlainText(view: DigestView): string {
     const shared = sharedText(p);
     lines.push(shared.byline);
     if (p.reasons.length) lines.push(...wrap(p.reasons.map((r) => r.label).join(" · "), INDENT));
-    if (shared.rest) lines.push(shared.rest);
+    if (!isEmpty(shared.rest)) lines.push(shared.rest);
     for (const r of p.reasons) {
       if (r.href) lines.push(...linkLines(`Mute ${r.label}:`, r.href));
     }
@@ -102,5 +132,5 @@ export function renderPlainText(view: DigestView): string {
     ...wrap(`This edition on the web: ${view.links.archive}`),
     "",
   );
-  return lines.join("\n");
+  return joinLines(lines);
 }

@@ -66,12 +66,40 @@ export interface ComposeInput {
   alreadySent: ReadonlySet<string>;
 }
 
+/**
+ * Mail text that is the same for every reader of an edition (a card's markup or lines, the
+ * page's fixed head): the same object each time, so a MIME encoder can encode it once and keep
+ * the bytes (mime.ts).
+ */
+export interface SharedPart {
+  readonly text: string;
+  /** Its UTF-8 length. */
+  readonly bytes: number;
+}
+
+export function sharedPart(text: string): SharedPart {
+  return Object.freeze({ text, bytes: Buffer.byteLength(text) });
+}
+
+/** A piece of a digest's HTML or text: the reader's own (a string) or the edition's (shared). */
+export type MailPart = string | SharedPart;
+
+/** The parts as one string. */
+export function joinParts(parts: readonly MailPart[]): string {
+  return parts.map((p) => (typeof p === "string" ? p : p.text)).join("");
+}
+
 export interface ComposedDigest {
   /** Deterministic per (subscriber, edition), without angle brackets. */
   messageId: string;
   subject: string;
+  /** The whole HTML: `htmlParts` joined. */
   html: string;
+  /** The HTML in pieces, in order. */
+  htmlParts: readonly MailPart[];
+  /** The text part: `textParts` joined. */
   text: string;
+  textParts: readonly MailPart[];
   /** List-Unsubscribe, List-Unsubscribe-Post, List-Id and any other header. */
   headers: Record<string, string>;
   /** The papers this mail presents as new (recorded in sent_papers after acceptance). */

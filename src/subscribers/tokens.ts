@@ -207,20 +207,31 @@ export interface FeedbackClaims {
 const PAPER_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/;
 
 /**
- * A feedback link's token, signed for one reader, paper and vote (payload
- * "v.<id>.<version>.<u|d>.<paperId>"); like manage links it never expires and token_version
- * revokes it. Its purpose code differs from every other token's, so none is accepted for another.
+ * A feedback link's token, signed for one reader, paper and vote: base64url of the payload
+ * "v.<id>.<version>.<u|d>.<paperId>", ".", then 16 bytes of MAC. The MAC is one half of the
+ * HMAC of "p.<id>.<version>.<paperId>": the first half for "more", the second for "less", so a
+ * digest signs each paper once for both links, and knowing one half tells nothing of the other
+ * (each is a 128-bit MAC of its own). Like manage links it never expires and token_version
+ * revokes it; "p" and "v" are used by no other token, so none is accepted for another. Tokens
+ * mailed before (the payload's full 32-byte HMAC) stay valid.
  */
 export function signFeedbackToken(secret: string, claims: FeedbackClaims): string {
   if (!PAPER_ID.test(claims.paperId)) throw new Error("paper id cannot be put in a link");
-  const payload = `v.${claims.subscriberId}.${claims.version}.${claims.vote === 1 ? "u" : "d"}.${claims.paperId}`;
-  return `${Buffer.from(payload).toString("base64url")}.${mac(secret, payload).toString("base64url")}`;
+  return feedbackToken(claims, voteMacs(secret, claims));
 }
 
-/** The claims of a genuine feedback token, or null for anything else. Never throws. */
-export function verifyFeedbackToken(secret: string, token: unknown): FeedbackClaims | null {
-  const payload = signedPayload(secret, token, 200);
-  if (payload === null) return null;
+/** The MAC whose halves sign a reader's "more" and "less" on one paper. */
+function voteMacs(secret: string, claims: Omit<FeedbackClaims, "vote">): Buffer {
+  return mac(secret, `p.${claims.subscriberId}.${claims.version}.${claims.paperId}`);
+}
+
+function feedbackToken(claims: FeedbackClaims, macs: Buffer): string {
+  const payload = `v.${claims.subscriberId}.${claims.version}.${claims.vote === 1 ? "u" : "d"}.${claims.paperId}`;
+  const half = claims.vote === 1 ? macs.subarray(0, 16) : macs.subarray(16, 32);
+  return `${Buffer.from(payload).toString("base64url")}.${half.toString("base64url")}`;
+}
+
+function feedbackClaims(payload: string): FeedbackClaims | null {
   const parts = /^v\.([1-9][0-9]{0,9})\.([1-9][0-9]{0,9})\.([ud])\.(.+)$/.exec(payload);
   if (!parts || !PAPER_ID.test(parts[4]!)) return null;
   return {
@@ -231,6 +242,26 @@ export function verifyFeedbackToken(secret: string, token: unknown): FeedbackCla
   };
 }
 
+/** The claims of a genuine feedback token (either form), or null for anything else. Never throws. */
+export function verifyFeedbackToken(secret: string, token: unknown): FeedbackClaims | null {
+  if (typeof token !== "string" || token.length > 200) return null;
+  const match = /^([A-Za-z0-9_-]{8,})\.([A-Za-z0-9_-]{22})$/.exec(token);
+  if (!match) {
+    const payload = signedPayload(secret, token, 200);
+    return payload === null ? null : feedbackClaims(payload);
+  }
+  const payloadBytes = Buffer.from(match[1]!, "base64url");
+  const given = Buffer.from(match[2]!, "base64url");
+  if (payloadBytes.toString("base64url") !== match[1] || given.toString("base64url") !== match[2]) {
+    return null;
+  }
+  const claims = feedbackClaims(payloadBytes.toString("utf8"));
+  if (!claims) return null;
+  const macs = voteMacs(secret, claims);
+  const expected = claims.vote === 1 ? macs.subarray(0, 16) : macs.subarray(16, 32);
+  return given.length === 16 && timingSafeEqual(given, expected) ? claims : null;
+}
+
 /** The two feedback links of one paper in one reader's digest. */
 export function feedbackLinks(
   publicUrl: string,
@@ -239,12 +270,10 @@ export function feedbackLinks(
   paperId: string,
 ): { more: string; less: string } | null {
   if (!PAPER_ID.test(paperId)) return null;
-  const link = (vote: Vote) =>
-    `${publicUrl}/feedback/${signFeedbackToken(secret, {
-      subscriberId: subscriber.id,
-      version: subscriber.token_version,
-      paperId,
-      vote,
-    })}`;
-  return { more: link(1), less: link(-1) };
+  const claims = { subscriberId: subscriber.id, version: subscriber.token_version, paperId };
+  const macs = voteMacs(secret, claims);
+  return {
+    more: `${publicUrl}/feedback/${feedbackToken({ ...claims, vote: 1 }, macs)}`,
+    less: `${publicUrl}/feedback/${feedbackToken({ ...claims, vote: -1 }, macs)}`,
+  };
 }

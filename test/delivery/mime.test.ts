@@ -7,6 +7,7 @@ import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import { describe, expect, it } from "vitest";
 import { createDigestMimeBuilder, mimeCanAddress } from "../../src/delivery/mime.ts";
+import { sharedPart } from "../../src/digests/types.ts";
 import { loadConfig } from "../../src/platform/config.ts";
 import { createMailer } from "../../src/platform/mailer.ts";
 import { toSmtpData } from "../../src/platform/smtp/prepare.ts";
@@ -120,6 +121,53 @@ describe("raw digest MIME", () => {
     );
   });
 
+  it("encodes the HTML in parts, shared parts once, as the joined HTML (quoted-printable, any text)", () => {
+    const text = fc.string({
+      unit: fc.constantFrom("a", " ", "\t", "=", ".", "\r", "\n", "é", "▲", "x", "-"),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(text, fc.boolean()), { maxLength: 8 }),
+        text,
+        (pieces, plain) => {
+          const htmlParts = pieces.map(([t, shared]) => (shared ? sharedPart(t) : t));
+          const html = pieces.map(([t]) => t).join("");
+          const date = new Date("2026-08-19T07:00:00Z");
+          const source = build({ ...digest, text: plain, html: "", htmlParts, date });
+          // Twice: the second time the shared parts come from the builder's cache.
+          expect(build({ ...digest, text: plain, html: "", htmlParts, date })).toEqual(source);
+          expect(toSmtpData(source).body).toBe(source);
+          const lines = source.toString("latin1").split("\r\n");
+          expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(78);
+          expect(lines.some((l) => l.startsWith("."))).toBe(false);
+          const [textBody, htmlBody] = bodies(source);
+          // A line break is CRLF on the wire whether it was LF or CRLF; a lone CR stays itself.
+          expect(textBody).toBe(plain.replace(/\r\n/g, "\n"));
+          expect(htmlBody).toBe(pieces.map(([t]) => t.replace(/\r\n/g, "\n")).join(""));
+          const whole = bodies(build({ ...digest, text: plain, html, date }))[1];
+          expect(whole).toBe(html.replace(/\r\n/g, "\n"));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("reuses an accepted message's memory for the next one, each released once, nothing foreign", () => {
+    const own = createDigestMimeBuilder(FROM);
+    const date = new Date("2026-08-19T07:00:00Z");
+    const a = own({ ...digest, date });
+    const expected = Buffer.from(own({ ...digest, subject: "second", date }));
+    own.release(a);
+    own.release(a); // twice: still one slab in the free list
+    own.release(Buffer.alloc(100)); // not the builder's: ignored
+    const b = own({ ...digest, subject: "second", date });
+    const c = own({ ...digest, subject: "second", date });
+    expect(b.buffer).toBe(a.buffer);
+    expect(c.buffer).not.toBe(b.buffer);
+    expect(b).toEqual(expected);
+    expect(c).toEqual(expected);
+  });
+
   it("keeps a header value with line breaks on its header", async () => {
     const source = build({ ...digest, subject: "one\r\n.two\nBcc: x@evil.test", date: new Date() });
     const parsed = await simpleParser(source);
@@ -133,6 +181,25 @@ describe("raw digest MIME", () => {
     expect(() => build({ ...digest, to: "léa@example.com", date: new Date() })).toThrow();
   });
 });
+
+/** The decoded text and HTML parts of a built message (quoted-printable by hand). */
+function bodies(source: Buffer): string[] {
+  const raw = source.toString("latin1");
+  const boundary = /boundary="([^"]+)"/.exec(raw)![1]!;
+  return raw
+    .split(`--${boundary}`)
+    .slice(1, 3)
+    .map((part) => {
+      const body = part.slice(part.indexOf("\r\n\r\n") + 4, -2);
+      const bytes = body
+        .replace(/=\r\n/g, "")
+        .replace(/\r\n/g, "\n")
+        .replace(/=([0-9A-F]{2})/g, (_, hex: string) =>
+          String.fromCharCode(Number.parseInt(hex, 16)),
+        );
+      return Buffer.from(bytes, "latin1").toString("utf8");
+    });
+}
 
 describe("DKIM on the raw path", () => {
   it("the mailer signs prebuilt messages, List-Unsubscribe headers included, and the signature verifies", async () => {

@@ -50,7 +50,8 @@ describe("digest cards rendered once per edition", () => {
       for (const input of inputs) {
         const a = split.compose(input);
         const b = whole.compose(input);
-        expect(a).toEqual(b);
+        // The mail itself (html joined); the pieces differ by design.
+        expect(a && { ...a, htmlParts: null }).toEqual(b && { ...b, htmlParts: null });
         if (a) compared++;
       }
     }

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from "fastify";
+import { createDigestMimeBuilder } from "../../src/delivery/mime.ts";
+import { mimeOf } from "../../src/delivery/transmit.ts";
 import { createDigestComposer } from "../../src/digests/compose.ts";
 import { loadEditionPapers } from "../../src/digests/edition.ts";
 import { ingest } from "../../src/papers/ingest.ts";
@@ -20,6 +22,8 @@ export interface ReaderMails {
   /** The answer to "email me my links" (/links). */
   linksMail: ReceivedMail;
   digest: ReceivedMail;
+  /** The same digest as the bulk sender builds it (src/delivery/mime.ts), as sent. */
+  digestRaw: string;
   /** Titles of the papers the digest presents. */
   digestTitles: string[];
 }
@@ -111,6 +115,9 @@ export async function readerMails(
     welcome: welcome!,
     linksMail: linksMail!,
     digest: received!,
+    digestRaw: createDigestMimeBuilder(ctx.config.MAIL_FROM)(
+      mimeOf(email, digest, ctx.deps.clock.now()),
+    ).toString("latin1"),
     digestTitles: titles.map((t) => t.title),
   };
 }

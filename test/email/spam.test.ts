@@ -56,6 +56,13 @@ describe.skipIf(!SPAMASSASSIN)("SpamAssassin (offline rules)", () => {
     },
   );
 
+  it("scores the digest 0.0 as the bulk sender builds it (quoted-printable, src/delivery/mime.ts)", () => {
+    const { score, hits } = spamHits(mails.digestRaw);
+    expect(mails.digestRaw).toMatch(/Content-Transfer-Encoding: quoted-printable/);
+    expect(hits).toEqual([]);
+    expect(score).toBeLessThanOrEqual(0);
+  });
+
   it("still catches the hidden white-on-white preheader MJML used to write", () => {
     const preheader =
       '<div style="display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;max-width:0px;opacity:0;overflow:hidden;">Hidden preview</div>';

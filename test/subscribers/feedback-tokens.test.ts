@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -60,5 +61,35 @@ describe("feedback tokens", () => {
     expect(verifyFeedbackToken(SECRET, links.more.split("/").pop())).toMatchObject({ vote: 1 });
     expect(verifyFeedbackToken(SECRET, links.less.split("/").pop())).toMatchObject({ vote: -1 });
     expect(feedbackLinks("https://p.test", SECRET, { id: 5, token_version: 2 }, "a b")).toBeNull();
+  });
+
+  it("sign More and Less with the two halves of one MAC: neither half makes the other vote's link", () => {
+    fc.assert(
+      fc.property(claims, (c) => {
+        const more = signFeedbackToken(SECRET, { ...c, vote: 1 });
+        const less = signFeedbackToken(SECRET, { ...c, vote: -1 });
+        const [morePayload, moreMac] = more.split(".");
+        const [lessPayload, lessMac] = less.split(".");
+        expect(moreMac).toHaveLength(22);
+        expect(moreMac).not.toBe(lessMac);
+        // A vote's payload with the other vote's half (or the same half) is refused.
+        expect(verifyFeedbackToken(SECRET, `${lessPayload}.${moreMac}`)).toBeNull();
+        expect(verifyFeedbackToken(SECRET, `${morePayload}.${lessMac}`)).toBeNull();
+      }),
+    );
+  });
+
+  it("still accept the links mailed before, signed with the payload's whole HMAC", () => {
+    fc.assert(
+      fc.property(claims, (c) => {
+        const payload = `v.${c.subscriberId}.${c.version}.${c.vote === 1 ? "u" : "d"}.${c.paperId}`;
+        const mac = createHmac("sha256", SECRET).update(`paperboy-token:${payload}`).digest();
+        const token = `${Buffer.from(payload).toString("base64url")}.${mac.toString("base64url")}`;
+        expect(verifyFeedbackToken(SECRET, token)).toEqual(c);
+        expect(verifyFeedbackToken(`${SECRET}x`, token)).toBeNull();
+        const cut = `${Buffer.from(payload).toString("base64url")}.${mac.subarray(0, 16).toString("base64url")}`;
+        expect(verifyFeedbackToken(SECRET, cut)).toBeNull();
+      }),
+    );
   });
 });
