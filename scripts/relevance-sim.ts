@@ -3,7 +3,10 @@
  * same personas, judgements, selection (selectPapers) and training (modelFromPapers) on the
  * shared days, voting as the benchmark does. The benchmark (`npm run bench -- relevance`) is
  * the measure; this only makes trying a ranking change take seconds. `--who ID` prints that
- * reader's digests with grades and the model's match weights.
+ * reader's digests with grades, the model's match weights and each judged paper's relevance.
+ * Environment switches: T_NOLEARN=1 (no training: the prior alone), T_STATS=1 (share wanted per
+ * kind of match, tuning readers), T_MUST=1 (scoring-day must-reads per kind of match),
+ * T_CUT=1 (must-reads over the floor that max_papers cut).
  */
 import { readFileSync } from "node:fs";
 import { modelFromPapers } from "../src/digests/learn.ts";
@@ -47,6 +50,7 @@ const editions = days.map((d) =>
 );
 const features = (p: EditionPaper) => paperFeatures(p, topicModel.space);
 
+const cut: string[] = [];
 const results = data.personas.map((persona) => {
   const sent = new Set<string>();
   const votes = new Map<string, 1 | -1>();
@@ -65,6 +69,20 @@ const results = data.personas.map((persona) => {
       model,
     };
     const picked = selectPapers(prefs, editions[i]!, sent, {}, features).papers;
+    if (process.env.T_CUT && i >= learnDays && !persona.held_out) {
+      const all = selectPapers(
+        { ...prefs, maxPapers: 1000 },
+        editions[i]!,
+        sent,
+        {},
+        features,
+      ).papers;
+      const ids = new Set(picked.map((p) => p.paper.id));
+      for (const p of all) {
+        if (!ids.has(p.paper.id) && (data.judgements[p.paper.id]?.[persona.id] ?? 0) === 2)
+          cut.push(`${persona.id} ${p.paper.id}`);
+      }
+    }
     const ids = picked.map((p) => p.paper.id);
     const grade = (id: string) => data.judgements[id]?.[persona.id] ?? 0;
     if (persona.id === who) {
@@ -182,3 +200,5 @@ if (process.env.T_MUST) {
   }
   console.log([...count]);
 }
+
+if (process.env.T_CUT) console.log("must-reads over the floor but cut by max_papers:", cut);
