@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 const PROBE = fileURLToPath(new URL("./server-probe.mjs", import.meta.url));
 
 export interface ProbeReading {
+  inServerMs: { p50: number; p99: number; max: number };
   loopDelayMs: { p50: number; p99: number; max: number };
   gc: Record<string, { count: number; totalMs: number; maxMs: number }>;
   flushes: Record<
@@ -58,6 +59,10 @@ export function probeRows(p: ProbeReading | null): [string, string][] {
       `p50 / p99 / max ${f.msP50} / ${f.msP99} / ${f.msMax} ms`,
   ]);
   return [
+    [
+      "time in the server p50 / p99 / max",
+      `${p.inServerMs.p50} / ${p.inServerMs.p99} / ${p.inServerMs.max} ms`,
+    ],
     [
       "server event-loop delay p50 / p99 / max",
       `${p.loopDelayMs.p50} / ${p.loopDelayMs.p99} / ${p.loopDelayMs.max} ms`,

@@ -114,15 +114,23 @@ const rowsOf = (s: Summary): [string, string | number][] => [
 ];
 
 /** The one-click path of every seeded reader's unsubscribe link, one a line, for wrk. */
-async function writeOneClickPaths(deps: Deps, file: string): Promise<number> {
+async function writeOneClickPaths(
+  deps: Deps,
+  file: string,
+  warmupFile: string,
+  warmupShare: number,
+): Promise<number> {
   const { rows } = await sql<{ id: number; token_version: number }>`
     select id, token_version from subscribers order by id`.execute(deps.db);
   const { PUBLIC_URL, APP_SECRET } = deps.config;
   const paths = rows.map(
     (r) => new URL(subscriberLinks(PUBLIC_URL, APP_SECRET, r).unsubscribe).pathname,
   );
-  writeFileSync(file, `${paths.join("\n")}\n`);
-  return paths.length;
+  // The warm-up's readers are not the measured run's (each measured request a distinct reader).
+  const measured = paths.length - Math.floor(paths.length * warmupShare);
+  writeFileSync(file, `${paths.slice(0, measured).join("\n")}\n`);
+  writeFileSync(warmupFile, `${paths.slice(measured).join("\n")}\n`);
+  return measured;
 }
 
 /** Seconds until `n` readers are pending (the server wrote every subscribe it answered). */
@@ -157,6 +165,7 @@ function apiFlags(flags: Map<string, string>) {
     "mail-worker",
     "wrk-cpus",
     "node-args",
+    "warmup",
   ]);
   if (!["during", "after", undefined].includes(flags.get("mail-worker"))) {
     throw new Error("--mail-worker must be 'during' or 'after'");
@@ -173,6 +182,8 @@ function apiFlags(flags: Map<string, string>) {
     wrkCpus: flags.get("wrk-cpus"),
     // e.g. "--max-semi-space-size=64": extra node flags for the server, for experiments.
     serverNodeArgs: (flags.get("node-args") ?? "").split(" ").filter(Boolean),
+    // Seconds of unmeasured load before each measured run (JIT, statement plans, pools warm).
+    warmup: flags.has("warmup") ? intFlag(flags, "warmup", 3) : 0,
   };
 }
 
@@ -244,7 +255,7 @@ async function printAfter(
  * distinct seeded readers' real signed links.
  */
 export async function apiBench(flags: Map<string, string>): Promise<void> {
-  const { workerAfter, duration, connections, threads, readers, wrkCpus, serverNodeArgs } =
+  const { workerAfter, duration, connections, threads, readers, wrkCpus, serverNodeArgs, warmup } =
     apiFlags(flags);
   const port = await freePort();
   let sink: Sink | null = null;
@@ -260,7 +271,8 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     printMachine(m);
     await seedReaders(deps.db, readers, new Date());
     const pathsFile = path.join(scratch, "one-click-paths.txt");
-    const tokens = await writeOneClickPaths(deps, pathsFile);
+    const warmupPaths = path.join(scratch, "one-click-warmup-paths.txt");
+    const tokens = await writeOneClickPaths(deps, pathsFile, warmupPaths, warmup ? 0.2 : 0);
     // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops.
     const profile = flags.get("cpu-prof");
     const probe = probeSetup(scratch);
@@ -282,15 +294,24 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
       cpus: wrkCpus,
     };
     const runId = Date.now().toString(36);
+    const warm = { ...wrk, durationS: warmup };
+    let warmSubscribes = 0;
+    if (warmup) {
+      warmSubscribes = (await runWrk({ ...warm, name: "w1", lua: subscribeLua(`w${runId}`) }))
+        .requests;
+      await untilPending(deps, warmSubscribes);
+    }
 
     const c0 = await cpuNow(deps, server, worker);
     await readProbe(server.pid!, probe.file);
     const subscribe = await runWrk({ ...wrk, name: "subscribe", lua: subscribeLua(runId) });
     const subProbe = await readProbe(server.pid!, probe.file);
     // Answered before written (no enumeration): count the writes too, and say how far behind.
-    const writeLag = await untilPending(deps, subscribe.requests);
+    const writeLag = await untilPending(deps, warmSubscribes + subscribe.requests);
     const c1 = await cpuNow(deps, server, worker);
     const mailedDuringRun = sink?.count() ?? 0;
+    if (warmup) await runWrk({ ...warm, name: "w2", lua: oneClickLua(warmupPaths) });
+    const c1b = warmup ? await cpuNow(deps, server, worker) : c1;
     await readProbe(server.pid!, probe.file);
     const unsubscribe = await runWrk({ ...wrk, name: "one-click", lua: oneClickLua(pathsFile) });
     const unsubProbe = await readProbe(server.pid!, probe.file);
@@ -301,7 +322,7 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     const drainSeconds = await drainConfirmations(deps, sink);
     const workerCpu = cpuSeconds(worker.pid) - (workerAfter ? workerCpuStart : c0.worker);
     const sub = summary(subscribe, c0, c1, subProbe);
-    const unsub = summary(unsubscribe, c1, c2, unsubProbe);
+    const unsub = summary(unsubscribe, c1b, c2, unsubProbe);
     const mails = sink ? sink.count() : null;
     printRuns(`${connections} connections, ${threads} wrk threads, ${duration} s`, sub, unsub, {
       writeLag,

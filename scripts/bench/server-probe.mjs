@@ -31,6 +31,14 @@ if (file) {
     g.maxWaiting = Math.max(g.maxWaiting, waiting);
     g.ms.push(ms);
   });
+  // Time inside the server: from the parsed request to the last byte handed to the kernel.
+  let served = [];
+  const started = new WeakMap();
+  subscribe("http.server.request.start", ({ request }) => started.set(request, performance.now()));
+  subscribe("http.server.response.finish", ({ request }) => {
+    const t = started.get(request);
+    if (t !== undefined) served.push(performance.now() - t);
+  });
   const pct = (sorted, p) =>
     sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
   const r = (x) => Math.round(x * 100) / 100;
@@ -57,7 +65,13 @@ if (file) {
       k.totalMs = r(k.totalMs);
       k.maxMs = r(k.maxMs);
     }
+    const inServer = served.sort((a, b) => a - b);
     const line = {
+      inServerMs: {
+        p50: r(pct(inServer, 0.5)),
+        p99: r(pct(inServer, 0.99)),
+        max: r(inServer.at(-1) ?? 0),
+      },
       loopDelayMs: {
         p50: ms(loop.percentile(50)),
         p99: ms(loop.percentile(99)),
@@ -71,5 +85,6 @@ if (file) {
     loop.reset();
     gc = {};
     groups = {};
+    served = [];
   });
 }
