@@ -8,6 +8,7 @@ import { loadConfig } from "../../src/platform/config.ts";
 import { createDeps, type Deps } from "../../src/platform/deps.ts";
 import { subscriberLinks } from "../../src/subscribers/tokens.ts";
 import { freePort } from "../services.mjs";
+import { type ProbeReading, probeRows, probeSetup, readProbe } from "./api-probe.ts";
 import {
   cpuSeconds,
   createBenchState,
@@ -73,7 +74,7 @@ async function cpuNow(deps: Deps, server: ChildProcess, worker: WorkerProcess | 
 }
 type CpuReading = Awaited<ReturnType<typeof cpuNow>>;
 
-function summary(r: WrkResult, before: CpuReading, after: CpuReading) {
+function summary(r: WrkResult, before: CpuReading, after: CpuReading, probe: ProbeReading | null) {
   const perRequest = (s: number) => round((s / Math.max(1, r.requests)) * 1000, 3);
   return {
     requestsPerSecond: r.requestsPerSecond,
@@ -89,7 +90,9 @@ function summary(r: WrkResult, before: CpuReading, after: CpuReading) {
     serverCpuMsPerRequest: perRequest(after.server - before.server),
     postgresCpuMsPerRequest: perRequest(postgresCpuBetween(before.postgres, after.postgres)),
     workerCpuMsPerRequest: perRequest(after.worker - before.worker),
+    wrkCpuMsPerRequest: perRequest(r.cpuSeconds),
     load: `${before.load} → ${after.load}`,
+    probe,
   };
 }
 type Summary = ReturnType<typeof summary>;
@@ -105,19 +108,29 @@ const rowsOf = (s: Summary): [string, string | number][] => [
   ["server cpu per request", `${s.serverCpuMsPerRequest} ms`],
   ["postgres backends cpu per request", `${s.postgresCpuMsPerRequest} ms`],
   ["mail worker cpu per request", `${s.workerCpuMsPerRequest} ms`],
+  ["wrk cpu per request", `${s.wrkCpuMsPerRequest} ms`],
   ["load average (1 min) before → after", s.load],
+  ...probeRows(s.probe),
 ];
 
 /** The one-click path of every seeded reader's unsubscribe link, one a line, for wrk. */
-async function writeOneClickPaths(deps: Deps, file: string): Promise<number> {
+async function writeOneClickPaths(
+  deps: Deps,
+  file: string,
+  warmupFile: string,
+  warmupShare: number,
+): Promise<number> {
   const { rows } = await sql<{ id: number; token_version: number }>`
     select id, token_version from subscribers order by id`.execute(deps.db);
   const { PUBLIC_URL, APP_SECRET } = deps.config;
   const paths = rows.map(
     (r) => new URL(subscriberLinks(PUBLIC_URL, APP_SECRET, r).unsubscribe).pathname,
   );
-  writeFileSync(file, `${paths.join("\n")}\n`);
-  return paths.length;
+  // The warm-up's readers are not the measured run's (each measured request a distinct reader).
+  const measured = paths.length - Math.floor(paths.length * warmupShare);
+  writeFileSync(file, `${paths.slice(0, measured).join("\n")}\n`);
+  writeFileSync(warmupFile, `${paths.slice(measured).join("\n")}\n`);
+  return measured;
 }
 
 /** Seconds until `n` readers are pending (the server wrote every subscribe it answered). */
@@ -143,7 +156,17 @@ async function drainConfirmations(deps: Deps, sink: Sink | null): Promise<number
 }
 
 function apiFlags(flags: Map<string, string>) {
-  onlyFlags(flags, ["duration", "connections", "threads", "readers", "cpu-prof", "mail-worker"]);
+  onlyFlags(flags, [
+    "duration",
+    "connections",
+    "threads",
+    "readers",
+    "cpu-prof",
+    "mail-worker",
+    "wrk-cpus",
+    "node-args",
+    "warmup",
+  ]);
   if (!["during", "after", undefined].includes(flags.get("mail-worker"))) {
     throw new Error("--mail-worker must be 'during' or 'after'");
   }
@@ -155,6 +178,12 @@ function apiFlags(flags: Map<string, string>) {
     connections,
     threads: Math.min(connections, intFlag(flags, "threads", 2)),
     readers: intFlag(flags, "readers", 40_000),
+    // e.g. "1": pin wrk to that CPU (taskset), so it cannot take the server's core.
+    wrkCpus: flags.get("wrk-cpus"),
+    // e.g. "--max-semi-space-size=64": extra node flags for the server, for experiments.
+    serverNodeArgs: (flags.get("node-args") ?? "").split(" ").filter(Boolean),
+    // Seconds of unmeasured load before each measured run (JIT, statement plans, pools warm).
+    warmup: flags.has("warmup") ? intFlag(flags, "warmup", 3) : 0,
   };
 }
 
@@ -226,7 +255,8 @@ async function printAfter(
  * distinct seeded readers' real signed links.
  */
 export async function apiBench(flags: Map<string, string>): Promise<void> {
-  const { workerAfter, duration, connections, threads, readers } = apiFlags(flags);
+  const { workerAfter, duration, connections, threads, readers, wrkCpus, serverNodeArgs, warmup } =
+    apiFlags(flags);
   const port = await freePort();
   let sink: Sink | null = null;
   const scratch = mkdtempSync(path.join(tmpdir(), "paperboy-bench-api-"));
@@ -241,11 +271,17 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     printMachine(m);
     await seedReaders(deps.db, readers, new Date());
     const pathsFile = path.join(scratch, "one-click-paths.txt");
-    const tokens = await writeOneClickPaths(deps, pathsFile);
+    const warmupPaths = path.join(scratch, "one-click-warmup-paths.txt");
+    const tokens = await writeOneClickPaths(deps, pathsFile, warmupPaths, warmup ? 0.2 : 0);
     // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops.
     const profile = flags.get("cpu-prof");
-    const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-    server = await startServer(state.env, port, nodeArgs);
+    const probe = probeSetup(scratch);
+    const nodeArgs = [
+      ...probe.nodeArgs,
+      ...serverNodeArgs,
+      ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+    ];
+    server = await startServer({ ...state.env, ...probe.env }, port, nodeArgs);
     // info level: the harness waits for its "worker started" line (warnings are relayed).
     const startMailWorker = () => startWorkerProcess({ ...state.env, LOG_LEVEL: "info" }, []);
     if (!workerAfter) worker = await startMailWorker();
@@ -255,24 +291,38 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
       connections,
       threads,
       durationS: duration,
+      cpus: wrkCpus,
     };
     const runId = Date.now().toString(36);
+    const warm = { ...wrk, durationS: warmup };
+    let warmSubscribes = 0;
+    if (warmup) {
+      warmSubscribes = (await runWrk({ ...warm, name: "w1", lua: subscribeLua(`w${runId}`) }))
+        .requests;
+      await untilPending(deps, warmSubscribes);
+    }
 
     const c0 = await cpuNow(deps, server, worker);
+    await readProbe(server.pid!, probe.file);
     const subscribe = await runWrk({ ...wrk, name: "subscribe", lua: subscribeLua(runId) });
+    const subProbe = await readProbe(server.pid!, probe.file);
     // Answered before written (no enumeration): count the writes too, and say how far behind.
-    const writeLag = await untilPending(deps, subscribe.requests);
+    const writeLag = await untilPending(deps, warmSubscribes + subscribe.requests);
     const c1 = await cpuNow(deps, server, worker);
     const mailedDuringRun = sink?.count() ?? 0;
+    if (warmup) await runWrk({ ...warm, name: "w2", lua: oneClickLua(warmupPaths) });
+    const c1b = warmup ? await cpuNow(deps, server, worker) : c1;
+    await readProbe(server.pid!, probe.file);
     const unsubscribe = await runWrk({ ...wrk, name: "one-click", lua: oneClickLua(pathsFile) });
+    const unsubProbe = await readProbe(server.pid!, probe.file);
     const c2 = await cpuNow(deps, server, worker);
     const rss = peakRssMb(server.pid!) ?? Number.NaN;
     if (!worker) worker = await startMailWorker();
     const workerCpuStart = cpuSeconds(worker.pid);
     const drainSeconds = await drainConfirmations(deps, sink);
     const workerCpu = cpuSeconds(worker.pid) - (workerAfter ? workerCpuStart : c0.worker);
-    const sub = summary(subscribe, c0, c1);
-    const unsub = summary(unsubscribe, c1, c2);
+    const sub = summary(subscribe, c0, c1, subProbe);
+    const unsub = summary(unsubscribe, c1b, c2, unsubProbe);
     const mails = sink ? sink.count() : null;
     printRuns(`${connections} connections, ${threads} wrk threads, ${duration} s`, sub, unsub, {
       writeLag,

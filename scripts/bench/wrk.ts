@@ -14,6 +14,8 @@ export interface WrkResult {
   requestsPerSecond: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
   errors: { connect: number; read: number; write: number; timeout: number; non2xx: number };
+  /** wrk's own CPU (user + system), seconds: it shares the cores with the server. */
+  cpuSeconds: number;
 }
 
 /** Shared Lua: thread ids, a non-2xx count per thread, the JSON summary. */
@@ -86,6 +88,8 @@ export async function runWrk(options: {
   connections: number;
   threads: number;
   durationS: number;
+  /** CPUs wrk may run on (taskset list, e.g. "1"); unset = any. */
+  cpus?: string;
 }): Promise<WrkResult> {
   const script = path.join(options.dir, `${options.name}.lua`);
   writeFileSync(script, options.lua);
@@ -101,8 +105,13 @@ export async function runWrk(options: {
     "--",
     String(options.threads),
   ];
+  // bash's `times` prints its children's CPU (wrk's) once wrk has exited.
+  const wrk = options.cpus ? `taskset -c ${options.cpus} wrk` : "wrk";
+  const shell = `${wrk} "$@"; rc=$?; echo WRK_TIMES; times; exit $rc`;
   const out = await new Promise<string>((ok, fail) => {
-    const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("bash", ["-c", shell, "wrk", ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let text = "";
     child.stdout.on("data", (c: Buffer) => {
       text += c.toString();
@@ -112,10 +121,21 @@ export async function runWrk(options: {
   });
   const line = out.split("\n").find((l) => l.startsWith("WRK_JSON "));
   if (!line) throw new Error(`wrk printed no summary:\n${out}`);
-  return parseWrk(JSON.parse(line.slice("WRK_JSON ".length)));
+  return parseWrk(JSON.parse(line.slice("WRK_JSON ".length)), childCpuSeconds(out));
 }
 
-function parseWrk(j: Record<string, number>): WrkResult {
+/** The children's line of bash `times` ("0m1.234s 0m0.567s"), user + system seconds. */
+function childCpuSeconds(out: string): number {
+  const lines = out.slice(out.indexOf("WRK_TIMES")).trim().split("\n");
+  const seconds = (t: string) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+  };
+  const [user, system] = (lines[2] ?? "").trim().split(/\s+/);
+  return seconds(user ?? "") + seconds(system ?? "");
+}
+
+function parseWrk(j: Record<string, number>, cpuSeconds: number): WrkResult {
   const ms = (us: number) => Math.round(us / 10) / 100;
   const durationS = j.durationUs! / 1e6;
   return {
@@ -136,5 +156,6 @@ function parseWrk(j: Record<string, number>): WrkResult {
       timeout: j.timeout!,
       non2xx: j.non2xx!,
     },
+    cpuSeconds,
   };
 }

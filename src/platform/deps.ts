@@ -38,8 +38,14 @@ export interface Deps {
 }
 
 export interface RequestSide {
+  /** The queues' connection (a group of subscribes adds hundreds of mail jobs at once on it). */
   redis: Redis;
   queues: Queues;
+  /**
+   * Rate-limit counters on a connection of their own: behind a bulk job add on `redis` every
+   * request's check would wait its turn. Commands of one tick go out in one write.
+   */
+  limits: Redis;
 }
 
 export interface DepsOverrides {
@@ -77,7 +83,13 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     requestSide() {
       if (!requestSide) {
         const fast = createFailFastRedis(config.REDIS_URL, `${name}-requests`);
-        requestSide = { redis: fast, queues: createQueues(fast, config.REDIS_PREFIX) };
+        requestSide = {
+          redis: fast,
+          queues: createQueues(fast, config.REDIS_PREFIX),
+          limits: createFailFastRedis(config.REDIS_URL, `${name}-limits`, {
+            enableAutoPipelining: true,
+          }),
+        };
       }
       return requestSide;
     },
@@ -92,6 +104,7 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
       const allQueues = [...Object.values(queues), ...Object.values(requestSide?.queues ?? {})];
       await Promise.allSettled(allQueues.map((q) => q.close()));
       requestSide?.redis.disconnect();
+      requestSide?.limits.disconnect();
       await mailer.close();
       await smtp?.close();
       await session.close();

@@ -1,3 +1,12 @@
+import { channel } from "node:diagnostics_channel";
+
+/**
+ * Every flush of a named group is published here as `{ name, items, waiting, ms }` (items
+ * flushed, calls left queued behind it, flush time), for a profiler or the API bench's probe.
+ * Nothing is built unless someone subscribed.
+ */
+export const groupFlushChannel = channel("paperboy:group-flush");
+
 /**
  * Group commit for request paths: calls made while a flush is running are handled together by
  * the next flush, in one statement and one durable commit. Nothing waits for a timer or a
@@ -7,9 +16,14 @@
  */
 export function createGroup<T, R>(
   flush: (items: T[]) => Promise<R[]>,
-  /** Most items in one flush (a bound on statement size and on one transaction's locks). */
-  maxItems = 500,
+  options: {
+    /** Most items in one flush (a bound on statement size and on one transaction's locks). */
+    maxItems?: number;
+    /** Published with each flush on groupFlushChannel. */
+    name?: string;
+  } = {},
 ): (item: T) => Promise<R> {
+  const { maxItems = 500, name = "group" } = options;
   let queue: { item: T; ok: (r: R) => void; fail: (err: unknown) => void }[] = [];
   let running = false;
 
@@ -18,8 +32,13 @@ export function createGroup<T, R>(
     while (queue.length > 0) {
       const group = queue.slice(0, maxItems);
       queue = queue.slice(group.length);
+      const started = performance.now();
       try {
         const results = await flush(group.map((g) => g.item));
+        if (groupFlushChannel.hasSubscribers) {
+          const ms = performance.now() - started;
+          groupFlushChannel.publish({ name, items: group.length, waiting: queue.length, ms });
+        }
         group.forEach((g, i) => {
           g.ok(results[i]!);
         });
@@ -55,9 +74,10 @@ export function groupPer<O extends object, T, R>(
 /** A group commit whose items need no result of their own (e.g. "sent" marks). */
 export function createGroupCommit<T>(
   flush: (items: T[]) => Promise<void>,
+  options: { maxItems?: number; name?: string } = {},
 ): (item: T) => Promise<void> {
   return createGroup<T, void>(async (items) => {
     await flush(items);
     return items.map(() => undefined);
-  });
+  }, options);
 }

@@ -20,6 +20,11 @@ export interface JobPayloads {
   "send-transactional":
     | { kind: "confirmation"; subscriberId: number; claimedAt: string }
     | { kind: "welcome" | "links"; subscriberId: number };
+  /**
+   * Several transactional mails queued by a request's group commit as one job; the worker adds
+   * each as its own send-transactional job (the server adds one job per group, not per mail).
+   */
+  "queue-transactional": { jobs: JobPayloads["send-transactional"][] };
   /** POST one event to one WEBHOOK_URLS receiver, signed at send time (see webhooks.ts). */
   "send-webhook": { url: string; event: WebhookEvent };
   /** Retrain one reader's relevance model from their votes (debounced after each vote). */
@@ -34,6 +39,7 @@ export const jobQueue = {
   "send-deliveries": "send",
   // Its own queue, so a confirmation never waits behind a morning's digest batches.
   "send-transactional": "mail",
+  "queue-transactional": "mail",
   "send-webhook": "webhooks",
   "train-reader-model": "learn",
 } as const satisfies Record<JobName, string>;

@@ -35,8 +35,13 @@ export async function pingRedis(redis: Redis, timeoutMs = 2_000): Promise<boolea
  * Redis is away, commands fail at once instead of queueing until it returns, so the caller can
  * skip the check rather than hang the request.
  */
-export function createFailFastRedis(url: string, name = "paperboy"): Redis {
+export function createFailFastRedis(
+  url: string,
+  name = "paperboy",
+  options: { enableAutoPipelining?: boolean } = {},
+): Redis {
   const redis = new Redis(url, {
+    ...options,
     connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

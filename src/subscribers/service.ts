@@ -97,7 +97,7 @@ export async function subscribe(ctx: SubscriberContext, input: SubscribeInput): 
 }
 
 const subscribeGroup = groupPer((ctx: SubscriberContext) =>
-  createGroup((inputs: SubscribeInput[]) => subscribeMany(ctx, inputs)),
+  createGroup((inputs: SubscribeInput[]) => subscribeMany(ctx, inputs), { name: "subscribe" }),
 );
 
 /** Subscribe requests in rounds of distinct addresses (one statement upserts a row once). */
@@ -244,23 +244,12 @@ export async function subscriberForToken(
   return linkHolder(subscriber, claims, purpose, options) ? subscriber : null;
 }
 
-/** Whether a link (of a reader already looked up) is their current one, not a revoked one. */
-export function isCurrentLink(
-  deps: Deps,
-  token: string,
-  purpose: LinkPurpose,
-  subscriber: Subscriber,
-): boolean {
-  const claims = verifyToken(deps.config.APP_SECRET, token, purpose, deps.clock.now());
-  return claims !== null && linkHolder(subscriber, claims, purpose);
-}
-
 /**
  * Whether a token's claims (already verified) are a genuine, current link of this subscriber
  * for `purpose` (see subscriberForToken); pure, for a caller that has the row already.
  */
 export function linkHolder(
-  subscriber: Subscriber,
+  subscriber: Pick<Subscriber, "status" | "token_version" | "unsubscribed_at">,
   claims: { version: number; issuedAt: number },
   purpose: LinkPurpose,
   options: { olderVersions?: boolean } = {},
@@ -343,7 +332,11 @@ export async function unsubscribe(
 ): Promise<void> {
   // Resolves once committed: a one-click answer promises the reader has left.
   const changed = await unsubscribeGroup(deps)({ subscriberId, via });
-  if (!changed) return;
+  if (changed) await unsubscribed(deps, subscriberId, via);
+}
+
+/** What follows a reader's leaving, once committed: the log line and the webhook. */
+export async function unsubscribed(deps: Deps, subscriberId: number, via: string): Promise<void> {
   deps.logger.info({ subscriberId, via }, "unsubscribed");
   await emitWebhook(deps, () => deps.requestSide().queues, "subscriber.unsubscribed", {
     subscriber_id: subscriberId,
@@ -353,29 +346,35 @@ export async function unsubscribe(
 
 /** Concurrent unsubscribes in one statement (a reader twice in a group: in a later round). */
 const unsubscribeGroup = groupPer((deps: Deps) =>
-  createGroup(async (requests: UnsubscribeRequest[]) => {
-    const changed: boolean[] = new Array(requests.length);
-    for (const round of distinctRounds(requests.map((r) => String(r.subscriberId)))) {
-      const now = deps.clock.now();
-      const results = await unsubscribeSubscribers(
-        deps.db,
-        round.map((i) => requests[i]!),
-        now,
-      );
-      round.forEach((i, k) => {
-        changed[i] = results[k]!;
-      });
-    }
-    return changed;
-  }),
+  createGroup(
+    async (requests: UnsubscribeRequest[]) => {
+      const changed: boolean[] = new Array(requests.length);
+      for (const round of distinctRounds(requests.map((r) => String(r.subscriberId)))) {
+        const now = deps.clock.now();
+        const results = await unsubscribeSubscribers(
+          deps.db,
+          round.map((i) => requests[i]!),
+          now,
+        );
+        round.forEach((i, k) => {
+          changed[i] = results[k]!;
+        });
+      }
+      return changed;
+    },
+    { name: "unsubscribe" },
+  ),
 );
 
 /** Concurrent lookups of link holders in one query. */
 const subscriberLookup = groupPer((deps: Deps) =>
-  createGroup(async (ids: number[]) => {
-    const found = await findSubscribers(deps.db, [...new Set(ids)]);
-    return ids.map((id) => found.get(id));
-  }),
+  createGroup(
+    async (ids: number[]) => {
+      const found = await findSubscribers(deps.db, [...new Set(ids)]);
+      return ids.map((id) => found.get(id));
+    },
+    { name: "link-lookup" },
+  ),
 );
 
 const SUPPRESSION_EVENT = {

@@ -79,9 +79,29 @@ async function giveUp(deps: MailDeps, job: TransactionalJob): Promise<void> {
   }
 }
 
-export function subscriberJobHandlers(deps: Deps): Pick<JobHandlers, "send-transactional"> {
+/** A group's mails as one job: retried alone, its mails not yet queued are queued then. */
+const FAN_OUT_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  backoff: { type: "exponential", delay: 1_000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 5000 },
+};
+
+type TransactionalHandlers = Pick<JobHandlers, "send-transactional" | "queue-transactional">;
+
+export function subscriberJobHandlers(deps: Deps): TransactionalHandlers {
   let mails: Promise<SubscriberMails> | undefined;
   return {
+    // Each mail's job id derives from the group's, so a retried group queues no mail twice.
+    "queue-transactional": async (data, job: Job) => {
+      await deps.queues[jobQueue["send-transactional"]].addBulk(
+        data.jobs.map((mail, i) => ({
+          name: "send-transactional",
+          data: mail,
+          opts: { ...TRANSACTIONAL_JOB_OPTIONS, jobId: `group${job.id}-${i}` },
+        })),
+      );
+    },
     "send-transactional": async (data, job: Job) => {
       mails ??= loadSubscriberMails();
       try {
@@ -104,7 +124,7 @@ export function subscriberJobHandlers(deps: Deps): Pick<JobHandlers, "send-trans
 export interface TransactionalDispatch {
   /** Hand a mail to the workers; resolves once it is queued (or, see below, scheduled here). */
   dispatch(job: TransactionalJob): Promise<void>;
-  /** Several at once: one Redis round trip (BullMQ addBulk) for a group of subscribes. */
+  /** Several at once: one job for a group of subscribes, which a worker fans out. */
   dispatchMany(jobs: TransactionalJob[]): Promise<void>;
   /** Wait for mails sent from this process (the queue connection is the caller's). */
   close(): Promise<void>;
@@ -136,27 +156,28 @@ export async function createTransactionalDispatch(deps: Deps): Promise<Transacti
       .finally(() => inflight.delete(run));
     inflight.add(run);
   };
-  return {
-    async dispatch(job) {
-      if (redis.status === "ready") {
-        try {
-          await queue.add(name, job, TRANSACTIONAL_JOB_OPTIONS);
-          return;
-        } catch (error) {
-          deps.logger.warn(
-            { subscriberId: job.subscriberId, err: (error as Error).message },
-            "mail queue unreachable: sending from the server",
-          );
-        }
+  const dispatch = async (job: TransactionalJob) => {
+    if (redis.status === "ready") {
+      try {
+        await queue.add(name, job, TRANSACTIONAL_JOB_OPTIONS);
+        return;
+      } catch (error) {
+        deps.logger.warn(
+          { subscriberId: job.subscriberId, err: (error as Error).message },
+          "mail queue unreachable: sending from the server",
+        );
       }
-      sendHere(job);
-    },
+    }
+    sendHere(job);
+  };
+  return {
+    dispatch,
     async dispatchMany(jobs) {
+      if (jobs.length === 1) return dispatch(jobs[0]!);
       if (redis.status === "ready") {
         try {
-          await queue.addBulk(
-            jobs.map((data) => ({ name, data, opts: TRANSACTIONAL_JOB_OPTIONS })),
-          );
+          // One job for the group: adding hundreds of jobs here would hold up requests.
+          await queue.add("queue-transactional", { jobs }, FAN_OUT_JOB_OPTIONS);
           return;
         } catch (error) {
           deps.logger.warn(

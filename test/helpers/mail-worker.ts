@@ -7,11 +7,18 @@ import { subscriberJobHandlers } from "../../src/subscribers/transactional.ts";
 
 /** A real BullMQ worker for the transactional mail queue, as `paperboy worker` runs it. */
 export function startMailWorker(deps: Deps): Worker {
-  const handler = subscriberJobHandlers(deps)["send-transactional"];
-  const worker = new Worker(jobQueue["send-transactional"], (job) => handler(job.data, job), {
-    connection: deps.redis,
-    prefix: deps.config.REDIS_PREFIX,
-  });
+  const handlers = subscriberJobHandlers(deps);
+  const worker = new Worker(
+    jobQueue["send-transactional"],
+    (job) =>
+      job.name === "queue-transactional"
+        ? handlers["queue-transactional"](job.data, job)
+        : handlers["send-transactional"](job.data, job),
+    {
+      connection: deps.redis,
+      prefix: deps.config.REDIS_PREFIX,
+    },
+  );
   worker.on("error", () => {});
   return worker;
 }

@@ -5,6 +5,7 @@ import {
   takeConfirmationBudgets,
   unsubscribeSubscribers,
 } from "../../src/subscribers/batch-repository.ts";
+import { unsubscribeByLinks } from "../../src/subscribers/one-click.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 
 let ctx: TestContext;
@@ -100,5 +101,48 @@ describe("grouped writes against Postgres", () => {
       .execute();
     expect(events).toHaveLength(2);
     expect(events.every((e) => (e.data as { via: string }).via === "one-click")).toBe(true);
+  });
+
+  it("one-click: only a current link of a reader still here unsubscribes; each reader's row as it was", async () => {
+    const readers = await ctx.deps.db
+      .insertInto("subscribers")
+      .values([
+        { email: "click-active@r.test", status: "active", token_version: 3 },
+        { email: "click-left@r.test", status: "unsubscribed", token_version: 2 },
+        { email: "click-old@r.test", status: "active", token_version: 5 },
+      ])
+      .returning(["id"])
+      .execute();
+    const [active, left, old] = readers.map((r) => r.id);
+    const results = await unsubscribeByLinks(
+      ctx.deps.db,
+      [
+        { subscriberId: active!, version: 3, via: "one-click" },
+        { subscriberId: left!, version: 1, via: "one-click" },
+        { subscriberId: old!, version: 4, via: "one-click" },
+        { subscriberId: 999_999, version: 1, via: "one-click" },
+      ],
+      NOW,
+    );
+    expect(results.map((r) => [r.before?.status, r.before?.token_version, r.changed])).toEqual([
+      ["active", 3, true],
+      ["unsubscribed", 2, false],
+      ["active", 5, false],
+      [undefined, undefined, false],
+    ]);
+    const rows = await ctx.deps.db
+      .selectFrom("subscribers")
+      .select(["id", "status", "token_version"])
+      .where("id", "in", [active!, old!])
+      .orderBy("id")
+      .execute();
+    expect(rows).toEqual([
+      { id: active, status: "unsubscribed", token_version: 4 },
+      { id: old, status: "active", token_version: 5 },
+    ]);
+    const { rows: events } = await sql<{ n: number }>`
+      select count(*)::int as n from events
+       where type = 'subscriber.unsubscribed' and subscriber_id = ${active!}`.execute(ctx.deps.db);
+    expect(events[0]!.n).toBe(1);
   });
 });

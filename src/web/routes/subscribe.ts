@@ -165,7 +165,7 @@ async function readLinksForm(request: FastifyRequest) {
 async function registerRateLimit(app: FastifyInstance, { deps }: WebContext) {
   await app.register(rateLimit, {
     global: false,
-    redis: deps.requestSide().redis,
+    redis: deps.requestSide().limits,
     skipOnError: true,
     nameSpace: `${deps.config.REDIS_PREFIX}:ratelimit:`,
     // Success answers must not differ between requests (no enumeration), so counters

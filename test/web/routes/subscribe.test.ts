@@ -141,6 +141,27 @@ describe("subscribing", () => {
     await ctx.smtp.waitFor(2);
   });
 
+  it("a burst of new addresses: one confirmation each, queued as one group job the worker fans out", async () => {
+    ctx.smtp.clear();
+    const emails = Array.from({ length: 12 }, (_, i) => `burst${i}@example.com`);
+    const answers = await Promise.all(
+      emails.map((email) =>
+        app.inject({
+          method: "POST",
+          url: "/api/subscriptions",
+          payload: { email },
+          remoteAddress: nextIp(),
+        }),
+      ),
+    );
+    expect(answers.every((a) => a.statusCode === 202)).toBe(true);
+    await ctx.smtp.waitFor(emails.length);
+    await settle();
+    expect(emails.map((e) => ctx.smtp.to(e).length)).toEqual(emails.map(() => 1));
+    const groups = await ctx.deps.queues.mail.getJobs(["completed"]);
+    expect(groups.some((j) => j.name === "queue-transactional")).toBe(true);
+  });
+
   it("answers byte-identically for new, pending, active and unsubscribed addresses", async () => {
     const { deps } = ctx;
     await deps.db
