@@ -19,6 +19,15 @@ export function sendPage(
     .send(body);
 }
 
+/** A one-line plain-text answer to a link a mail client POSTed (one-click, feedback); never cached. */
+export function sendText(reply: FastifyReply, text: string) {
+  return reply
+    .code(200)
+    .type("text/plain; charset=utf-8")
+    .header("cache-control", "no-store")
+    .send(text);
+}
+
 export function mediaType(request: FastifyRequest): string {
   return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
 }

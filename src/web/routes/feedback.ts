@@ -7,7 +7,7 @@ import type { FeedbackClaims } from "../../subscribers/tokens.ts";
 import type { WebRoutes } from "../context.ts";
 import { asForm, formText } from "../forms.ts";
 import { feedbackPage } from "../pages/feedback.ts";
-import { acceptAnyBody, sendPage } from "../replies.ts";
+import { acceptAnyBody, sendPage, sendText } from "../replies.ts";
 import { BAD_LINK, linksOf, type TokenRequest } from "../token.ts";
 
 /**
@@ -32,11 +32,7 @@ export const feedbackRoutes: WebRoutes = async (app, { deps }) => {
     if (formText(asForm(request.body).via) === "page") {
       return answerPage(deps, reply, request.params.token, found, true);
     }
-    return reply
-      .code(200)
-      .type("text/plain; charset=utf-8")
-      .header("cache-control", "no-store")
-      .send("Thanks, your vote is recorded.\n");
+    return sendText(reply, "Thanks, your vote is recorded.\n");
   });
 };
 

@@ -7,7 +7,7 @@ import { resubscribe, subscriberForToken, unsubscribe } from "../../subscribers/
 import type { WebRoutes } from "../context.ts";
 import { asForm, formText } from "../forms.ts";
 import { type UnsubscribePageOptions, unsubscribePage } from "../pages/unsubscribe.ts";
-import { acceptAnyBody, sendPage } from "../replies.ts";
+import { acceptAnyBody, sendPage, sendText } from "../replies.ts";
 import {
   BAD_LINK,
   currentToken,
@@ -68,11 +68,7 @@ async function oneClickRoutes(app: FastifyInstance, deps: Deps): Promise<void> {
     }
     // A link revoked by the unsubscribe itself still answers 200 (one-click is idempotent).
     if (!(await unsubscribeByLink(deps, token, "one-click"))) return reply.notFound(BAD_LINK);
-    return reply
-      .code(200)
-      .type("text/plain; charset=utf-8")
-      .header("cache-control", "no-store")
-      .send("You are unsubscribed. No more digests will be sent to this address.\n");
+    return sendText(reply, "You are unsubscribed. No more digests will be sent to this address.\n");
   });
 }
 
