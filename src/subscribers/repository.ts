@@ -227,6 +227,45 @@ export async function releaseConfirmationSlot(
 }
 
 /**
+ * Take the right to mail this confirmation claim: true for exactly one caller per claim while
+ * it is still the reader's current one (then send; on failure, unmarkConfirmationMailed).
+ */
+export async function markConfirmationMailed(
+  db: Db,
+  subscriberId: number,
+  claimedAt: Date,
+): Promise<boolean> {
+  const row = await db
+    .updateTable("subscribers")
+    .set({ confirmation_mailed_at: claimedAt })
+    .where("id", "=", subscriberId)
+    .where("confirmation_sent_at", "=", claimedAt)
+    .where((eb) =>
+      eb.or([
+        eb("confirmation_mailed_at", "is", null),
+        eb("confirmation_mailed_at", "!=", claimedAt),
+      ]),
+    )
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The relay did not take the mail: let a retry of the same claim send it. */
+export async function unmarkConfirmationMailed(
+  db: Db,
+  subscriberId: number,
+  claimedAt: Date,
+): Promise<void> {
+  await db
+    .updateTable("subscribers")
+    .set({ confirmation_mailed_at: null })
+    .where("id", "=", subscriberId)
+    .where("confirmation_mailed_at", "=", claimedAt)
+    .execute();
+}
+
+/**
  * pending/unsubscribed → active; undefined when it was not in such a state or the address is
  * suppressed (a complaint after the confirmation mail went out outranks its link).
  */

@@ -5,7 +5,13 @@ import type { Deps } from "../platform/deps.ts";
 import { type JobHandlers, type JobPayloads, jobQueue } from "../platform/queues.ts";
 import { classifySendError } from "../platform/smtp/errors.ts";
 import { loadSubscriberMails, type SubscriberMails, sendTransactional } from "./mails.ts";
-import { findMailRecipient, getPreferences, releaseConfirmationSlot } from "./repository.ts";
+import {
+  findMailRecipient,
+  getPreferences,
+  markConfirmationMailed,
+  releaseConfirmationSlot,
+  unmarkConfirmationMailed,
+} from "./repository.ts";
 import { confirmLink, subscriberLinks } from "./tokens.ts";
 
 /**
@@ -42,13 +48,21 @@ async function sendTransactionalJob(
   if (job.kind === "confirmation") {
     const current = reader.confirmation_sent_at?.toISOString() === job.claimedAt;
     if (!current || !["pending", "unsubscribed"].includes(reader.status)) return "skipped";
+    // One mail per claim, whoever sends it (see migrations/0008_confirmation_mailed.ts).
+    const claim = new Date(job.claimedAt);
+    if (!(await markConfirmationMailed(deps.db, reader.id, claim))) return "skipped";
     const link = confirmLink(PUBLIC_URL, APP_SECRET, reader, deps.clock.now());
-    await sendTransactional(
-      deps,
-      "confirmation",
-      reader.id,
-      mails.confirmation(reader.email, link),
-    );
+    try {
+      await sendTransactional(
+        deps,
+        "confirmation",
+        reader.id,
+        mails.confirmation(reader.email, link),
+      );
+    } catch (error) {
+      await unmarkConfirmationMailed(deps.db, reader.id, claim);
+      throw error;
+    }
     return "sent";
   }
   if (reader.status !== "active") return "skipped";

@@ -34,6 +34,8 @@ export interface SubscribersTable {
   confirmed_at: NullableTimestamp;
   unsubscribed_at: NullableTimestamp;
   confirmation_sent_at: NullableTimestamp;
+  /** The claim (confirmation_sent_at) whose mail was handed to the relay: one mail per claim. */
+  confirmation_mailed_at: NullableTimestamp;
   source: ColumnType<string, string | undefined, string>;
 }
 
