@@ -137,26 +137,34 @@ export function trainReaderModel(examples: TrainingExample[]): ReaderModel | nul
     .slice(0, WEAK_NEGATIVES_PER_VOTE * voted.length);
   const used = [...voted, ...weak];
   const { space, dims } = voted[0]!.features;
-  const xs = used.map((e) =>
-    withMatch(strongestPart(e.features, TRAINING_FEATURES, true), e, dims),
+  const matchIndices = MATCH_FEATURES.map((_, j) => dims + j);
+  // Trained over the features the examples use (a few hundred of the space's thousands): the
+  // others' weights stay 0 under L2, so leaving them out changes nothing but the cost.
+  const { xs, full } = compactSpace(
+    used.map((e) => withMatch(strongestPart(e.features, TRAINING_FEATURES, true), e, dims)),
+    matchIndices,
   );
   const ys = used.map((e) => e.vote === 1);
   const fitted = trainLogistic(
     xs,
     ys,
-    dims + MATCH_FEATURES.length,
+    full.length,
     {
       ...OPTIONS,
       exampleWeights: used.map((e) => (e.vote === 0 ? WEAK_NEGATIVE_WEIGHT : 1)),
       offsets: used.map((e) => e.prior),
     },
-    new Map(MATCH_FEATURES.map((_, j) => [dims + j, MATCH_L2_SHARE])),
+    new Map(matchIndices.map((_, j) => [j, MATCH_L2_SHARE])),
   );
-  const kept = [...fitted.weights.subarray(0, dims).keys()]
-    .filter((i) => round(fitted.weights[i]!) !== 0)
-    .sort((a, b) => Math.abs(fitted.weights[b]!) - Math.abs(fitted.weights[a]!) || a - b)
+  const words = [...fitted.weights.keys()].filter(
+    (k) => full[k]! < dims && round(fitted.weights[k]!) !== 0,
+  );
+  const kept = words
+    .sort(
+      (a, b) => Math.abs(fitted.weights[b]!) - Math.abs(fitted.weights[a]!) || full[a]! - full[b]!,
+    )
     .slice(0, MODEL_WEIGHTS)
-    .sort((a, b) => a - b);
+    .sort((a, b) => full[a]! - full[b]!);
   const liked = voted
     .filter((e) => e.vote === 1)
     .slice(0, LIKED_KEPT)
@@ -166,11 +174,35 @@ export function trainReaderModel(examples: TrainingExample[]): ReaderModel | nul
     format: 3,
     space,
     bias: round(fitted.bias),
-    indices: kept,
-    weights: kept.map((i) => round(fitted.weights[i]!)),
-    match: MATCH_FEATURES.map((_, j) => round(fitted.weights[dims + j]!)),
+    indices: kept.map((k) => full[k]!),
+    weights: kept.map((k) => round(fitted.weights[k]!)),
+    match: MATCH_FEATURES.map((_, j) => round(fitted.weights[j]!)),
     liked,
   };
+}
+
+/**
+ * The examples over only the features they use, renumbered: `first` (the match features) take
+ * 0, 1, …, the rest follow in order of appearance; full[k] is compact feature k's index.
+ */
+function compactSpace(
+  examples: SparseVector[],
+  first: number[],
+): { xs: SparseVector[]; full: number[] } {
+  const at = new Map<number, number>(first.map((i, k) => [i, k]));
+  const full = [...first];
+  const xs = examples.map(({ indices, values }) => ({
+    indices: indices.map((i) => {
+      let k = at.get(i);
+      if (k === undefined) {
+        k = full.push(i) - 1;
+        at.set(i, k);
+      }
+      return k;
+    }),
+    values,
+  }));
+  return { xs, full };
 }
 
 /** An example's match features appended after the paper's own (indices dims, dims + 1, …). */
