@@ -4,7 +4,7 @@
  * whole-word phrases over a paper's arXiv categories, AI keywords, title and abstract. Most
  * of their phrases live on in the model's lexicon (src/papers/topic-lexicon.ts). Pure.
  */
-import type { ClassifiablePaper, TopicScore } from "../src/papers/classify.ts";
+import type { ClassifiablePaper, TopicScore } from "../src/papers/paper.ts";
 
 export interface TopicRule {
   /** arXiv categories; "q-bio." matches every q-bio.* category. */

@@ -10,8 +10,8 @@
  * vocabulary (a retrained topic model) is ignored until the reader's next retraining.
  */
 import { createHash } from "node:crypto";
-import type { ClassifiablePaper } from "../papers/classify.ts";
 import { type SparseVector, sigmoid, trainLogistic } from "../papers/logistic.ts";
+import type { ClassifiablePaper } from "../papers/paper.ts";
 import { dimensions, type FeatureSpace, paperVector } from "../papers/topic-features.ts";
 
 /**

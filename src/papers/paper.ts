@@ -1,5 +1,19 @@
 import { utcDate } from "../platform/clock.ts";
 
+/** What topic classification and the relevance features read of a paper. */
+export interface ClassifiablePaper {
+  title: string;
+  abstract: string;
+  ai_keywords: string[];
+  arxiv_categories: string[];
+}
+
+export interface TopicScore {
+  slug: string;
+  /** The model's probability that the paper is about the topic, in (0, 1]. */
+  score: number;
+}
+
 /** One paper as a source describes it, normalised; what the upsert writes to `papers`. */
 export interface IncomingPaper {
   id: string;

@@ -1,8 +1,7 @@
 import { type Selectable, sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
 import type { EditionsTable, Paper, Topic } from "../platform/db/schema.ts";
-import type { ClassifiablePaper } from "./classify.ts";
-import type { IncomingPaper } from "./paper.ts";
+import type { ClassifiablePaper, IncomingPaper } from "./paper.ts";
 import { TOPICS } from "./taxonomy.ts";
 
 /** Every SQL statement on papers, paper_topics, editions and topics: papers/ owns these tables. */

@@ -5,8 +5,9 @@
  * keyword rules it replaced weighed them. With ~200 labelled papers, one score per topic
  * generalises better (in cross-validation on the training part) than a feature per place. Pure.
  */
-import type { ClassifiablePaper } from "./classify.ts";
+
 import type { SparseVector } from "./logistic.ts";
+import type { ClassifiablePaper } from "./paper.ts";
 import { addGramCounts, hasPhrase, indexTerms, terms } from "./text.ts";
 import type { CompiledEntry } from "./topic-lexicon.ts";
 

@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { ClassifiablePaper, TopicScore } from "./classify.ts";
 import { dot } from "./logistic.ts";
+import type { ClassifiablePaper, TopicScore } from "./paper.ts";
 import {
   dimensions,
   type FeatureSpace,

@@ -4,8 +4,9 @@
  * out-of-fold probabilities, so nothing is tuned on papers a model has seen. Pure and
  * deterministic: the same labels and options give the same model, number for number.
  */
-import { type ClassifiablePaper, classifyPaper } from "./classify.ts";
+import { classifyPaper } from "./classify.ts";
 import { type LogisticOptions, trainLogistic } from "./logistic.ts";
+import type { ClassifiablePaper } from "./paper.ts";
 import {
   buildVocabulary,
   dimensions,

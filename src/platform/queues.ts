@@ -1,7 +1,7 @@
 import { type Job, type JobsOptions, Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
-import type { WebhookEvent } from "./webhooks.ts";
+import type { WebhookEvent } from "./webhook-event.ts";
 
 /**
  * Every background job, the queue it runs on and its payload. A worker refuses to boot unless

@@ -4,6 +4,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { enqueue, type JobHandlers, type Queues } from "./queues.ts";
+import type { WebhookEvent, WebhookEventType } from "./webhook-event.ts";
 
 /**
  * Outgoing webhooks: every URL in WEBHOOK_URLS receives each event as JSON, signed the way
@@ -12,20 +13,6 @@ import { enqueue, type JobHandlers, type Queues } from "./queues.ts";
  * receiver is retried on its own and never holds up a request. Events carry subscriber ids,
  * never addresses or tokens.
  */
-
-export type WebhookEventType =
-  | "subscriber.confirmed"
-  | "subscriber.unsubscribed"
-  | "subscriber.bounced"
-  | "subscriber.complained"
-  | "digest.sent";
-
-export interface WebhookEvent {
-  id: string;
-  type: WebhookEventType;
-  created_at: string;
-  data: Record<string, unknown>;
-}
 
 export const SIGNATURE_HEADER = "Paperboy-Signature";
 
