@@ -1,9 +1,16 @@
+import { spaceId } from "../papers/topic-features.ts";
 import { loadTopicModel, type TopicModel } from "../papers/topic-model.ts";
 import type { Deps } from "../platform/deps.ts";
 import { enqueue, type JobHandlers, type Queues } from "../platform/queues.ts";
 import { readerContexts, saveReaderModel } from "../subscribers/repository.ts";
 import { type Match, priorLogit, type ReaderInterests, readerMatcher } from "./match.ts";
-import { paperFeatures, type ReaderModel, trainReaderModel } from "./reader-model.ts";
+import {
+  type PaperVector,
+  paperFeatures,
+  type ReaderModel,
+  storedVector,
+  trainReaderModel,
+} from "./reader-model.ts";
 import { type TrainingPaper, trainingPapers } from "./repository.ts";
 
 /**
@@ -39,6 +46,13 @@ const matchOf = (m: Match, ticked: boolean) => ({
   prior: priorLogit(m, ticked),
 });
 
+/** A training paper's features: as stored at ingest when in this model's space, else computed. */
+function trainingVector(p: TrainingPaper, topicModel: TopicModel): PaperVector {
+  const { space } = topicModel;
+  if (p.vector && p.vector_space === spaceId(space)) return storedVector(p.vector, space);
+  return paperFeatures(p, space);
+}
+
 /** Train a reader's model from what trainingPapers returns and their interests (pure). */
 export function modelFromPapers(
   papers: TrainingPaper[],
@@ -50,7 +64,7 @@ export function modelFromPapers(
   return trainReaderModel(
     papers.map((p) => ({
       paper: { id: p.id, title: p.title },
-      features: paperFeatures(p, topicModel.space),
+      features: trainingVector(p, topicModel),
       ...matchOf(match(p), ticked),
       vote: p.vote,
     })),

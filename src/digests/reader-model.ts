@@ -9,10 +9,9 @@
  * are stored by feature index with the space's fingerprint: a model trained in another
  * vocabulary (a retrained topic model) is ignored until the reader's next retraining.
  */
-import { createHash } from "node:crypto";
 import { type SparseVector, sigmoid, trainLogistic } from "../papers/logistic.ts";
 import type { ClassifiablePaper } from "../papers/paper.ts";
-import { dimensions, type FeatureSpace, paperVector } from "../papers/topic-features.ts";
+import { dimensions, type FeatureSpace, paperVector, spaceId } from "../papers/topic-features.ts";
 
 /**
  * How a paper matches the reader (match.ts), in this order: the classifier's surest ticked topic
@@ -21,15 +20,19 @@ import { dimensions, type FeatureSpace, paperVector } from "../papers/topic-feat
  */
 export const MATCH_FEATURES = ["topic", "keyword", "keyword-in-passing", "author"] as const;
 
-/** A paper in a feature space: its sparse vector, and its unit tf-idf part as a dense array. */
-export interface Features {
+/** A paper in a feature space: its sparse vector (what training reads). */
+export interface PaperVector {
   space: string;
   dims: number;
   vector: SparseVector;
-  /** The vector by index (the tf-idf part has unit length), for model scores and cosines. */
-  dense: Float32Array;
   /** Where the topic-lexicon features start (the tf-idf part is below). */
   lexiconFrom: number;
+}
+
+/** …and as a dense array too, for scoring an edition's papers. */
+export interface Features extends PaperVector {
+  /** The vector by index (the tf-idf part has unit length), for model scores and cosines. */
+  dense: Float32Array;
 }
 
 export interface LikedPaper {
@@ -55,7 +58,7 @@ export interface ReaderModel {
 
 export interface TrainingExample {
   paper: { id: string; title: string };
-  features: Features;
+  features: PaperVector;
   /** How the paper matches the reader's topics, keywords and authors (Match.matchFeatures). */
   match: readonly number[];
   /** What those matches alone say (priorLogit): the model learns corrections to it. */
@@ -91,21 +94,6 @@ const LIKED_KEPT = 20;
 const LIKED_FEATURES = 40;
 const DIGITS = 4;
 
-const fingerprints = new WeakMap<FeatureSpace, string>();
-
-/** A short fingerprint of a space's vocabulary and lexicon (computed once per space). */
-export function spaceId(space: FeatureSpace): string {
-  let id = fingerprints.get(space);
-  if (!id) {
-    const hash = createHash("sha256");
-    for (const term of space.index.keys()) hash.update(term).update("\n");
-    for (const entry of space.lexicon) hash.update(`topic:${entry.slug}\n`);
-    id = hash.digest("base64url").slice(0, 16);
-    fingerprints.set(space, id);
-  }
-  return id;
-}
-
 const cache = new WeakMap<object, Features>();
 
 /** A paper's features (cached per paper object: an edition's papers are shared by readers). */
@@ -126,6 +114,11 @@ export function paperFeatures(paper: ClassifiablePaper, space: FeatureSpace): Fe
     cache.set(paper, features);
   }
   return features;
+}
+
+/** A vector stored at ingest (papers/reclassify.ts) as training reads it, in `space`. */
+export function storedVector(vector: SparseVector, space: FeatureSpace): PaperVector {
+  return { space: spaceId(space), dims: dimensions(space), vector, lexiconFrom: space.idf.length };
 }
 
 /** Train a reader's model from their votes: corrections to what their matches alone say. */
@@ -346,7 +339,7 @@ export function asReaderModel(value: unknown): ReaderModel | null {
 }
 
 /** The `count` largest tf-idf features (and every topic-lexicon one, when asked). */
-function strongestPart(features: Features, count: number, withTopics: boolean): SparseVector {
+function strongestPart(features: PaperVector, count: number, withTopics: boolean): SparseVector {
   const grams: number[] = [];
   const topics: number[] = [];
   const { indices, values } = features.vector;
@@ -358,7 +351,7 @@ function strongestPart(features: Features, count: number, withTopics: boolean): 
   return { indices: kept.map((k) => indices[k]!), values: kept.map((k) => values[k]!) };
 }
 
-function likedPart(features: Features): { indices: number[]; values: number[] } {
+function likedPart(features: PaperVector): { indices: number[]; values: number[] } {
   const part = strongestPart(features, LIKED_FEATURES, false);
   const norm = Math.sqrt(part.values.reduce((sum, v) => sum + v * v, 0)) || 1;
   return { indices: part.indices, values: part.values.map((v) => round(v / norm)) };

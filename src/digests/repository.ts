@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from "kysely";
+import type { SparseVector } from "../papers/logistic.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { Paper } from "../platform/db/schema.ts";
 
@@ -100,6 +101,9 @@ export interface TrainingPaper {
   authors: string[];
   topics: { slug: string; score: number }[];
   vote: 1 | -1 | 0;
+  /** Its features as ingest stored them, and the fingerprint of their space (null: none). */
+  vector?: SparseVector | null;
+  vector_space?: string | null;
 }
 
 /** A paper's topics as EditionPaper has them, for a query over `papers p`. */
@@ -122,14 +126,16 @@ export async function trainingPapers(
 ): Promise<TrainingPaper[]> {
   const { rows } = await sql<TrainingPaper>`
     (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, p.authors,
-            ${TOPICS_OF_P} as topics, v.vote::int as vote
+            ${TOPICS_OF_P} as topics, v.vote::int as vote, pv.vector, pv.space as vector_space
        from votes v join papers p on p.id = v.paper_id
+       left join paper_vectors pv on pv.paper_id = p.id
       where v.subscriber_id = ${subscriberId}
       order by v.updated_at desc, p.id)
     union all
     (select p.id, p.title, p.abstract, p.ai_keywords, p.arxiv_categories, p.authors,
-            ${TOPICS_OF_P} as topics, 0 as vote
+            ${TOPICS_OF_P} as topics, 0 as vote, pv.vector, pv.space as vector_space
        from sent_papers s join papers p on p.id = s.paper_id
+       left join paper_vectors pv on pv.paper_id = p.id
       where s.subscriber_id = ${subscriberId}
         and s.sent_at > ${now}::timestamptz - make_interval(days => ${WEAK_NEGATIVE_DAYS})
         and not exists (select 1 from votes v

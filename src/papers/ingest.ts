@@ -1,14 +1,13 @@
 import { fileURLToPath } from "node:url";
 import type { Deps } from "../platform/deps.ts";
 import { parseArxivFeed } from "./arxiv.ts";
-import { classifyPaper } from "./classify.ts";
 import { parseHfDailyPapers } from "./hf.ts";
 import { type IncomingPaper, type Rejection, SourceError } from "./paper.ts";
+import { indexPapers } from "./reclassify.ts";
 import {
   listedOnOf,
   papersForClassification,
   refreshEditions,
-  replacePaperTopics,
   type UpsertCounts,
   upsertPapers,
 } from "./repository.ts";
@@ -195,10 +194,7 @@ async function store(
     const result = await upsertPapers(trx, parsed.papers, now);
     // Classify what is stored (merged with earlier sources), as reclassification would.
     const stored = await papersForClassification(trx, { ids });
-    await replacePaperTopics(
-      trx,
-      stored.map((p) => ({ paperId: p.id, topics: classifyPaper(model, p) })),
-    );
+    await indexPapers(trx, model, stored);
     await refreshEditions(trx, [...previousDates, ...parsed.papers.map((p) => p.listed_on)], now);
     return result;
   });

@@ -1,10 +1,14 @@
 import { type Selectable, sql } from "kysely";
 import type { Db } from "../platform/db/index.ts";
 import type { EditionsTable, Paper, Topic } from "../platform/db/schema.ts";
+import type { SparseVector } from "./logistic.ts";
 import type { ClassifiablePaper, IncomingPaper } from "./paper.ts";
 import { TOPICS } from "./taxonomy.ts";
 
-/** Every SQL statement on papers, paper_topics, editions and topics: papers/ owns these tables. */
+/**
+ * Every SQL statement on papers, paper_topics, paper_vectors, editions and topics: papers/ owns
+ * these tables.
+ */
 
 /** A paper with the topics the classifier gave it (highest score first). */
 export interface EditionPaper extends Paper {
@@ -186,6 +190,25 @@ export async function replacePaperTopics(
       e.topics.map((t) => ({ paper_id: e.paperId, topic_slug: t.slug, score: t.score })),
     );
     if (rows.length) await db.insertInto("paper_topics").values(rows).execute();
+  }
+}
+
+/** Store each paper's features in the topic model's space (`space`: its fingerprint). */
+export async function replacePaperVectors(
+  db: Db,
+  space: string,
+  entries: { paperId: string; vector: SparseVector }[],
+): Promise<void> {
+  for (let i = 0; i < entries.length; i += BATCH) {
+    const rows = entries
+      .slice(i, i + BATCH)
+      .map((e) => ({ id: e.paperId, v: { indices: e.vector.indices, values: e.vector.values } }));
+    await sql`
+      insert into paper_vectors (paper_id, space, vector)
+      select x.id, ${space}, x.v from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id text, v jsonb)
+      on conflict (paper_id) do update set space = excluded.space, vector = excluded.vector`.execute(
+      db,
+    );
   }
 }
 

@@ -6,6 +6,7 @@
  * generalises better (in cross-validation on the training part) than a feature per place. Pure.
  */
 
+import { createHash } from "node:crypto";
 import type { SparseVector } from "./logistic.ts";
 import type { ClassifiablePaper } from "./paper.ts";
 import { addGramCounts, hasPhrase, indexTerms, terms } from "./text.ts";
@@ -92,6 +93,21 @@ export function buildVocabulary(
     terms: kept.map(([gram]) => gram),
     idf: kept.map(([, n]) => 1 + Math.log((1 + bags.length) / (1 + n))),
   };
+}
+
+const fingerprints = new WeakMap<FeatureSpace, string>();
+
+/** A short fingerprint of a space's vocabulary and lexicon (computed once per space). */
+export function spaceId(space: FeatureSpace): string {
+  let id = fingerprints.get(space);
+  if (!id) {
+    const hash = createHash("sha256");
+    for (const term of space.index.keys()) hash.update(term).update("\n");
+    for (const entry of space.lexicon) hash.update(`topic:${entry.slug}\n`);
+    id = hash.digest("base64url").slice(0, 16);
+    fingerprints.set(space, id);
+  }
+  return id;
 }
 
 /** Number of features a space produces. */

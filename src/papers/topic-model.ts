@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { dot } from "./logistic.ts";
+import { dot, type SparseVector } from "./logistic.ts";
 import type { ClassifiablePaper, TopicScore } from "./paper.ts";
 import {
   dimensions,
@@ -56,6 +56,8 @@ export function topicProbabilities(model: TopicModel, paper: ClassifiablePaper):
 export interface TopicEvidence {
   probabilities: number[];
   lexicon: number[];
+  /** The paper's features in the model's space (paperVector's answer). */
+  vector: SparseVector;
 }
 
 export function topicEvidence(model: TopicModel, paper: ClassifiablePaper): TopicEvidence {
@@ -63,7 +65,7 @@ export function topicEvidence(model: TopicModel, paper: ClassifiablePaper): Topi
   const lexicon = paperLexicon(text, paper, model.space);
   const x = textVector(gramsOf(text, model.space.options), lexicon, model.space);
   const probabilities = model.topics.map((t) => 1 / (1 + Math.exp(-(dot(t.weights, x) + t.bias))));
-  return { probabilities, lexicon };
+  return { probabilities, lexicon, vector: x };
 }
 
 /**

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../../src/papers/ingest.ts";
 import { reclassifyAll } from "../../src/papers/reclassify.ts";
 import { findPapersListedBetween } from "../../src/papers/repository.ts";
+import { paperVector, spaceId } from "../../src/papers/topic-features.ts";
+import { loadTopicModel } from "../../src/papers/topic-model.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 import {
   DISTINCT_PAPERS,
@@ -32,6 +34,7 @@ const snapshot = async () => ({
     .orderBy("paper_id")
     .orderBy("topic_slug")
     .execute(),
+  vectors: await ctx.deps.db.selectFrom("paper_vectors").selectAll().orderBy("paper_id").execute(),
 });
 
 describe("ingesting the 15 real days", () => {
@@ -67,6 +70,17 @@ describe("ingesting the 15 real days", () => {
     const day = await findPapersListedBetween(ctx.deps.db, "2026-08-18", "2026-08-18");
     expect(day).toHaveLength(29);
     expect(day.filter((p) => p.topics.length > 0).length).toBeGreaterThan(25);
+  });
+
+  it("indexes every paper's features at ingest, exactly as readers' models compute them", async () => {
+    const model = loadTopicModel();
+    const { papers, vectors } = await snapshot();
+    expect(vectors).toHaveLength(papers.length);
+    for (const [i, paper] of papers.entries()) {
+      expect(vectors[i]!.paper_id).toBe(paper.id);
+      expect(vectors[i]!.space).toBe(spaceId(model.space));
+      expect(vectors[i]!.vector, paper.id).toEqual(paperVector(paper, model.space));
+    }
   });
 
   it("changes nothing when the same files are ingested again", async () => {
@@ -113,13 +127,16 @@ describe("ingesting the 15 real days", () => {
     expect(edition.paper_count).toBe(0);
   });
 
-  it("recomputes every paper's topics with one call", async () => {
-    const before = (await snapshot()).topics;
+  it("recomputes every paper's topics and features with one call", async () => {
+    const before = await snapshot();
     await ctx.deps.db.deleteFrom("paper_topics").execute();
+    await ctx.deps.db.deleteFrom("paper_vectors").execute();
     const result = await reclassifyAll(ctx.deps.db);
     expect(result.papers).toBe(DISTINCT_PAPERS);
-    expect(result.assignments).toBe(before.length);
-    expect((await snapshot()).topics).toEqual(before);
+    expect(result.assignments).toBe(before.topics.length);
+    const after = await snapshot();
+    expect(after.topics).toEqual(before.topics);
+    expect(after.vectors).toEqual(before.vectors);
   });
 
   it("counts ingested papers in the metrics", async () => {

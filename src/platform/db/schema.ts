@@ -98,6 +98,13 @@ export interface PaperTopicsTable {
   score: number;
 }
 
+/** A paper's features in the topic model's space (`space` is its fingerprint), from ingest. */
+export interface PaperVectorsTable {
+  paper_id: string;
+  space: string;
+  vector: { indices: number[]; values: number[] };
+}
+
 export interface EditionsTable {
   edition_date: IsoDate;
   paper_count: ColumnType<number, number | undefined, number>;
@@ -178,6 +185,7 @@ export interface Database {
   subscriber_topics: SubscriberTopicsTable;
   papers: PapersTable;
   paper_topics: PaperTopicsTable;
+  paper_vectors: PaperVectorsTable;
   editions: EditionsTable;
   deliveries: DeliveriesTable;
   sent_papers: SentPapersTable;
