@@ -66,7 +66,7 @@ const lines: string[] = [
   "2. `npm run train:topics` rewrites `data/models/topics.json`; the same inputs always write the",
   "   same file, and `test/papers/classify.test.ts` fails when the shipped file is stale.",
   "3. `npm run bench -- topics` for the tables below; `paperboy topics reclassify` to refile the",
-  "   papers already stored.",
+  "   papers already stored (their topics and the features readers' models train on).",
   "",
   "## Labels and split",
   "",

@@ -84,9 +84,12 @@ function addPapers(program: Command, lazy: Lazy): void {
   command(topics, "list", "every topic's slug and name", ["paperboy topics list"])
     .description("List every topic: the slug (for CSV imports and the API) and its name.")
     .action(lazy(() => import("./commands/topics.ts").then((m) => m.listTopics)));
-  command(topics, "reclassify", "sync the taxonomy and recompute every paper's topics", [
-    "paperboy topics reclassify",
-  ])
+  command(
+    topics,
+    "reclassify",
+    "sync the taxonomy and recompute every paper's topics and features",
+    ["paperboy topics reclassify"],
+  )
     .description("Sync the topics table with the taxonomy, then recompute every paper's topics.")
     .action(lazy(() => import("./commands/topics.ts").then((m) => m.reclassify)));
 }
