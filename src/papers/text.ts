@@ -30,8 +30,23 @@ export function terms(text: string): string[] {
   return words(text).map(stemWord);
 }
 
+// Abstracts repeat their words: each distinct word is stemmed once (bounded, so it cannot grow
+// forever; a pure function's memo, the same answer with or without it).
+const stems = new Map<string, string>();
+const STEMS_LIMIT = 100_000;
+
 /** Stem one normalised word; numbers and "c++"-like words are kept as they are. */
 export function stemWord(word: string): string {
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    stemmed = stemUncached(word);
+    if (stems.size >= STEMS_LIMIT) stems.clear();
+    stems.set(word, stemmed);
+  }
+  return stemmed;
+}
+
+function stemUncached(word: string): string {
   if (!/^[a-z]+$/.test(word)) return word;
   // Porter2 keeps the "s" of a plural acronym without vowels ("llms", "cnns"); drop it.
   if (word.length >= 3 && word.endsWith("s") && !/[aeiouy]/.test(word.slice(0, -1))) {
