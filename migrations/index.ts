@@ -6,6 +6,7 @@ import * as m0004 from "./0004_delivery_liveness.ts";
 import * as m0005 from "./0005_security.ts";
 import * as m0006 from "./0006_operator.ts";
 import * as m0007 from "./0007_sent_paper_lists.ts";
+import * as m0008 from "./0008_delivery_fillfactor.ts";
 
 /** Every migration in order. Add new files here: static imports work in every runtime. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "0005_security": m0005,
   "0006_operator": m0006,
   "0007_sent_paper_lists": m0007,
+  "0008_delivery_fillfactor": m0008,
 };

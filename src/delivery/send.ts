@@ -365,8 +365,7 @@ export class DeliverySender {
 
   /**
    * Step 3: the last check before SMTP, one statement for the chunk: each claim is still ours
-   * (same attempts) and its reader may still be mailed. Records the Message-IDs and renews the
-   * leases. Returns the messages to send; the others are cancelled. Throws when the database
+   * (same attempts) and its reader may still be mailed. Records the Message-IDs. Returns the messages to send; the others are cancelled. Throws when the database
    * stays unreachable (the batch's unsent claims then go back to pending).
    */
   async handOff(messages: ReadyMessage[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
@@ -376,7 +375,7 @@ export class DeliverySender {
     // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
     const owner = await this.deps.session.id();
     const { ownerAlive, ids } = await retryDb(
-      () => markHandOffs(this.deps.db, rows, now, this.leaseFrom(now), owner),
+      () => markHandOffs(this.deps.db, rows, now, owner),
       5,
     );
     // Our liveness lock was lost (its connection cut): the claims may be someone else's now.

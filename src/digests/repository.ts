@@ -42,7 +42,7 @@ export async function alreadySentPapers(
 }
 
 /**
- * Record the papers mails carried, as a CTE of delivery's "sent" statement (one commit):
+ * Record the papers mails carried, inside delivery's "sent" statement (one commit):
  * `rows` yields (delivery_id, subscriber_id, paper_ids text[]), one row per mail.
  */
 export function insertSentPapers(rows: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
