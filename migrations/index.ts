@@ -7,6 +7,7 @@ import * as m0005 from "./0005_security.ts";
 import * as m0006 from "./0006_operator.ts";
 import * as m0007 from "./0007_sent_paper_lists.ts";
 import * as m0008 from "./0008_delivery_fillfactor.ts";
+import * as m0009 from "./0009_delivery_paper_ids.ts";
 
 /** Every migration in order. Add new files here: static imports work in every runtime. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0006_operator": m0006,
   "0007_sent_paper_lists": m0007,
   "0008_delivery_fillfactor": m0008,
+  "0009_delivery_paper_ids": m0009,
 };

@@ -1,5 +1,4 @@
 import { sql } from "kysely";
-import { insertSentPapers } from "../digests/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { DeliveryStatus, Frequency } from "../platform/db/schema.ts";
 import { PROCESS_LOCK_CLASS } from "../platform/liveness.ts";
@@ -401,8 +400,8 @@ export interface SentMark {
 }
 
 /**
- * After the SMTP server's 250: sent, with the papers each mail carried, for any number of
- * messages in one statement (one durable commit). Applies whatever a row's state, except an
+ * After the SMTP server's 250: sent, with the papers each mail carried (`paper_ids`, the
+ * already-sent rule's record), for any number of messages in one statement (one durable commit). Applies whatever a row's state, except an
  * earlier 'sent': the mail is out, and the table must say so. No `digest.sent` event row: the
  * row itself says it (status, sent_at, message_id), and the reader's data download has it.
  */
@@ -418,15 +417,13 @@ export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<vo
                            ${marks.map((m) => m.messageId)}::text[],
                            ${marks.map((m) => m.paperIds.join(UNIT_SEPARATOR))}::text[])
         as i(id, message_id, papers)
-    ), d as (
-      update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
-                              error = null, lease_expires_at = null, claimed_by = null,
-                              updated_at = ${now}
-      from input where x.id = input.id and x.status <> 'sent'
-      returning x.id, x.subscriber_id,
-                coalesce(string_to_array(nullif(input.papers, ''), ${UNIT_SEPARATOR}), '{}') as paper_ids
     )
-    ${insertSentPapers(sql`select d.id, d.subscriber_id, d.paper_ids from d`, now)}`.execute(db);
+    update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
+                            error = null, lease_expires_at = null, claimed_by = null,
+                            updated_at = ${now},
+                            paper_ids = coalesce(string_to_array(nullif(input.papers, ''),
+                                                                 ${UNIT_SEPARATOR}), '{}')
+    from input where x.id = input.id and x.status <> 'sent'`.execute(db);
 }
 
 export interface EditionStats {
