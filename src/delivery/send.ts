@@ -265,10 +265,15 @@ export class DeliverySender {
    * chunks' messages (their memory reused, message-buffers.ts) and its per-reader garbage dies
    * young instead of piling up in the old generation until a full collection (worker RSS).
    */
-  async composeChunk(chunk: ReaderInput[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
+  async composeChunk(
+    chunk: ReaderInput[],
+    outcome: BatchOutcome,
+    /** Collects the readers with nothing to send, for the caller to settle (else settled here). */
+    skippedOut?: ClaimedDelivery[],
+  ): Promise<ReadyMessage[]> {
     const composer = await this.loadComposer();
     const ready: ReadyMessage[] = [];
-    const skipped: ClaimedDelivery[] = [];
+    const skipped = skippedOut ?? [];
     const broken: { claim: ClaimedDelivery; reason: string }[] = [];
     for (const [i, { claim, input }] of chunk.entries()) {
       // Let other batches' messages go out meanwhile: a chunk composed in one go would hold
@@ -290,7 +295,7 @@ export class DeliverySender {
         broken.push({ claim, reason });
       }
     }
-    await this.settle(outcome, "skipped", skipped);
+    if (!skippedOut) await this.settle(outcome, "skipped", skipped);
     for (const { claim, reason } of broken) {
       this.deps.metrics.composeFailures.inc();
       await this.settle(outcome, "failed", [claim], `could not compose the digest: ${reason}`);
@@ -320,13 +325,14 @@ export class DeliverySender {
    */
   private async sendAll(readers: ReaderInput[], outcome: BatchOutcome): Promise<void> {
     const recorded: Promise<void>[] = [];
+    const skipped: ClaimedDelivery[] = [];
     let failure: unknown = null;
     for (let i = 0; i < readers.length && failure === null; i += this.chunk) {
       if (this.stopping) {
         await this.handBack(readers.slice(i), outcome);
         break;
       }
-      const chunk = await this.composeChunk(readers.slice(i, i + this.chunk), outcome);
+      const chunk = await this.composeChunk(readers.slice(i, i + this.chunk), outcome, skipped);
       const checkedAt = performance.now();
       const cleared = await this.handOff(chunk, outcome).catch((err) => {
         failure = err;
@@ -344,7 +350,9 @@ export class DeliverySender {
       await settledAllBut(answered, this.deps.config.SEND_CONCURRENCY);
     }
     await Promise.all(recorded);
-    if (failure !== null) throw failure;
+    if (failure !== null) throw failure; // the skipped go back to pending with the rest
+    // One statement for the batch's readers with nothing to send, not one per chunk.
+    await this.settle(outcome, "skipped", skipped);
   }
 
   /** Stopping: give unsent claims back (pending, not a failure) for another worker. */
