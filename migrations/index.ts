@@ -8,6 +8,8 @@ import * as m0006 from "./0006_operator.ts";
 import * as m0007 from "./0007_sent_paper_lists.ts";
 import * as m0008 from "./0008_confirmation_mailed.ts";
 import * as m0009 from "./0009_paper_vectors.ts";
+import * as m0010 from "./0010_delivery_fillfactor.ts";
+import * as m0011 from "./0011_delivery_paper_ids.ts";
 
 /** Every migration in order. Add new files here: static imports work in every runtime. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +22,6 @@ export const migrations: Record<string, Migration> = {
   "0007_sent_paper_lists": m0007,
   "0008_confirmation_mailed": m0008,
   "0009_paper_vectors": m0009,
+  "0010_delivery_fillfactor": m0010,
+  "0011_delivery_paper_ids": m0011,
 };

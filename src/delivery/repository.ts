@@ -1,9 +1,8 @@
 import { sql } from "kysely";
-import { insertSentPapers } from "../digests/repository.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { DeliveryStatus, Frequency } from "../platform/db/schema.ts";
 import { PROCESS_LOCK_CLASS } from "../platform/liveness.ts";
-import { insertEvents, mayReceiveMail } from "../subscribers/repository.ts";
+import { mayReceiveMail } from "../subscribers/repository.ts";
 
 /**
  * Every SQL statement on deliveries: delivery/ owns that table. The state machine of a `deliveries` row:
@@ -317,7 +316,9 @@ export async function claimDeliveries(
 /**
  * The last check before SMTP, for a chunk of claims in one statement: each claim is still ours
  * and its reader still active and not suppressed. Records each Message-ID (= handed off,
- * outcome unknown) and renews the lease. Returns the ids that may be sent.
+ * outcome unknown). Returns the ids that may be sent. It touches no indexed column (the lease
+ * matters only for claims without an owner, and every claim has one), so with the table's
+ * spare room (fillfactor, migration 0010) the update is HOT: no new index entries.
  *
  * Its commit does not wait for the WAL flush (synchronous_commit off for this transaction
  * only): the check reads committed state either way, and the rows are visible to every other
@@ -329,7 +330,6 @@ export async function markHandOffs(
   db: Db,
   claims: { id: number; attempts: number; messageId: string }[],
   now: Date,
-  leaseUntil: Date,
   owner: number,
 ): Promise<{ ownerAlive: boolean; ids: number[] }> {
   if (claims.length === 0) return { ownerAlive: true, ids: [] };
@@ -339,8 +339,7 @@ export async function markHandOffs(
     with alive as (${liveOwners}),
     mine as (select ${owner}::int in (select owner from alive) as ok),
     handed as (
-      update deliveries d set message_id = c.message_id, lease_expires_at = ${leaseUntil},
-                              updated_at = ${now}
+      update deliveries d set message_id = c.message_id, updated_at = ${now}
       from unnest(${claims.map((c) => c.id)}::int[], ${claims.map((c) => c.attempts)}::int[],
                   ${claims.map((c) => c.messageId)}::text[]) as c(id, attempts, message_id), mine
       where mine.ok and d.id = c.id and d.status = 'sending' and d.attempts = c.attempts
@@ -401,9 +400,10 @@ export interface SentMark {
 }
 
 /**
- * After the SMTP server's 250: sent, with the papers each mail carried and an event, for any
- * number of messages in one statement (one durable commit). Applies whatever a row's state,
- * except an earlier 'sent': the mail is out, and the table must say so.
+ * After the SMTP server's 250: sent, with the papers each mail carried (`paper_ids`, the
+ * already-sent rule's record), for any number of messages in one statement (one durable commit). Applies whatever a row's state, except an
+ * earlier 'sent': the mail is out, and the table must say so. No `digest.sent` event row: the
+ * row itself says it (status, sent_at, message_id), and the reader's data download has it.
  */
 const UNIT_SEPARATOR = "\u001f";
 
@@ -417,21 +417,13 @@ export async function markSent(db: Db, marks: SentMark[], now: Date): Promise<vo
                            ${marks.map((m) => m.messageId)}::text[],
                            ${marks.map((m) => m.paperIds.join(UNIT_SEPARATOR))}::text[])
         as i(id, message_id, papers)
-    ), d as (
-      update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
-                              error = null, lease_expires_at = null, claimed_by = null,
-                              updated_at = ${now}
-      from input where x.id = input.id and x.status <> 'sent'
-      returning x.id, x.subscriber_id, x.edition_date,
-                coalesce(string_to_array(nullif(input.papers, ''), ${UNIT_SEPARATOR}), '{}') as paper_ids
-    ), papers as (${insertSentPapers(sql`select d.id, d.subscriber_id, d.paper_ids from d`, now)})
-    ${insertEvents(
-      sql`select d.subscriber_id, 'digest.sent',
-                 jsonb_build_object('deliveryId', d.id, 'papers', cardinality(d.paper_ids),
-                                    'edition', d.edition_date)
-            from d`,
-      now,
-    )}`.execute(db);
+    )
+    update deliveries x set status = 'sent', message_id = input.message_id, sent_at = ${now},
+                            error = null, lease_expires_at = null, claimed_by = null,
+                            updated_at = ${now},
+                            paper_ids = coalesce(string_to_array(nullif(input.papers, ''),
+                                                                 ${UNIT_SEPARATOR}), '{}')
+    from input where x.id = input.id and x.status <> 'sent'`.execute(db);
 }
 
 export interface EditionStats {

@@ -5,7 +5,7 @@ import pRetry from "p-retry";
 import { createDigestComposer } from "../digests/compose.ts";
 import { cachedEditionPapers, type EditionPapersSource } from "../digests/edition.ts";
 import { digestInputs } from "../digests/reader-digest.ts";
-import type { DigestComposer } from "../digests/types.ts";
+import type { ComposeInput, DigestComposer } from "../digests/types.ts";
 import type { Deps } from "../platform/deps.ts";
 import { createGroupCommit } from "../platform/group-commit.ts";
 import type { SendFailure } from "../platform/smtp/errors.ts";
@@ -76,7 +76,13 @@ export function emptyOutcome(): BatchOutcome {
   };
 }
 
-/** A message ready for SMTP, plus what its 'sent' mark records. */
+/** A claimed delivery and what its reader gets (undefined: the reader is gone). */
+export interface ReaderInput {
+  claim: ClaimedDelivery;
+  input: ComposeInput | undefined;
+}
+
+/** A message ready for SMTP (its MIME built), plus what its 'sent' mark records. */
 export interface ReadyMessage {
   claim: ClaimedDelivery;
   to: string;
@@ -164,8 +170,7 @@ export class DeliverySender {
     if (held.length === 0) return outcome;
     for (const c of held) this.working.add(c.id);
     try {
-      const messages = await this.compose(held, outcome);
-      await this.sendAll(messages, outcome);
+      await this.sendAll(await this.inputsOf(held), outcome);
     } catch (err) {
       // The batch failed (the database went away): give back what was not handed to SMTP, so
       // the job's retry finds it pending. A failure here is caught by releaseLostClaims.
@@ -237,56 +242,78 @@ export class DeliverySender {
    * Step 2: what each reader gets (digestInputs), composed to a ready message. A reader with
    * nothing to send is skipped; a digest that cannot be composed fails its delivery, never
    * silently: logged with the reason and the subscriber id, counted in
-   * paperboy_compose_failures_total, and the rest of the batch goes on.
+   * paperboy_compose_failures_total, and the rest of the batch goes on. (A batch's sendAll
+   * loads the inputs once and composes a chunk at a time, see composeChunk.)
    */
   async compose(held: ClaimedDelivery[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
-    const { db, clock, logger } = this.deps;
+    return this.composeChunk(await this.inputsOf(held), outcome);
+  }
+
+  /** What each claimed reader gets (three queries for the batch), in claim order. */
+  async inputsOf(held: ClaimedDelivery[]): Promise<ReaderInput[]> {
     const requests = held.map((c) => ({
       subscriberId: c.subscriber_id,
       editionDate: c.edition_date,
     }));
-    const inputs = await digestInputs(db, requests, this.editionPapers);
+    const inputs = await digestInputs(this.deps.db, requests, this.editionPapers);
+    return held.map((claim, i) => ({ claim, input: inputs[i] }));
+  }
+
+  /**
+   * Compose a chunk's digests and build their MIME, just before its hand-off check: a digest
+   * and its message live for a chunk's sending time, not a batch's, so the process holds a few
+   * chunks' messages (their memory reused, message-buffers.ts) and its per-reader garbage dies
+   * young instead of piling up in the old generation until a full collection (worker RSS).
+   */
+  async composeChunk(
+    chunk: ReaderInput[],
+    outcome: BatchOutcome,
+    /** Collects the readers with nothing to send, for the caller to settle (else settled here). */
+    skippedOut?: ClaimedDelivery[],
+  ): Promise<ReadyMessage[]> {
     const composer = await this.loadComposer();
     const ready: ReadyMessage[] = [];
-    const skipped: ClaimedDelivery[] = [];
+    const skipped = skippedOut ?? [];
     const broken: { claim: ClaimedDelivery; reason: string }[] = [];
-    for (const [i, claim] of held.entries()) {
-      // Let other batches' messages go out meanwhile: a batch composed in one go would hold
+    for (const [i, { claim, input }] of chunk.entries()) {
+      // Let other batches' messages go out meanwhile: a chunk composed in one go would hold
       // the event loop for its whole length, inside their hand-off window.
       if (i > 0 && i % YIELD_EVERY === 0) await new Promise((ok) => setImmediate(ok));
-      const input = inputs[i];
       const log = { deliveryId: claim.id, subscriberId: claim.subscriber_id };
       if (!input) {
-        logger.warn({ ...log, reason: "reader not found" }, "composing a digest failed");
+        this.deps.logger.warn({ ...log, reason: "reader not found" }, "composing a digest failed");
         broken.push({ claim, reason: "reader not found" });
         continue;
       }
       try {
-        const digest = composer.compose(input);
-        if (digest === null) skipped.push(claim);
-        else {
-          const to = input.subscriber.email;
-          const payload = await this.transmitter.payload(to, digest, clock.now());
-          ready.push({
-            claim,
-            to,
-            messageId: digest.messageId,
-            paperIds: digest.paperIds,
-            payload,
-          });
-        }
+        const message = await this.composeOne(composer, claim, input);
+        if (message === null) skipped.push(claim);
+        else ready.push(message);
       } catch (err) {
         const reason = (err instanceof Error ? err.message : String(err)).slice(0, 300);
-        logger.error({ ...log, err, reason }, "composing a digest failed");
+        this.deps.logger.error({ ...log, err, reason }, "composing a digest failed");
         broken.push({ claim, reason });
       }
     }
-    await this.settle(outcome, "skipped", skipped);
+    if (!skippedOut) await this.settle(outcome, "skipped", skipped);
     for (const { claim, reason } of broken) {
       this.deps.metrics.composeFailures.inc();
       await this.settle(outcome, "failed", [claim], `could not compose the digest: ${reason}`);
     }
     return ready;
+  }
+
+  /** One reader's digest as a message prepared for SMTP; null when there is nothing to send. */
+  private async composeOne(
+    composer: DigestComposer,
+    claim: ClaimedDelivery,
+    input: ComposeInput,
+  ): Promise<ReadyMessage | null> {
+    const digest = composer.compose(input);
+    if (digest === null) return null;
+    const to = input.subscriber.email;
+    const payload = await this.transmitter.payload(to, digest, this.deps.clock.now());
+    return { claim, to, messageId: digest.messageId, paperIds: digest.paperIds, payload };
   }
 
   /**
@@ -296,15 +323,16 @@ export class DeliverySender {
    * transport never runs dry. A hand-off check that keeps failing (the database is away) ends
    * the batch after the messages already handed over are recorded.
    */
-  private async sendAll(messages: ReadyMessage[], outcome: BatchOutcome): Promise<void> {
+  private async sendAll(readers: ReaderInput[], outcome: BatchOutcome): Promise<void> {
     const recorded: Promise<void>[] = [];
+    const skipped: ClaimedDelivery[] = [];
     let failure: unknown = null;
-    for (let i = 0; i < messages.length && failure === null; i += this.chunk) {
-      const chunk = messages.slice(i, i + this.chunk);
+    for (let i = 0; i < readers.length && failure === null; i += this.chunk) {
       if (this.stopping) {
-        await this.handBack(messages.slice(i), outcome);
+        await this.handBack(readers.slice(i), outcome);
         break;
       }
+      const chunk = await this.composeChunk(readers.slice(i, i + this.chunk), outcome, skipped);
       const checkedAt = performance.now();
       const cleared = await this.handOff(chunk, outcome).catch((err) => {
         failure = err;
@@ -322,11 +350,16 @@ export class DeliverySender {
       await settledAllBut(answered, this.deps.config.SEND_CONCURRENCY);
     }
     await Promise.all(recorded);
-    if (failure !== null) throw failure;
+    if (failure !== null) throw failure; // the skipped go back to pending with the rest
+    // One statement for the batch's readers with nothing to send, not one per chunk.
+    await this.settle(outcome, "skipped", skipped);
   }
 
   /** Stopping: give unsent claims back (pending, not a failure) for another worker. */
-  private async handBack(messages: ReadyMessage[], outcome: BatchOutcome): Promise<void> {
+  private async handBack(
+    messages: { claim: ClaimedDelivery }[],
+    outcome: BatchOutcome,
+  ): Promise<void> {
     const claims = messages.map((m) => m.claim);
     const mine = await retryDb(
       () => settleClaims(this.deps.db, claims, "pending", this.deps.clock.now()),
@@ -340,8 +373,7 @@ export class DeliverySender {
 
   /**
    * Step 3: the last check before SMTP, one statement for the chunk: each claim is still ours
-   * (same attempts) and its reader may still be mailed. Records the Message-IDs and renews the
-   * leases. Returns the messages to send; the others are cancelled. Throws when the database
+   * (same attempts) and its reader may still be mailed. Records the Message-IDs. Returns the messages to send; the others are cancelled. Throws when the database
    * stays unreachable (the batch's unsent claims then go back to pending).
    */
   async handOff(messages: ReadyMessage[], outcome: BatchOutcome): Promise<ReadyMessage[]> {
@@ -351,15 +383,21 @@ export class DeliverySender {
     // Idempotent, so a dropped connection (Postgres restart) is simply tried again.
     const owner = await this.deps.session.id();
     const { ownerAlive, ids } = await retryDb(
-      () => markHandOffs(this.deps.db, rows, now, this.leaseFrom(now), owner),
+      () => markHandOffs(this.deps.db, rows, now, owner),
       5,
     );
     // Our liveness lock was lost (its connection cut): the claims may be someone else's now.
     if (!ownerAlive) throw new Error("liveness session lost: sending stops until it is back");
     const cleared = new Set(ids);
     // The reader left or was suppressed since the claim, or the claim is no longer ours.
-    const refused = messages.filter((m) => !cleared.has(m.claim.id)).map((m) => m.claim);
-    await this.settle(outcome, "cancelled", refused);
+    const refused = messages.filter((m) => !cleared.has(m.claim.id));
+    // Never handed to SMTP: their memory may take later messages.
+    for (const m of refused) this.transmitter.release(m.payload);
+    await this.settle(
+      outcome,
+      "cancelled",
+      refused.map((m) => m.claim),
+    );
     return messages.filter((m) => cleared.has(m.claim.id));
   }
 
@@ -371,7 +409,7 @@ export class DeliverySender {
   /** Step 5: record the server's answer. */
   async record(message: ReadyMessage, result: SendResult, outcome: BatchOutcome): Promise<void> {
     if (result.ok) {
-      this.transmitter.accepted(message.payload);
+      this.transmitter.release(message.payload);
       return this.recordSent(message, outcome);
     }
     if (result.outcomeUnknown) {

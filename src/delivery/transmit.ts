@@ -63,10 +63,10 @@ export class Transmitter {
   }
 
   /**
-   * The server accepted the message (250: every byte was written): its memory may take a later
-   * message. Only then; after a failure a write may still be under way.
+   * The message's memory may take a later message: its server accepted it (250: every byte was
+   * written), or it was never handed over. Not after a failure: a write may still be under way.
    */
-  accepted(payload: Payload): void {
+  release(payload: Payload): void {
     if ("prepared" in payload) this.buildMime.release(payload.prepared.body);
   }
 

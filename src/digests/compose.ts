@@ -47,12 +47,19 @@ async function digestTemplate(splitCards: boolean): Promise<(view: DigestView) =
   };
 }
 
-/** UTF-8 length of the HTML in parts (the shared ones know theirs). */
-function htmlBytes(parts: readonly MailPart[]): number {
+/**
+ * Whether the HTML in parts passes `budget` bytes of UTF-8 (the shared parts know theirs). A
+ * reader's own part is counted at its bound (3 bytes per UTF-16 unit) first, and measured only
+ * when that bound passes the budget: measuring flattens the string, an allocation per part.
+ */
+function htmlOver(parts: readonly MailPart[], budget: number): boolean {
+  let bound = 0;
+  for (const part of parts) bound += typeof part === "string" ? 3 * part.length : part.bytes;
+  if (bound <= budget) return false;
   let bytes = 0;
   for (const part of parts)
     bytes += typeof part === "string" ? Buffer.byteLength(part) : part.bytes;
-  return bytes;
+  return bytes > budget;
 }
 
 /** The digest with `html` and `text`: the parts joined once, on first use (the MIME builder encodes the parts). */
@@ -115,7 +122,7 @@ export async function createDigestComposer(
       };
       let view = digestView(viewInput);
       let htmlParts = template(view);
-      if (htmlBytes(htmlParts) > HTML_BUDGET_BYTES) {
+      if (htmlOver(htmlParts, HTML_BUDGET_BYTES)) {
         view = digestView({ ...viewInput, compact: true });
         htmlParts = template(view);
       }

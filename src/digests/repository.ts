@@ -1,11 +1,12 @@
-import { type RawBuilder, sql } from "kysely";
+import { sql } from "kysely";
 import type { SparseVector } from "../papers/logistic.ts";
 import type { Db } from "../platform/db/index.ts";
 import type { Paper } from "../platform/db/schema.ts";
 
 /**
- * SQL on sent_paper_lists, what each reader has been sent (one row per sent delivery with its
- * papers' ids; `sent_papers` is a per-paper view of it): digests/ owns that table.
+ * SQL on what each reader has been sent: the ids of a sent digest's papers are on its
+ * `deliveries` row (`paper_ids`, written by delivery/'s sent mark); `sent_papers` is a
+ * per-paper view of them. digests/ owns the reading of them (the already-sent rule).
  */
 
 /** One reader and the edition they get (or would get, for a preview). */
@@ -33,24 +34,11 @@ export async function alreadySentPapers(
     from unnest(${requests.map((r) => r.subscriberId)}::int[],
                 ${requests.map((r) => r.editionDate)}::date[])
          with ordinality as r(subscriber_id, edition_date, i)
-    join sent_paper_lists l on l.subscriber_id = r.subscriber_id
-    join deliveries d on d.id = l.delivery_id
-    cross join unnest(l.paper_ids) as p(paper_id)
-    where l.paper_ids && ${paperIds}::text[] and p.paper_id = any(${paperIds}::text[])
-      and d.edition_date <> r.edition_date`.execute(db);
+    join deliveries d on d.subscriber_id = r.subscriber_id and d.edition_date <> r.edition_date
+    cross join unnest(d.paper_ids) as p(paper_id)
+    where d.paper_ids && ${paperIds}::text[] and p.paper_id = any(${paperIds}::text[])`.execute(db);
   for (const r of rows) sent[r.i - 1]!.add(r.paper_id);
   return sent;
-}
-
-/**
- * Record the papers mails carried, as a CTE of delivery's "sent" statement (one commit):
- * `rows` yields (delivery_id, subscriber_id, paper_ids text[]), one row per mail.
- */
-export function insertSentPapers(rows: RawBuilder<unknown>, now: Date): RawBuilder<unknown> {
-  return sql`insert into sent_paper_lists (delivery_id, subscriber_id, paper_ids, sent_at)
-    select r.delivery_id, r.subscriber_id, r.paper_ids, ${now}::timestamptz
-      from (${rows}) as r(delivery_id, subscriber_id, paper_ids)
-    on conflict (delivery_id) do nothing`;
 }
 
 /** The papers a reader was sent, for their data download and their private feed. */
@@ -63,9 +51,13 @@ export function sentPapersOf(db: Db, subscriberId: number) {
     .execute();
 }
 
-/** Remove what a reader was sent (their erasure; the caller's transaction). */
+/** Forget what a reader was sent (their erasure; the caller's transaction). */
 export async function deleteSentPapersOf(db: Db, subscriberId: number): Promise<void> {
-  await db.deleteFrom("sent_paper_lists").where("subscriber_id", "=", subscriberId).execute();
+  await db
+    .updateTable("deliveries")
+    .set({ paper_ids: null })
+    .where("subscriber_id", "=", subscriberId)
+    .execute();
 }
 
 /**

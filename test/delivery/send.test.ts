@@ -172,6 +172,39 @@ describe("send worker", () => {
     }
   });
 
+  it("composes a chunk at a time and settles a batch's readers with nothing to send once", async () => {
+    const readers = await addReaders(
+      ctx.deps.db,
+      Array.from({ length: 10 }, (_, i) => ({ email: `chunked-${i}@r.test` })),
+    );
+    // Three of them skip empty days and nothing clears their bar.
+    await ctx.deps.db
+      .updateTable("preferences")
+      .set({ skip_empty: true, min_upvotes: 1_000_000 })
+      .where("subscriber_id", "in", readers.slice(0, 3))
+      .execute();
+    await planEdition(ctx.deps, EDITION);
+    const rows = await ctx.deps.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("subscriber_id", "in", readers)
+      .orderBy("id")
+      .execute();
+    const sender = createDeliverySender(ctx.deps, { handOffChunk: 4 });
+    const outcome = await sender.sendBatch(rows.map((r) => r.id));
+    expect(outcome).toMatchObject({ sent: 7, skipped: 3, failed: 0, cancelled: 0 });
+    for (const [i, id] of readers.entries()) {
+      const { status } = await ctx.deps.db
+        .selectFrom("deliveries")
+        .select("status")
+        .where("subscriber_id", "=", id)
+        .executeTakeFirstOrThrow();
+      expect(status).toBe(i < 3 ? "skipped" : "sent");
+    }
+    expect(ctx.smtp.to("chunked-0@r.test")).toHaveLength(0);
+    expect(ctx.smtp.to("chunked-9@r.test")).toHaveLength(1);
+  });
+
   it("runs each step on its own: claim, compose to raw MIME, hand-off, transmit, record", async () => {
     const [reader] = await addReaders(ctx.deps.db, [{ email: "steps@r.test" }]);
     await planEdition(ctx.deps, EDITION);

@@ -1,5 +1,6 @@
 import { ingestSample } from "../../papers/ingest.ts";
 import { type Config, devOutboxEnabled, loadConfig } from "../../platform/config.ts";
+import { boundOldGeneration } from "../../platform/heap.ts";
 import { createReachableDeps } from "../../platform/reachable.ts";
 import { untilSignal } from "../../processes/lifecycle.ts";
 import { buildServer } from "../../processes/server.ts";
@@ -8,6 +9,7 @@ import { startWorker } from "../../processes/worker.ts";
 import type { Env } from "../command.ts";
 
 export async function dev(env: Env): Promise<number> {
+  boundOldGeneration();
   const config = loadConfig({ NODE_ENV: "development", ...env });
   const deps = await createReachableDeps(config, { name: "paperboy-dev" });
   await setupDatabase(deps.db);

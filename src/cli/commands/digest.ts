@@ -7,6 +7,7 @@ import {
 import { currentEdition } from "../../delivery/plan.ts";
 import { editionExists } from "../../papers/repository.ts";
 import { loadConfig } from "../../platform/config.ts";
+import { boundOldGeneration } from "../../platform/heap.ts";
 import { createLogger } from "../../platform/logger.ts";
 import { createReachableDeps } from "../../platform/reachable.ts";
 import { type Env, UsageError } from "../command.ts";
@@ -57,6 +58,7 @@ export async function digest(
   { date, wait = 10 }: { date?: string; wait?: number },
 ): Promise<number> {
   const config = loadConfig(env);
+  boundOldGeneration();
   // Progress goes to stdout; keep the logs to warnings so they do not tear the bar.
   const level =
     config.LOG_LEVEL === "info" || config.LOG_LEVEL === "debug" ? "warn" : config.LOG_LEVEL;

@@ -128,17 +128,11 @@ export interface DeliveriesTable {
   claimed_by: number | null;
   /** Real send failures (4xx, timeouts, dropped connections): the retry backoff. */
   send_failures: ColumnType<number, number | undefined, number>;
+  /** The papers a sent digest carried (migration 0011); null until sent. */
+  paper_ids: string[] | null;
 }
 
-/** One row per sent delivery: the papers it carried (migration 0007). */
-export interface SentPaperListsTable {
-  delivery_id: number;
-  subscriber_id: number;
-  paper_ids: string[];
-  sent_at: Generated<Timestamp>;
-}
-
-/** A view of sent_paper_lists, one row per paper (inserts append to the delivery's list). */
+/** A view of deliveries' paper_ids, one row per paper (inserts append to the delivery's list). */
 export interface SentPapersTable {
   subscriber_id: number;
   paper_id: string;
@@ -189,7 +183,6 @@ export interface Database {
   editions: EditionsTable;
   deliveries: DeliveriesTable;
   sent_papers: SentPapersTable;
-  sent_paper_lists: SentPaperListsTable;
   suppressions: SuppressionsTable;
   events: EventsTable;
   votes: VotesTable;
