@@ -7,7 +7,7 @@ import {
 } from "./connection.ts";
 import { classifySendError } from "./errors.ts";
 import type { PreparedMessage } from "./prepare.ts";
-import type { Envelope, SendResult, SmtpTransportStats } from "./transport.ts";
+import type { Envelope, SendResult, SmtpTransportStats } from "./send-result.ts";
 
 interface Job {
   message: PreparedMessage;

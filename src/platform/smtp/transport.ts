@@ -1,27 +1,11 @@
 import type { Config } from "../config.ts";
 import type { ConnectionSettings } from "./connection.ts";
-import type { SendFailure } from "./errors.ts";
 import { type DkimSettings, dkimSettings, smtpEndpoint } from "./options.ts";
 import { ConnectionPool } from "./pool.ts";
 import { createDkimSigner, type PreparedMessage, toSmtpData } from "./prepare.ts";
+import type { Envelope, SendResult, SmtpTransportStats } from "./send-result.ts";
 
-export type SendResult =
-  | { ok: true; response: string }
-  | {
-      ok: false;
-      failure: SendFailure;
-      /**
-       * The whole message had gone out and then no reply came (the connection dropped or timed
-       * out): the server may have it, so a resend may duplicate it.
-       */
-      outcomeUnknown: boolean;
-    };
-
-/** Bare addresses: the envelope, not the headers. */
-export interface Envelope {
-  from: string;
-  to: string;
-}
+export type { Envelope, SendResult, SmtpTransportStats };
 
 export interface SmtpTransportOptions extends ConnectionSettings {
   /** Persistent connections, i.e. messages in flight (nodemailer runs one transaction per connection at a time). */
@@ -29,12 +13,6 @@ export interface SmtpTransportOptions extends ConnectionSettings {
   dkim?: DkimSettings;
   /** A connection with nothing to send for this long says QUIT (default 10 s). */
   idleMs?: number;
-}
-
-export interface SmtpTransportStats {
-  connectionsOpened: number;
-  /** Messages moved to a fresh connection because theirs died before any of their data was sent. */
-  resentOnFreshConnection: number;
 }
 
 export interface SmtpTransport {
