@@ -7,11 +7,13 @@ import {
 } from "../../src/subscribers/batch-repository.ts";
 import { confirmationBudgets } from "../../src/subscribers/service.ts";
 import { createBenchState } from "./common.ts";
+import { seedReaders } from "./seed.ts";
 
 /**
  * EXPLAIN ANALYZE of a subscribe flush's statements (record, then the budget transaction's) for
- * ITEMS new addresses, after 20 warm-up flushes, in a throwaway database:
- * `npx tsx scripts/bench/explain-record.ts [ITEMS=480]`.
+ * ITEMS new addresses, after 20 warm-up flushes, in a throwaway database (with SEED readers
+ * seeded and analyzed first, as the API bench does):
+ * `npx tsx scripts/bench/explain-record.ts [ITEMS=480] [SEED=0]`.
  */
 const items = Number(process.argv[2] ?? 480);
 const state = await createBenchState();
@@ -31,6 +33,8 @@ const inputs = (r: number) =>
     frequency: "daily" as const,
   }));
 try {
+  const seed = Number(process.argv[3] ?? 0);
+  if (seed > 0) await seedReaders(db, seed, new Date());
   for (let r = 0; r < 20; r++) {
     captured.length = 0;
     const now = new Date();
