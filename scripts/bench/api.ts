@@ -167,13 +167,15 @@ function apiFlags(flags: Map<string, string>) {
     "node-args",
     "warmup",
   ]);
-  if (!["during", "after", undefined].includes(flags.get("mail-worker"))) {
-    throw new Error("--mail-worker must be 'during' or 'after'");
+  if (!["during", "after", "none", undefined].includes(flags.get("mail-worker"))) {
+    throw new Error("--mail-worker must be 'during', 'after' or 'none'");
   }
   const connections = intFlag(flags, "connections", 50);
   return {
     // after: the worker starts once the runs are over (what the API itself absorbs).
     workerAfter: flags.get("mail-worker") === "after",
+    // none: no worker at all, nothing drained or counted at the sink (quick exploratory runs).
+    noWorker: flags.get("mail-worker") === "none",
     duration: intFlag(flags, "duration", 10),
     connections,
     threads: Math.min(connections, intFlag(flags, "threads", 2)),
@@ -255,8 +257,9 @@ async function printAfter(
  * distinct seeded readers' real signed links.
  */
 export async function apiBench(flags: Map<string, string>): Promise<void> {
-  const { workerAfter, duration, connections, threads, readers, wrkCpus, serverNodeArgs, warmup } =
-    apiFlags(flags);
+  const options = apiFlags(flags);
+  const { workerAfter, noWorker, duration, connections, threads, readers, warmup } = options;
+  const { wrkCpus, serverNodeArgs } = options;
   const port = await freePort();
   let sink: Sink | null = null;
   const scratch = mkdtempSync(path.join(tmpdir(), "paperboy-bench-api-"));
@@ -284,7 +287,7 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     server = await startServer({ ...state.env, ...probe.env }, port, nodeArgs);
     // info level: the harness waits for its "worker started" line (warnings are relayed).
     const startMailWorker = () => startWorkerProcess({ ...state.env, LOG_LEVEL: "info" }, []);
-    if (!workerAfter) worker = await startMailWorker();
+    if (!workerAfter && !noWorker) worker = await startMailWorker();
     const wrk = {
       url: `http://127.0.0.1:${port}`,
       dir: scratch,
@@ -317,10 +320,12 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
     const unsubProbe = await readProbe(server.pid!, probe.file);
     const c2 = await cpuNow(deps, server, worker);
     const rss = peakRssMb(server.pid!) ?? Number.NaN;
-    if (!worker) worker = await startMailWorker();
-    const workerCpuStart = cpuSeconds(worker.pid);
-    const drainSeconds = await drainConfirmations(deps, sink);
-    const workerCpu = cpuSeconds(worker.pid) - (workerAfter ? workerCpuStart : c0.worker);
+    if (!worker && !noWorker) worker = await startMailWorker();
+    const workerCpuStart = worker ? cpuSeconds(worker.pid) : 0;
+    const drainSeconds = worker ? await drainConfirmations(deps, sink) : 0;
+    const workerCpu = worker
+      ? cpuSeconds(worker.pid) - (workerAfter ? workerCpuStart : c0.worker)
+      : 0;
     const sub = summary(subscribe, c0, c1, subProbe);
     const unsub = summary(unsubscribe, c1b, c2, unsubProbe);
     const mails = sink ? sink.count() : null;
@@ -332,7 +337,9 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
       rssMb: rss,
       mails,
       mailedDuringRun: sink ? mailedDuringRun : null,
-      drain: `${round(drainSeconds)} s (worker ${workerAfter ? "started after" : "ran during"} the runs)`,
+      drain: noWorker
+        ? "n/a (no worker)"
+        : `${round(drainSeconds)} s (worker ${workerAfter ? "started after" : "ran during"} the runs)`,
       workerCpuMsPerMail: round((workerCpu / Math.max(1, mails ?? subscribe.requests)) * 1000, 3),
     });
     printResult({
@@ -340,7 +347,7 @@ export async function apiBench(flags: Map<string, string>): Promise<void> {
       machine: m,
       connections,
       duration,
-      mailWorker: workerAfter ? "after" : "during",
+      mailWorker: noWorker ? "none" : workerAfter ? "after" : "during",
       subscribe: { ...sub, writeLagSeconds: round(writeLag, 2) },
       unsubscribe: unsub,
       serverPeakRssMb: round(rss),

@@ -37,28 +37,30 @@ export async function recordSubscribeRequests(
     created: boolean;
   }>`
     with input as (
-      select * from unnest(${requests.map((_, i) => i)}::int[], ${requests.map((r) => r.email)}::text[],
-        ${requests.map((r) => r.timezone)}::text[], ${requests.map((r) => r.frequency)}::text[],
-        ${requests.map((r) => JSON.stringify(r.topics))}::text[])
-        as i(ord, email, timezone, frequency, topics)),
+      select i.*, lower(i.email) as address,
+             ${isSuppressed(sql.ref<string>("i.email"))} as suppressed
+        from unnest(${requests.map((_, i) => i)}::int[], ${requests.map((r) => r.email)}::text[],
+          ${requests.map((r) => r.timezone)}::text[], ${requests.map((r) => r.frequency)}::text[],
+          ${requests.map((r) => JSON.stringify(r.topics))}::text[])
+          as i(ord, email, timezone, frequency, topics)),
     wanted as (
       select i.ord, w.slug from input i, jsonb_array_elements_text(i.topics::jsonb) as w(slug)),
     unknown as (
       select w.ord, array_agg(w.slug) as slugs from wanted w
        where not exists (select 1 from topics t where t.slug = w.slug) group by w.ord),
     allowed as (
-      select i.* from input i where not exists (select 1 from unknown u where u.ord = i.ord)
-        and not ${isSuppressed(sql.ref<string>("i.email"))}),
+      select i.* from input i
+       where not i.suppressed and not exists (select 1 from unknown u where u.ord = i.ord)),
     upserted as (
       insert into subscribers (email, timezone, confirmation_sent_at, created_at, updated_at)
-      select email, timezone, ${now}, ${now}, ${now} from allowed order by lower(email)
+      select email, timezone, ${now}, ${now}, ${now} from allowed order by address
       on conflict (lower(email)) do update
         set timezone = excluded.timezone, updated_at = excluded.updated_at
         where subscribers.status in ('pending', 'unsubscribed')
       returning id, lower(email) as address, (xmax = 0) as created),
     matched as (
       select a.ord, a.frequency, u.id, u.created from upserted u
-        join allowed a on lower(a.email) = u.address),
+        join allowed a on a.address = u.address),
     prefs as (
       insert into preferences (subscriber_id, frequency, updated_at)
       select id, frequency, ${now} from matched

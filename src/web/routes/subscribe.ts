@@ -18,6 +18,7 @@ import type { WebContext, WebRoutes } from "../context.ts";
 import { type FieldErrors, fieldErrorsOf, inputErrorAsFields } from "../field-errors.ts";
 import { asForm, formText, subscribeFormInput } from "../forms.ts";
 import { refuseCrossSite } from "../origin.ts";
+import { PACE_ABOVE } from "../pace.ts";
 import { landingPage } from "../pages/home.ts";
 import {
   checkInboxPage,
@@ -121,11 +122,16 @@ export const subscribeRoutes: WebRoutes = async (app, web) => {
 /**
  * Subscribes and link requests are answered before they are written, so a burst beyond what
  * Postgres absorbs would queue without bound in memory, and a crash would lose the queue.
- * Past SUBSCRIBE_BACKLOG_LIMIT unwritten requests: 503 + Retry-After, the same for every address.
+ * Past PACE_ABOVE unwritten requests each waits its turn at the rate the writes keep up
+ * (pace.ts); past SUBSCRIBE_BACKLOG_LIMIT, or when that turn is seconds away: 503 +
+ * Retry-After. Both depend only on the backlog, the same for every address.
  */
 function refuseWhenSwamped(web: WebContext) {
+  const limit = web.deps.config.SUBSCRIBE_BACKLOG_LIMIT;
+  const paceAbove = Math.min(PACE_ABOVE, limit);
+  const room = () => web.background.size() < limit;
   return async (_request: FastifyRequest, reply: FastifyReply) => {
-    if (web.background.size() < web.deps.config.SUBSCRIBE_BACKLOG_LIMIT) return;
+    if (room() && (await web.background.admit(paceAbove)) && room()) return;
     reply.header("retry-after", "10");
     throw httpErrors.serviceUnavailable(BUSY_MESSAGE);
   };
