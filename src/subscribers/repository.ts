@@ -213,16 +213,26 @@ export async function claimConfirmationSlot(
 }
 
 /** Give the slot back after a failed send, so the reader can retry at once. */
-export async function releaseConfirmationSlot(
+export function releaseConfirmationSlot(
   db: Db,
   subscriberId: number,
   claimedAt: Date,
 ): Promise<void> {
+  return clearClaim(db, subscriberId, "confirmation_sent_at", claimedAt);
+}
+
+/** Set a claim's column back to null, unless a newer claim has replaced it meanwhile. */
+async function clearClaim(
+  db: Db,
+  subscriberId: number,
+  column: "confirmation_sent_at" | "confirmation_mailed_at",
+  claimedAt: Date,
+): Promise<void> {
   await db
     .updateTable("subscribers")
-    .set({ confirmation_sent_at: null })
+    .set({ [column]: null })
     .where("id", "=", subscriberId)
-    .where("confirmation_sent_at", "=", claimedAt)
+    .where(column, "=", claimedAt)
     .execute();
 }
 
@@ -252,17 +262,12 @@ export async function markConfirmationMailed(
 }
 
 /** The relay did not take the mail: let a retry of the same claim send it. */
-export async function unmarkConfirmationMailed(
+export function unmarkConfirmationMailed(
   db: Db,
   subscriberId: number,
   claimedAt: Date,
 ): Promise<void> {
-  await db
-    .updateTable("subscribers")
-    .set({ confirmation_mailed_at: null })
-    .where("id", "=", subscriberId)
-    .where("confirmation_mailed_at", "=", claimedAt)
-    .execute();
+  return clearClaim(db, subscriberId, "confirmation_mailed_at", claimedAt);
 }
 
 /**
