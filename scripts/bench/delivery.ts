@@ -331,7 +331,12 @@ export async function deliveryBench(flags: Map<string, string>): Promise<void> {
         `${round(pgCpu, 2)} s (${round((pgCpu / subscribers) * 1000, 3)} ms/msg)`,
       ],
       ["load average (1 min) at start / end", `${loadStart} / ${loadEnd}`],
-      ["hand-off check → SMTP answer, max (unsubscribe window)", `${round(windows.handOffMs)} ms`],
+      [
+        "hand-off check → SMTP answer, max (unsubscribe window)",
+        Number.isNaN(windows.handOffMs)
+          ? "not measured (no send jobs report it in this mode)"
+          : `${round(windows.handOffMs)} ms`,
+      ],
       ["largest group of 'sent' marks in one commit", windows.largestCommit],
       ["cpu s / 1000 msgs (workers + sink)", perThousand(appCpu)],
       ["cpu s / 1000 msgs (+ postgres)", perThousand(appCpu + pgCpu)],
