@@ -6,7 +6,7 @@ import { createDeliverySender, emptyOutcome, retryDelay } from "../../src/delive
 import type { Deps } from "../../src/platform/deps.ts";
 import { createProcessSession } from "../../src/platform/liveness.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
-import { addReaders, seedEdition } from "./seed.ts";
+import { addReaders, deliveryIdsOf, seedEdition } from "./seed.ts";
 
 const EDITION = "2026-08-17";
 const noBreaker = { succeeded() {}, async failed() {} };
@@ -31,13 +31,7 @@ async function pendingFor(prefix: string, n: number): Promise<number[]> {
     Array.from({ length: n }, (_, i) => ({ email: `${prefix}-${i}@r.test` })),
   );
   await planEdition(ctx.deps, EDITION);
-  const rows = await ctx.deps.db
-    .selectFrom("deliveries")
-    .select("id")
-    .where("subscriber_id", "in", ids)
-    .orderBy("id")
-    .execute();
-  return rows.map((r) => r.id);
+  return deliveryIdsOf(ctx.deps.db, ids);
 }
 
 async function rows(ids: number[]) {

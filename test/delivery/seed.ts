@@ -97,6 +97,17 @@ export async function addReaders(db: Db, readers: ReaderSpec[]): Promise<number[
   return ids;
 }
 
+/** The ids of these readers' deliveries, in id order. */
+export async function deliveryIdsOf(db: Db, readers: number[]): Promise<number[]> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select("id")
+    .where("subscriber_id", "in", readers)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Deliveries by status. */
 export async function statusCounts(db: Db): Promise<Record<string, number>> {
   const { rows } = await sql<{ status: string; n: number }>`

@@ -9,7 +9,7 @@ import { jobHandlers } from "../../src/processes/worker.ts";
 import { unsubscribeSubscriber } from "../../src/subscribers/repository.ts";
 import { createTestContext, type TestContext } from "../helpers/context.ts";
 import { waitUntil } from "../helpers/wait.ts";
-import { addReaders, seedEdition, settled } from "./seed.ts";
+import { addReaders, deliveryIdsOf, seedEdition, settled } from "./seed.ts";
 
 let ctx: TestContext;
 let workers: Worker[] = [];
@@ -68,18 +68,10 @@ describe("send worker", () => {
       { email: "mid-2@r.test" },
     ]);
     await planDeliveries(ctx.deps);
-    const ids = await ctx.deps.db
-      .selectFrom("deliveries")
-      .select("id")
-      .where("subscriber_id", "in", [first!, second!])
-      .orderBy("id")
-      .execute();
+    const ids = await deliveryIdsOf(ctx.deps.db, [first!, second!]);
     const sender = createDeliverySender(ctx.deps);
     const outcome = emptyOutcome();
-    const held = await sender.claim(
-      ids.map((r) => r.id),
-      outcome,
-    );
+    const held = await sender.claim(ids, outcome);
     expect(held).toHaveLength(2);
     // The second reader leaves after the batch was claimed, before its messages go out.
     await unsubscribeSubscriber(ctx.deps.db, second!, ctx.clock.now());
@@ -184,14 +176,8 @@ describe("send worker", () => {
       .where("subscriber_id", "in", readers.slice(0, 3))
       .execute();
     await planEdition(ctx.deps, EDITION);
-    const rows = await ctx.deps.db
-      .selectFrom("deliveries")
-      .select("id")
-      .where("subscriber_id", "in", readers)
-      .orderBy("id")
-      .execute();
     const sender = createDeliverySender(ctx.deps, { handOffChunk: 4 });
-    const outcome = await sender.sendBatch(rows.map((r) => r.id));
+    const outcome = await sender.sendBatch(await deliveryIdsOf(ctx.deps.db, readers));
     expect(outcome).toMatchObject({ sent: 7, skipped: 3, failed: 0, cancelled: 0 });
     for (const [i, id] of readers.entries()) {
       const { status } = await ctx.deps.db
