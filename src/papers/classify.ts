@@ -21,6 +21,5 @@ export function indexPaper(model: TopicModel, paper: ClassifiablePaper): PaperIn
 
 /** The topics a paper is about, most probable first; may be empty, at most the model's max. */
 export function classifyPaper(model: TopicModel, paper: ClassifiablePaper): TopicScore[] {
-  const { probabilities, lexicon } = topicEvidence(model, paper);
-  return decideTopics(model, probabilities, lexicon);
+  return indexPaper(model, paper).topics;
 }
